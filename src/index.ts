@@ -1,0 +1,2 @@
+// The jsii construct API. The runtime client lives behind `cdk-tfstate-backend/client`.
+export {};

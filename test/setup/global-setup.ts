@@ -1,0 +1,3 @@
+export default async function globalSetup(): Promise<void> {
+  // Replaced by the local servers launcher (Ceph RGW + DynamoDB Local).
+}
