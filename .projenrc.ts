@@ -45,7 +45,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   pullRequestTemplate: false,
 
   excludeTypescript: ['src/client/**', 'src/cli/**'],
-  bundledDeps: ['commander', '@cdktf/hcl2json'],
+  bundledDeps: ['commander', '@cdktf/hcl2json', 'cli-table3'],
   devDeps: [
     'cdk-nag@^3.0.2',
     '@cloud-copilot/iam-simulate',
