@@ -1,0 +1,43 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+
+/**
+ * Deny statements that keep every state object encrypted with the backend's key.
+ *
+ * The conditions use the `…IfExists` operators on purpose: Terraform and OpenTofu send no SSE header
+ * at all unless `encrypt = true` (the bucket default then applies the key), and a policy that demands
+ * the header would break them (opentofu/opentofu#2970). Only a request that names another SSE type,
+ * another KMS key or a customer-provided key (SSE-C) is refused. Multipart uploads are covered because
+ * `CreateMultipartUpload` is authorized as `s3:PutObject` and carries the SSE headers.
+ */
+export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey): iam.PolicyStatement[] {
+  const anyone = [new iam.AnyPrincipal()];
+  const objects = [bucket.arnForObjects('*')];
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyOtherEncryptionTypes',
+      effect: iam.Effect.DENY,
+      principals: anyone,
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyOtherKmsKeys',
+      effect: iam.Effect.DENY,
+      principals: anyone,
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyCustomerProvidedKeys',
+      effect: iam.Effect.DENY,
+      principals: anyone,
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    }),
+  ];
+}
