@@ -1,8 +1,13 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { createStateAccessRole, StateAccessRoleProps } from './access-role';
+import { grantStateAccess } from './grants';
 import { LockingMode } from './locking-mode';
+import { AccessLevel } from './private/permissions';
+import { StateScope } from './state-scope';
 
 /**
  * A Terraform/OpenTofu S3 state backend: the bucket that holds state, the key that encrypts it and,
@@ -43,6 +48,38 @@ export interface IStateBackend extends IConstruct {
    * (the bucket ARN instead of the object ARN) that grants must allow.
    */
   readonly bucketKeyEnabled: boolean;
+
+  /**
+   * Grants what `terraform plan` needs on the states of `scope`: list workspaces, read state, take and
+   * release the lock (lock object and/or DynamoDB lock item), read the digest, and use the key through
+   * S3 (and DynamoDB) for those objects only. The state itself cannot be written.
+   *
+   * A grantee in another account also gets matching bucket, key and table policy statements when this
+   * app owns those resources.
+   *
+   * @param grantee the principal
+   * @param scope the states covered
+   * @default scope StateScope.all()
+   */
+  grantRead(grantee: iam.IGrantable, scope?: StateScope): iam.Grant;
+
+  /**
+   * Grants what `terraform apply` needs on the states of `scope`: everything of `grantRead`, plus
+   * writing and deleting the state objects and recording the DynamoDB digest item.
+   *
+   * @param grantee the principal
+   * @param scope the states covered
+   * @default scope StateScope.all()
+   */
+  grantReadWrite(grantee: iam.IGrantable, scope?: StateScope): iam.Grant;
+
+  /**
+   * Creates an IAM role that may use this backend (read-only or read-write, on a scope), with its
+   * permissions in a customer managed policy.
+   *
+   * @param id construct ID of the role (a child of this backend)
+   */
+  addAccessRole(id: string, props: StateAccessRoleProps): iam.Role;
 }
 
 /**
@@ -61,5 +98,17 @@ export abstract class StateBackendBase extends Construct implements IStateBacken
 
   protected constructor(scope: Construct, id: string) {
     super(scope, id);
+  }
+
+  public grantRead(grantee: iam.IGrantable, scope?: StateScope): iam.Grant {
+    return grantStateAccess(this, grantee, AccessLevel.READ, scope ?? StateScope.all());
+  }
+
+  public grantReadWrite(grantee: iam.IGrantable, scope?: StateScope): iam.Grant {
+    return grantStateAccess(this, grantee, AccessLevel.READ_WRITE, scope ?? StateScope.all());
+  }
+
+  public addAccessRole(id: string, props: StateAccessRoleProps): iam.Role {
+    return createStateAccessRole(this, id, props);
   }
 }

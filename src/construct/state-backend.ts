@@ -1,15 +1,15 @@
-import { CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { LockingMode } from './locking-mode';
-import { encryptionHeaderDenyStatements } from './private/bucket-policy';
+import { encryptionHeaderDenyStatements, logDeliveryStatement } from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
 import { validateStateBackendProps } from './private/validation';
-import { StateBackendBase } from './state-backend-base';
+import { IStateBackend, StateBackendBase } from './state-backend-base';
 import { DEFAULT_WORKSPACE_KEY_PREFIX, LOCK_TABLE_PARTITION_KEY } from '../protocol/constants';
+import { validateWorkspaceKeyPrefix } from '../protocol/paths';
 
 /** cdk-nag packs whose S3 rules (replication, KMS default encryption) need a reason where they do not apply. */
 const COMPLIANCE_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
@@ -120,8 +120,9 @@ export interface StateBackendProps {
   readonly accessLogsEnabled?: boolean;
 
   /**
-   * The bucket that receives the access logs. It must allow delivery by the S3 logging service
-   * (`logging.s3.amazonaws.com`) in its bucket policy and must not use SSE-KMS with a customer managed key.
+   * The bucket that receives the access logs, in the same account and region. It must not use SSE-KMS
+   * with a customer managed key. When it is a bucket of this CDK app, a bucket policy statement lets the
+   * S3 logging service (`logging.s3.amazonaws.com`) deliver; an imported bucket must already allow it.
    *
    * @default - a dedicated log bucket (SSE-S3, versioned, TLS only, public access blocked)
    */
@@ -176,6 +177,18 @@ export interface StateBackendProps {
  * //               use_lockfile = true, dynamodb_table = backend.lockTable.tableName, encrypt = true }
  */
 export class StateBackend extends StateBackendBase {
+  /**
+   * References a state backend defined elsewhere (another stack, app or account), with the same grant
+   * methods. Pass the values of the owning stack's outputs.
+   *
+   * Across accounts, the grants here only write identity policies: the owning app must also call
+   * `grantRead`/`grantReadWrite` with the same principal, which adds the bucket, key and table policy
+   * statements (docs/iam.md).
+   */
+  public static fromStateBackendAttributes(scope: Construct, id: string, attrs: StateBackendAttributes): IStateBackend {
+    return new ImportedStateBackend(scope, id, attrs);
+  }
+
   public readonly bucket: s3.IBucket;
   public readonly encryptionKey: kms.IKey;
   public readonly lockTable?: dynamodb.ITable;
@@ -193,10 +206,6 @@ export class StateBackend extends StateBackendBase {
   constructor(scope: Construct, id: string, props: StateBackendProps = {}) {
     super(scope, id);
     validateStateBackendProps(this, props);
-
-    // S3 log delivery must be granted by bucket policy: the log bucket enforces bucket ownership, which
-    // disables the ACLs CDK would otherwise use. The flag is scoped to this construct's children only.
-    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
@@ -225,8 +234,6 @@ export class StateBackend extends StateBackendBase {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: props.accessLogsPrefix,
       lifecycleRules: [
         {
           id: 'StateHistory',
@@ -246,6 +253,16 @@ export class StateBackend extends StateBackendBase {
       bucket.addToResourcePolicy(statement);
     }
     this.bucket = bucket;
+
+    if (this.accessLogsBucket) {
+      // Set on the L1 rather than through `serverAccessLogsBucket`: for a bucket passed in, CDK would grant
+      // delivery with ACLs unless the app sets a feature flag, and ACLs are disabled by BucketOwnerEnforced.
+      (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+        destinationBucketName: this.accessLogsBucket.bucketName,
+        logFilePrefix: props.accessLogsPrefix,
+      };
+      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix));
+    }
 
     if (withTable) {
       const table = new dynamodb.Table(this, 'LockTable', {
@@ -346,6 +363,118 @@ export class StateBackend extends StateBackendBase {
         description: 'Terraform S3 backend: dynamodb_table',
         value: this.lockTable.tableName,
       });
+    }
+  }
+}
+
+/**
+ * The identity of a state backend defined elsewhere: the values of its stack outputs.
+ */
+export interface StateBackendAttributes {
+  /**
+   * Name of the state bucket (output `BucketName`).
+   */
+  readonly bucketName: string;
+
+  /**
+   * ARN of the KMS key (output `KmsKeyArn`). Must be a key ARN, not an alias: grants name the key.
+   */
+  readonly encryptionKeyArn: string;
+
+  /**
+   * Name of the DynamoDB lock table (output `LockTableName`). The table is assumed to be encrypted with
+   * the same key, as `StateBackend` creates it.
+   *
+   * @default - no table
+   */
+  readonly lockTableName?: string;
+
+  /**
+   * The account that owns the bucket, key and table.
+   *
+   * @default - the account of the key ARN
+   */
+  readonly account?: string;
+
+  /**
+   * The region of the bucket, key and table (output `Region`).
+   *
+   * @default - the region of the key ARN
+   */
+  readonly region?: string;
+
+  /**
+   * How clients lock state.
+   *
+   * @default - `LockingMode.BOTH` when `lockTableName` is given, else `LockingMode.S3_LOCKFILE`
+   */
+  readonly lockingMode?: LockingMode;
+
+  /**
+   * The `workspace_key_prefix` the clients use.
+   *
+   * @default "env:"
+   */
+  readonly workspaceKeyPrefix?: string;
+
+  /**
+   * Whether the bucket uses an S3 Bucket Key (changes the KMS encryption context that grants allow).
+   *
+   * @default true
+   */
+  readonly bucketKeyEnabled?: boolean;
+}
+
+class ImportedStateBackend extends StateBackendBase {
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly lockTable?: dynamodb.ITable;
+  public readonly workspaceKeyPrefix: string;
+  public readonly lockingMode: LockingMode;
+  public readonly bucketKeyEnabled: boolean;
+
+  constructor(scope: Construct, id: string, attrs: StateBackendAttributes) {
+    super(scope, id);
+    let keyAccount: string | undefined;
+    let keyRegion: string | undefined;
+    if (!Token.isUnresolved(attrs.encryptionKeyArn)) {
+      const parts = attrs.encryptionKeyArn.startsWith('arn:')
+        ? Arn.split(attrs.encryptionKeyArn, ArnFormat.SLASH_RESOURCE_NAME)
+        : undefined;
+      if (!parts || parts.service !== 'kms' || parts.resource !== 'key') {
+        throw new Error(`StateBackend.fromStateBackendAttributes('${id}'): encryptionKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(attrs.encryptionKeyArn)}. ` +
+          'Aliases and key IDs cannot be used in IAM policies; pass the KmsKeyArn output of the owning stack.');
+      }
+      keyAccount = parts.account;
+      keyRegion = parts.region;
+    }
+    const workspaceKeyPrefix = attrs.workspaceKeyPrefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
+    const prefixProblem = Token.isUnresolved(workspaceKeyPrefix) ? undefined : validateWorkspaceKeyPrefix(workspaceKeyPrefix);
+    if (prefixProblem) {
+      throw new Error(`StateBackend.fromStateBackendAttributes('${id}'): workspaceKeyPrefix ${JSON.stringify(workspaceKeyPrefix)} is invalid: ${prefixProblem}. Use e.g. "env:" or "".`);
+    }
+    const account = attrs.account ?? keyAccount ?? Stack.of(this).account;
+    const region = attrs.region ?? keyRegion ?? Stack.of(this).region;
+
+    this.workspaceKeyPrefix = workspaceKeyPrefix;
+    this.bucketKeyEnabled = attrs.bucketKeyEnabled ?? true;
+    this.lockingMode = attrs.lockingMode ?? (attrs.lockTableName ? LockingMode.BOTH : LockingMode.S3_LOCKFILE);
+    this.encryptionKey = kms.Key.fromKeyArn(this, 'Key', attrs.encryptionKeyArn);
+    this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+      bucketName: attrs.bucketName,
+      account,
+      region,
+      encryptionKey: this.encryptionKey,
+    });
+    if (attrs.lockTableName) {
+      this.lockTable = dynamodb.Table.fromTableAttributes(this, 'LockTable', {
+        tableArn: Arn.format({ service: 'dynamodb', resource: 'table', resourceName: attrs.lockTableName, account, region }, Stack.of(this)),
+        encryptionKey: this.encryptionKey,
+      });
+    }
+    if (this.lockingMode === LockingMode.S3_LOCKFILE && attrs.lockTableName) {
+      Annotations.of(this).addWarningV2('cdk-tfstate-backend:unused-lock-table',
+        `lockTableName is set but lockingMode is S3_LOCKFILE, so grants include no DynamoDB permission. Use LockingMode.BOTH or LockingMode.DYNAMODB if clients set dynamodb_table.`);
     }
   }
 }

@@ -1,0 +1,228 @@
+import { Annotations, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { LockingMode } from './locking-mode';
+import {
+  AccessLevel,
+  DIGEST_ITEM_PATTERN,
+  DYNAMODB_DIGEST_READ_ACTIONS,
+  DYNAMODB_DIGEST_WRITE_ACTIONS,
+  DYNAMODB_ENCRYPTION_CONTEXT_ACCOUNT_KEY,
+  DYNAMODB_ENCRYPTION_CONTEXT_TABLE_KEY,
+  DYNAMODB_LOCK_ACTIONS,
+  KMS_DYNAMODB_ACTIONS,
+  KMS_S3_DECRYPT_ACTIONS,
+  KMS_S3_ENCRYPT_ACTIONS,
+  S3_DELETE_OBJECT_ACTIONS,
+  S3_ENCRYPTION_CONTEXT_KEY,
+  S3_LIST_ACTIONS,
+  S3_PUT_OBJECT_ACTIONS,
+  S3_READ_OBJECT_ACTIONS,
+  scopePaths,
+  stateKeyProblem,
+} from './private/permissions';
+import type { IStateBackend } from './state-backend-base';
+import { StateScope } from './state-scope';
+
+/** Only HTTPS: a grant never allows a request over plain HTTP, whatever the resource policy says. */
+const SECURE_TRANSPORT = { Bool: { 'aws:SecureTransport': 'true' } };
+
+/**
+ * One statement of a state grant and the resource whose policy must also allow it when the grantee
+ * is in another account.
+ *
+ * @internal
+ */
+export interface StateGrantStatement {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
+  readonly resource?: iam.IResourceWithPolicy;
+}
+
+/** Whether the backend's locking mode takes the S3 lock object. */
+export function usesLockFile(mode: LockingMode): boolean {
+  return mode === LockingMode.S3_LOCKFILE || mode === LockingMode.BOTH;
+}
+
+/** Whether the backend's locking mode uses the DynamoDB table (lock items and digest items). */
+export function usesLockTable(mode: LockingMode): boolean {
+  return mode === LockingMode.DYNAMODB || mode === LockingMode.BOTH;
+}
+
+/**
+ * The statements that let a principal run Terraform against the states of `scope`.
+ *
+ * | statement | READ (`plan`) | READ_WRITE (`apply`) |
+ * |---|---|---|
+ * | `s3:ListBucket` on the bucket | prefixes `<workspace_key_prefix>/` and the scope's state paths | same |
+ * | `s3:GetObject` | state and lock objects | same |
+ * | `s3:PutObject`, `s3:DeleteObject` | lock objects | lock and state objects |
+ * | DynamoDB lock items (`GetItem`, `PutItem`, `DeleteItem`) | scope's `LockID`s, never a digest item | same |
+ * | DynamoDB digest items | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
+ * | `kms:Decrypt` via S3 | context = state and lock object ARNs, or the bucket ARN with a Bucket Key | same |
+ * | `kms:GenerateDataKey` via S3 | lock objects (or the bucket ARN) | lock and state objects (or the bucket ARN) |
+ * | KMS via DynamoDB (table encrypted with a customer managed key) | context = the table name | same |
+ *
+ * Lock-file statements exist only when the locking mode uses the lock file, DynamoDB statements only
+ * when it uses the table and the backend has one.
+ *
+ * @internal
+ */
+export function stateGrantStatements(backend: IStateBackend, level: AccessLevel, scope: StateScope): StateGrantStatement[] {
+  const bucket = backend.bucket;
+  const key = backend.encryptionKey;
+  const paths = scopePaths(scope, bucket.bucketName, backend.workspaceKeyPrefix);
+  const lockFile = usesLockFile(backend.lockingMode);
+  const table = usesLockTable(backend.lockingMode) ? backend.lockTable : undefined;
+  const write = level === AccessLevel.READ_WRITE;
+  const stack = Stack.of(backend);
+  const region = bucket.env.region;
+
+  const objects = (keys: string[]) => keys.map((k) => bucket.arnForObjects(k));
+  const readObjects = [...paths.statePaths, ...(lockFile ? paths.lockPaths : [])];
+  const writtenObjects = [...(lockFile ? paths.lockPaths : []), ...(write ? paths.statePaths : [])];
+
+  const statements: StateGrantStatement[] = [
+    {
+      actions: S3_LIST_ACTIONS,
+      resourceArns: [bucket.bucketArn],
+      conditions: { ...SECURE_TRANSPORT, StringLike: { 's3:prefix': paths.listPrefixes } },
+      resource: bucket,
+    },
+    {
+      actions: S3_READ_OBJECT_ACTIONS,
+      resourceArns: objects(readObjects),
+      conditions: SECURE_TRANSPORT,
+      resource: bucket,
+    },
+  ];
+  if (writtenObjects.length > 0) {
+    statements.push(
+      { actions: S3_PUT_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
+      { actions: S3_DELETE_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
+    );
+  }
+
+  // With an S3 Bucket Key, S3 asks KMS for a bucket-level key whose encryption context is the bucket
+  // ARN (not the object ARN), so the context cannot narrow the grant below the bucket (AFT#639).
+  const s3Service = `s3.${region}.${stack.urlSuffix}`;
+  const s3Context = (keys: string[]): Record<string, Record<string, unknown>> => backend.bucketKeyEnabled
+    ? { StringEquals: { 'kms:ViaService': s3Service, [S3_ENCRYPTION_CONTEXT_KEY]: bucket.bucketArn } }
+    : { StringEquals: { 'kms:ViaService': s3Service }, StringLike: { [S3_ENCRYPTION_CONTEXT_KEY]: objects(keys) } };
+  statements.push({ actions: KMS_S3_DECRYPT_ACTIONS, resourceArns: [key.keyArn], conditions: s3Context(readObjects), resource: key });
+  if (writtenObjects.length > 0) {
+    statements.push({ actions: KMS_S3_ENCRYPT_ACTIONS, resourceArns: [key.keyArn], conditions: s3Context(writtenObjects), resource: key });
+  }
+
+  if (table) {
+    const tableResource = isResourceWithPolicy(table) ? table : undefined;
+    statements.push({
+      actions: DYNAMODB_LOCK_ACTIONS,
+      resourceArns: [table.tableArn],
+      conditions: {
+        ...SECURE_TRANSPORT,
+        // A key pattern such as `team-a/*` would also match `team-a/x.tfstate-md5`: a reader that may
+        // put or delete lock items must never be able to overwrite a digest (that breaks every reader).
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': paths.lockIds },
+        'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [DIGEST_ITEM_PATTERN] },
+      },
+      resource: tableResource,
+    });
+    statements.push({
+      actions: write ? DYNAMODB_DIGEST_WRITE_ACTIONS : DYNAMODB_DIGEST_READ_ACTIONS,
+      resourceArns: [table.tableArn],
+      conditions: { ...SECURE_TRANSPORT, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': paths.digestIds } },
+      resource: tableResource,
+    });
+    if (table.encryptionKey) {
+      statements.push({
+        actions: KMS_DYNAMODB_ACTIONS,
+        resourceArns: [table.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `dynamodb.${table.env.region}.${stack.urlSuffix}`,
+            [DYNAMODB_ENCRYPTION_CONTEXT_TABLE_KEY]: table.tableName,
+            [DYNAMODB_ENCRYPTION_CONTEXT_ACCOUNT_KEY]: table.env.account,
+          },
+        },
+        resource: table.encryptionKey,
+      });
+    }
+  }
+  return statements;
+}
+
+/**
+ * Grants `level` access to the states of `scope` and returns the combined grant.
+ *
+ * Same account: identity policy statements only. Grantee in another account (or a principal without
+ * an identity policy, such as `AccountPrincipal`): the same statements, conditions included, are also
+ * added to the bucket, key and table policies when this app owns them; for imported resources the
+ * owning account must add them (see docs/iam.md).
+ *
+ * @internal
+ */
+export function grantStateAccess(backend: IStateBackend, grantee: iam.IGrantable, level: AccessLevel, scope: StateScope = StateScope.all()): iam.Grant {
+  warnAboutTraps(backend, scope);
+  let grant: iam.Grant | undefined;
+  for (const s of stateGrantStatements(backend, level, scope)) {
+    const g = grantOne(backend, grantee, s);
+    grant = grant ? grant.combine(g) : g;
+  }
+  return grant!;
+}
+
+function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrantStatement): iam.Grant {
+  const principalGrant = iam.Grant.addToPrincipal({ grantee, actions: s.actions, resourceArns: s.resourceArns, conditions: s.conditions });
+  if (!s.resource) return principalGrant;
+  const principalAccount = grantee.grantPrincipal.principalAccount;
+  const comparison = principalAccount ? Token.compareStrings(s.resource.env.account, principalAccount) : undefined;
+  const sameAccount = comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+  if (principalGrant.success && sameAccount) return principalGrant;
+  // aws-cdk's Grant.addToPrincipalOrResource drops the conditions from the resource statement, which
+  // would turn a prefix-limited ListBucket into a list of the whole bucket: add our own statement.
+  const statement = new iam.PolicyStatement({
+    principals: [grantee.grantPrincipal],
+    actions: s.actions,
+    resources: s.resourceArns,
+    conditions: s.conditions,
+  });
+  const resourceGrant = iam.Grant.addStatementToResourcePolicy({
+    grantee, statement, resource: s.resource, actions: s.actions, resourceArns: s.resourceArns,
+  });
+  if (!resourceGrant.success) {
+    Annotations.of(backend).addInfoV2('cdk-tfstate-backend:cross-account-resource-policy',
+      `The grant to ${grantee.grantPrincipal} crosses accounts, but this app cannot change the policy of ${s.resource.node.path} (an imported resource). ` +
+      `The owning account must allow ${s.actions.join(', ')} on it too: call grantRead/grantReadWrite with this principal on the StateBackend in the owning app (see docs/iam.md).`);
+  }
+  return principalGrant.combine(resourceGrant);
+}
+
+/**
+ * Synth-time warnings for grants that cannot work as the user expects.
+ *
+ * @internal
+ */
+export function warnAboutTraps(backend: IStateBackend, scope: StateScope): void {
+  const annotations = Annotations.of(backend);
+  for (const key of scope.stateKeys) {
+    const problem = stateKeyProblem(key);
+    if (problem) {
+      annotations.addWarningV2('cdk-tfstate-backend:scope-key', `StateScope: ${problem}`);
+    }
+  }
+  if (usesLockTable(backend.lockingMode) && !backend.lockTable) {
+    annotations.addWarningV2('cdk-tfstate-backend:no-lock-table',
+      `The locking mode is ${backend.lockingMode}, which locks in DynamoDB, but the backend has no lock table, so the grant includes no DynamoDB permission and Terraform will fail to lock. ` +
+      'Pass lockTable (e.g. dynamodb.Table.fromTableName) to fromStateBackendAttributes, or use LockingMode.S3_LOCKFILE.');
+  }
+  if (backend.workspaceKeyPrefix === '' && scope.listsWorkspaces) {
+    annotations.addWarningV2('cdk-tfstate-backend:list-whole-bucket',
+      'workspaceKeyPrefix is "", so Terraform lists workspaces with an empty prefix: the grant lets the grantee list every object name in the bucket. ' +
+      'Use a workspace key prefix, or StateScope...withoutWorkspaceListing() if only OpenTofu or existing workspaces are used.');
+  }
+}
+
+function isResourceWithPolicy(x: unknown): x is iam.IResourceWithPolicy {
+  return typeof (x as iam.IResourceWithPolicy).addToResourcePolicy === 'function';
+}
