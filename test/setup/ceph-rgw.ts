@@ -1,0 +1,190 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import * as path from 'node:path';
+import { Daemon, pickFreePort, run, startDaemon, tailOf, waitUntilReady } from './processes';
+
+/** A SigV4 identity on the gateway. */
+export interface RgwUser {
+  readonly uid: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** A running single-node Ceph cluster with a RADOS Gateway. */
+export interface CephRgw {
+  readonly endpoint: string;
+  readonly daemons: Daemon[];
+  readonly mainUser: RgwUser;
+  readonly otherUser: RgwUser;
+  readonly kmsKeyId: string;
+}
+
+/**
+ * Key ID served by RGW's `testing` KMS backend. ARN-shaped so that code passing a KMS key ARN (as
+ * the construct's outputs do) is exercised unchanged; RGW treats it as an opaque name.
+ */
+const KMS_KEY_ID = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-00000000c0de';
+
+const CEPH_TIMEOUT_S = 10;
+
+/**
+ * Starts a throw-away Ceph cluster in `dir`: one mon, one memstore OSD, one RADOS Gateway on
+ * 127.0.0.1, plus two S3 users.
+ *
+ * Authentication inside the cluster is off (`auth ... required = none`) since nothing but this
+ * test run can reach 127.0.0.1 ports it picked; S3 clients still sign with SigV4 at the gateway.
+ */
+export async function startCephRgw(dir: string, log: (msg: string) => void): Promise<CephRgw> {
+  const daemons: Daemon[] = [];
+  const conf = path.join(dir, 'ceph.conf');
+  const logDir = path.join(dir, 'log');
+  await Promise.all(['run', 'log', 'mon', 'osd', 'rgw'].map((d) => mkdir(path.join(dir, d), { recursive: true })));
+  const kmsKey = randomBytes(32).toString('base64');
+  const fsid = randomUUID();
+  const ceph = (args: string[], timeoutMs = (CEPH_TIMEOUT_S + 5) * 1000) =>
+    run('ceph', ['-c', conf, '--connect-timeout', String(CEPH_TIMEOUT_S), ...args], { timeoutMs });
+
+  // Mon: the port lives in the monmap, so a lost port race means a fresh mon (it costs ~0.1 s).
+  let mon: Daemon | undefined;
+  let monPort = 0;
+  for (let attempt = 1; !mon; attempt++) {
+    monPort = await pickFreePort();
+    await writeFile(conf, cephConf({ dir, fsid, monPort, rgwPort: 0, kmsKey }));
+    await run('rm', ['-rf', path.join(dir, 'mon', 'mon.a')]);
+    await run('monmaptool', ['--create', '--clobber', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, path.join(dir, 'monmap')]);
+    await run('ceph-authtool', ['--create-keyring', path.join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
+    await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', path.join(dir, 'monmap')]);
+    const candidate = await startDaemon('Ceph monitor (ceph-mon)', 'ceph-mon', ['-f', '-c', conf, '-i', 'a'],
+      { dir, logFile: path.join(logDir, 'mon.a.out') });
+    daemons.push(candidate);
+    try {
+      await waitUntilReady(candidate, 'answering `ceph mon stat`', 20_000, async () =>
+        (await run('ceph', ['-c', conf, '--connect-timeout', '2', 'mon', 'stat'], { timeoutMs: 5_000 })).stdout);
+      mon = candidate;
+    } catch (error) {
+      if (attempt >= 3 || !lostPortRace(candidate)) throw error;
+      log(`ceph-mon lost a race for port ${monPort}; retrying on another port`);
+    }
+  }
+
+  const osdUuid = randomUUID();
+  const osdId = (await ceph(['osd', 'new', osdUuid])).stdout.trim();
+  await mkdir(path.join(dir, 'osd', `osd.${osdId}`), { recursive: true });
+  await run('ceph-osd', ['-c', conf, '-i', osdId, '--mkfs', '--osd-uuid', osdUuid]);
+  const osd = await startDaemon('Ceph OSD (ceph-osd)', 'ceph-osd', ['-f', '-c', conf, '-i', osdId],
+    { dir, logFile: path.join(logDir, `osd.${osdId}.out`) });
+  daemons.push(osd);
+
+  // RGW is started at once: it waits for the OSD by itself while its process initialises.
+  let rgw: Daemon | undefined;
+  let rgwPort = 0;
+  for (let attempt = 1; !rgw; attempt++) {
+    rgwPort = await pickFreePort();
+    await writeFile(conf, cephConf({ dir, fsid, monPort, rgwPort, kmsKey }));
+    const candidate = await startDaemon('Ceph RADOS Gateway (radosgw)', 'radosgw', ['-f', '-c', conf, '-n', 'client.rgw'],
+      { dir, logFile: path.join(logDir, 'client.rgw.out') });
+    daemons.push(candidate);
+    try {
+      await waitUntilReady(candidate, `answering HTTP on 127.0.0.1:${rgwPort}`, 60_000, async () => {
+        if (osd.exited !== undefined) {
+          throw new Error(`the OSD exited (${osd.exited}); OSD log: ${osd.logFile}\n${tailOf(path.join(logDir, `osd.${osdId}.log`))}`);
+        }
+        return await httpStatus(rgwPort) === 200 ? true : undefined;
+      });
+      rgw = candidate;
+    } catch (error) {
+      if (attempt >= 3 || !lostPortRace(candidate)) {
+        throw new Error(`${(error as Error).message}\nRGW's own log: ${path.join(logDir, 'client.rgw.log')}`);
+      }
+      log(`radosgw lost a race for port ${rgwPort}; retrying on another port`);
+    }
+  }
+
+  const [mainUser, otherUser] = await Promise.all([
+    createUser(conf, 'tfstate-test', 'tfstate test user', ['--caps', 'users=*;buckets=*;metadata=*;usage=*']),
+    createUser(conf, 'tfstate-other', 'tfstate second user (no access to the test user\'s buckets)', []),
+  ]);
+  return { endpoint: `http://127.0.0.1:${rgwPort}`, daemons, mainUser, otherUser, kmsKeyId: KMS_KEY_ID };
+}
+
+/** Whether a daemon died because its port was taken between our check and its bind. */
+function lostPortRace(daemon: Daemon): boolean {
+  return daemon.exited !== undefined && /address already in use|EADDRINUSE|\(98\)/i.test(tailOf(daemon.logFile, 50));
+}
+
+async function createUser(conf: string, uid: string, displayName: string, extra: string[]): Promise<RgwUser> {
+  const accessKeyId = `TFSTATE${randomBytes(7).toString('hex').toUpperCase()}`;
+  const secretAccessKey = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
+  // No admin socket: radosgw-admin would collide with the gateway's socket path.
+  await run('radosgw-admin', ['-c', conf, '--admin-socket', '', 'user', 'create', '--uid', uid, '--display-name', displayName,
+    '--access-key', accessKeyId, '--secret-key', secretAccessKey, ...extra], { timeoutMs: 30_000 });
+  return { uid, accessKeyId, secretAccessKey };
+}
+
+function httpStatus(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', timeout: 2_000, agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+interface ConfOptions {
+  readonly dir: string;
+  readonly fsid: string;
+  readonly monPort: number;
+  readonly rgwPort: number;
+  readonly kmsKey: string;
+}
+
+function cephConf(o: ConfOptions): string {
+  const d = o.dir;
+  return `# Throw-away single-node test cluster; written by test/setup/ceph-rgw.ts
+[global]
+fsid = ${o.fsid}
+mon host = v2:127.0.0.1:${o.monPort}
+mon initial members = a
+# Without these the OSD listens on every interface.
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind msgr1 = false
+ms bind ipv6 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms mon client mode = crc
+run dir = ${d}/run
+admin socket = ${d}/run/$name.asok
+pid file = ${d}/run/$name.pid
+log file = ${d}/log/$name.log
+log to stderr = false
+err to stderr = false
+mon cluster log file = ${d}/log/cluster.log
+keyring = ${d}/keyring
+mon data = ${d}/mon/$name
+osd data = ${d}/osd/$name
+osd objectstore = memstore
+memstore device bytes = 2147483648
+osd pool default size = 1
+osd pool default min size = 1
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+osd pool default pg autoscale mode = off
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd crush chooseleaf type = 0
+mon max pg per osd = 1000
+
+[client.rgw]
+rgw frontends = beast endpoint=127.0.0.1:${o.rgwPort} tcp_nodelay=1
+rgw data = ${d}/rgw
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = ${KMS_KEY_ID}=${o.kmsKey}
+rgw crypt require ssl = false
+`;
+}
