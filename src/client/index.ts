@@ -1,1 +1,10 @@
-export const PLACEHOLDER = 1;
+/**
+ * `cdk-tfstate-backend/client`: the runtime client that reads, writes and locks Terraform/OpenTofu
+ * state in S3 as their `s3` backend does. Plain TypeScript on the AWS SDK v3; never loads aws-cdk-lib.
+ */
+export { StateClient } from './state-client';
+export * from './errors';
+export type * from './types';
+export type { S3BackendConfig } from './private/backend-config';
+export type { LockInfo } from '../protocol/lock-info';
+export type { StateFile, OutputValue } from '../protocol/state';

@@ -1,0 +1,121 @@
+import { LockInfo, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
+import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
+import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from '../private/aws-errors';
+import type { ObjectStore, StoredObject } from '../private/object-store';
+import type { Locker } from './locker';
+
+/**
+ * What the server does with `If-Match` on DeleteObject. `unknown` until the first delete tells;
+ * `ignored-or-unsupported` makes later deletes plain, as Terraform's.
+ */
+type IfMatchSupport = 'unknown' | 'honoured' | 'unsupported';
+
+/**
+ * `use_lockfile = true`: the lock is the object `<statekey>.tflock`, created with `If-None-Match: *`
+ * and the exact LockInfo bytes, with the same SSE, ACL and checksum as state writes.
+ *
+ * Release is Terraform's GET + compare ID + DELETE, with one improvement: the DELETE carries
+ * `If-Match: <etag of the GET>`, so a lock re-taken between the GET and the DELETE is not removed.
+ * A server that rejects the header makes the locker fall back to a plain DELETE; a server that
+ * ignores it silently gives exactly Terraform's behaviour, so the header is never less safe.
+ */
+export class LockFileLocker implements Locker {
+  public readonly kind = 'lockfile';
+  private ifMatchSupport: IfMatchSupport = 'unknown';
+
+  constructor(private readonly store: ObjectStore, private readonly key: string) {}
+
+  public async lock(info: LockInfo, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.store.put(this.key, Buffer.from(marshalLockInfo(info), 'utf8'), { ifNoneMatch: true, signal });
+      return;
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      const cause = e;
+      let holder: LockInfo | undefined;
+      let readError = '';
+      try {
+        holder = await this.getLockInfo(signal);
+      } catch (readErr) {
+        if (isAbort(readErr)) throw readErr;
+        readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
+      }
+      const reason = isPreconditionFailed(cause)
+        ? `the lock file s3://${this.store.bucket}/${this.key} already exists`
+        : `failed to create the lock file s3://${this.store.bucket}/${this.key}: ${describeError(cause)}`;
+      throw new StateLockedError(`${reason}${readError}`, holder, { cause });
+    }
+  }
+
+  public async getLockInfo(signal?: AbortSignal): Promise<LockInfo | undefined> {
+    const obj = await this.read(signal);
+    return obj ? this.parse(obj) : undefined;
+  }
+
+  public async unlock(id: string, signal?: AbortSignal): Promise<void> {
+    const obj = await this.read(signal);
+    if (!obj) {
+      throw new StateBackendError(`unable to retrieve file from S3 bucket '${this.store.bucket}' with key '${this.key}': the lock file does not exist`);
+    }
+    const holder = this.parse(obj);
+    if (holder.ID !== id) {
+      throw new LockIdMismatchError(`lock ID '${id}' does not match the existing lock ID '${holder.ID}'`, id, holder.ID);
+    }
+    await this.deleteIfUnchanged(obj, id, signal);
+  }
+
+  private async deleteIfUnchanged(obj: StoredObject, id: string, signal?: AbortSignal): Promise<void> {
+    const etag = this.ifMatchSupport !== 'unsupported' ? obj.etag : undefined;
+    try {
+      await this.store.delete(this.key, { ifMatch: etag, signal });
+      if (etag) this.ifMatchSupport = 'honoured';
+      return;
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      if (etag && isPreconditionFailed(e)) {
+        // Either the lock changed since our GET, or the server mishandles If-Match: look again.
+        const now = await this.read(signal);
+        if (!now) return;
+        const holder = this.parse(now);
+        if (holder.ID !== id) {
+          throw new LockIdMismatchError(`lock ID '${id}' does not match the existing lock ID '${holder.ID}'`, id, holder.ID);
+        }
+        if (now.etag !== obj.etag) {
+          // Same ID, new object (our own lock re-written): delete that one, still conditionally.
+          return this.deleteIfUnchanged(now, id, signal);
+        }
+        this.ifMatchSupport = 'unsupported';
+        return this.deleteIfUnchanged(now, id, signal);
+      }
+      if (etag && isIfMatchUnsupported(e)) {
+        this.ifMatchSupport = 'unsupported';
+        return this.deleteIfUnchanged(obj, id, signal);
+      }
+      throw new StateBackendError(`failed to delete the lock file: ${describeError(e)}`, { cause: e });
+    }
+  }
+
+  private async read(signal?: AbortSignal): Promise<StoredObject | undefined> {
+    try {
+      return await this.store.get(this.key, { signal });
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      throw new StateBackendError(`unable to retrieve file from S3 bucket '${this.store.bucket}' with key '${this.key}': ${describeError(e)}`, { cause: e });
+    }
+  }
+
+  private parse(obj: StoredObject): LockInfo {
+    try {
+      return parseLockInfo(obj.body);
+    } catch (e) {
+      throw new StateBackendError(`failed to unmarshal JSON data into LockInfo struct: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+}
+
+/** The server refused the `If-Match` header itself (not the condition). */
+function isIfMatchUnsupported(e: unknown): boolean {
+  const name = errorName(e);
+  const status = httpStatus(e);
+  return name === 'NotImplemented' || name === 'InvalidArgument' || name === 'InvalidRequest' || status === 501;
+}

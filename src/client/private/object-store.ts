@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { STATE_CONTENT_TYPE } from '../../protocol/constants';
+import { BucketNotFoundError, StateBackendError } from '../errors';
+import { describeError, isNoSuchBucket, isNoSuchKey } from './aws-errors';
+import type { RequestCounter } from './instrumentation';
+
+/**
+ * Server-side encryption, as Terraform sends it. Everything is gated on `encrypt = true`:
+ *
+ * | encrypt | kms_key_id | SSE-C key | PUT headers | GET/HEAD headers |
+ * |---|---|---|---|---|
+ * | false/unset | any | any | none | none |
+ * | true | set | - | `aws:kms` + key id | none |
+ * | true | - | set | SSE-C trio | SSE-C trio |
+ * | true | - | - | `AES256` | none |
+ */
+export interface EncryptionSettings {
+  readonly encrypt: boolean;
+  readonly kmsKeyId?: string;
+  /** Base64 SSE-C key (`sse_customer_key` or `AWS_SSE_CUSTOMER_KEY`). */
+  readonly sseCustomerKey?: string;
+}
+
+/** Settings of every object write. */
+export interface ObjectStoreSettings {
+  readonly bucket: string;
+  readonly encryption: EncryptionSettings;
+  readonly acl?: string;
+  readonly skipS3Checksum: boolean;
+}
+
+/** An object read. */
+export interface StoredObject {
+  readonly body: Buffer;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+/** Options of a write. */
+export interface PutOptions {
+  /** `If-None-Match: *` (lock files). */
+  readonly ifNoneMatch?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** S3 object I/O with Terraform's headers applied; shared by state storage and the lock-file locker. */
+export class ObjectStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly counter: RequestCounter,
+    public readonly settings: ObjectStoreSettings,
+  ) {}
+
+  public get bucket(): string {
+    return this.settings.bucket;
+  }
+
+  private readHeaders(): { SSECustomerAlgorithm?: string; SSECustomerKey?: string } {
+    const e = this.settings.encryption;
+    if (e.encrypt && !e.kmsKeyId && e.sseCustomerKey) {
+      return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: e.sseCustomerKey };
+    }
+    return {};
+  }
+
+  private writeHeaders(): Partial<PutObjectCommandInput> {
+    const e = this.settings.encryption;
+    if (!e.encrypt) return {};
+    if (e.kmsKeyId) return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: e.kmsKeyId };
+    if (e.sseCustomerKey) return this.readHeaders();
+    return { ServerSideEncryption: 'AES256' };
+  }
+
+  /**
+   * GET of a whole object; `undefined` when it does not exist. A single GET replaces Terraform's
+   * HEAD + GET: the outcomes are the same (404 → no object) with one request fewer.
+   */
+  public async get(key: string, options: { versionId?: string; signal?: AbortSignal } = {}): Promise<StoredObject | undefined> {
+    let out;
+    try {
+      out = await this.counter.send<import('@aws-sdk/client-s3').GetObjectCommandOutput>('s3', this.s3, new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(options.versionId ? { VersionId: options.versionId } : {}),
+        ...this.readHeaders(),
+      }), options.signal);
+    } catch (e) {
+      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.bucket, { cause: e });
+      if (isNoSuchKey(e)) return undefined;
+      throw new StateBackendError(`Unable to access object "${key}" in S3 bucket "${this.bucket}": ${describeError(e)}`, { cause: e });
+    }
+    const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+    return { body: bytes, etag: out.ETag, versionId: out.VersionId };
+  }
+
+  /**
+   * PUT with Terraform's headers: `Content-Type: application/json`, a precomputed SHA-256 checksum
+   * (OpenTofu's way: a plain header, no aws-chunked trailer, which S3 compatibles mishandle) unless
+   * `skip_s3_checksum`, SSE per {@link EncryptionSettings}, canned ACL.
+   */
+  public async put(key: string, body: Buffer, options: PutOptions = {}): Promise<{ etag?: string; versionId?: string }> {
+    const checksum = this.settings.skipS3Checksum
+      ? {}
+      : { ChecksumAlgorithm: 'SHA256' as const, ChecksumSHA256: createHash('sha256').update(body).digest('base64') };
+    const out = await this.counter.send<import('@aws-sdk/client-s3').PutObjectCommandOutput>('s3', this.s3, new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: STATE_CONTENT_TYPE,
+      ...checksum,
+      ...this.writeHeaders(),
+      ...(this.settings.acl ? { ACL: this.settings.acl as PutObjectCommandInput['ACL'] } : {}),
+      ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+    }), options.signal);
+    return { etag: out.ETag, versionId: out.VersionId };
+  }
+
+  /** DELETE (no VersionId: a delete marker on versioned buckets, as Terraform). */
+  public async delete(key: string, options: { ifMatch?: string; signal?: AbortSignal } = {}): Promise<void> {
+    await this.counter.send('s3', this.s3, new DeleteObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
+    }), options.signal);
+  }
+
+  /** One page of `ListObjectsV2`. */
+  public async listPage(prefix: string, maxKeys: number, continuationToken: string | undefined, signal?: AbortSignal) {
+    return this.counter.send<import('@aws-sdk/client-s3').ListObjectsV2CommandOutput>('s3', this.s3, new ListObjectsV2Command({
+      Bucket: this.bucket,
+      Prefix: prefix,
+      MaxKeys: maxKeys,
+      ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+    }), signal);
+  }
+
+  /** One page of `ListObjectVersions`. */
+  public async listVersionsPage(prefix: string, keyMarker: string | undefined, versionIdMarker: string | undefined, signal?: AbortSignal) {
+    return this.counter.send<import('@aws-sdk/client-s3').ListObjectVersionsCommandOutput>('s3', this.s3, new ListObjectVersionsCommand({
+      Bucket: this.bucket,
+      Prefix: prefix,
+      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+      ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
+    }), signal);
+  }
+}

@@ -1,0 +1,594 @@
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  CONSISTENCY_RETRY_POLL_INTERVAL_MS,
+  CONSISTENCY_RETRY_TIMEOUT_MS,
+  DEFAULT_WORKSPACE,
+  DEFAULT_WORKSPACE_KEY_PREFIX,
+  LIST_MAX_KEYS,
+} from '../protocol/constants';
+import { checksumMismatchMessage, md5Hex } from '../protocol/digest';
+import { compareGoStrings } from '../protocol/go-json';
+import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho, newLockInfo } from '../protocol/lock-info';
+import {
+  digestLockId,
+  isValidWorkspaceName,
+  lockFileKey,
+  lockId,
+  stateObjectKey,
+  workspaceFromObjectKey,
+  workspaceListPrefix,
+} from '../protocol/paths';
+import { OutputValue, StateFile, isStateEmpty, newEmptyState, parseState, readOutputs, serializeStateTerraform } from '../protocol/state';
+import {
+  BucketNotFoundError,
+  ConfigValidationError,
+  EncryptedStateError,
+  InvalidStateError,
+  LockReleaseError,
+  StateBackendError,
+  StateChecksumMismatchError,
+  StateConflictError,
+  WorkspaceError,
+  isStateBackendError,
+  isStateLockedError,
+} from './errors';
+import { DoubleLocker } from './lockers/double-locker';
+import { DynamoDbLocker } from './lockers/dynamodb-locker';
+import { LockFileLocker } from './lockers/lock-file-locker';
+import type { Locker } from './lockers/locker';
+import { NoLocker } from './lockers/no-locker';
+import { describeError, isAccessDenied, isNoSuchBucket } from './private/aws-errors';
+import type { S3BackendConfig } from './private/backend-config';
+import { DigestStore } from './private/digest-store';
+import { RequestCounter } from './private/instrumentation';
+import { ObjectStore } from './private/object-store';
+import { createDynamoDbClient, createS3Client, createStsClient, resolveSdkSettings, type SdkSettings } from './private/sdk-clients';
+import { isEncryptedEnvelope } from './private/state-envelope';
+import { sleep } from './private/timing';
+import { validateBackendConfig } from './private/validate';
+import type {
+  BackendOutputs,
+  CreateWorkspaceOptions,
+  DeleteWorkspaceOptions,
+  FromBackendOutputsOptions,
+  LockOptions,
+  OperationOptions,
+  PushStateOptions,
+  ReadStateOptions,
+  ReadStateResult,
+  RequestCounts,
+  StateClientLogger,
+  StateClientOptions,
+  StatePaths,
+  StateVersion,
+  WriteStateResult,
+} from './types';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What all clients of one configuration share: SDK clients, counters, credential check. */
+class Runtime {
+  public readonly counter = new RequestCounter();
+  private stsChecked: Promise<void> | undefined;
+  private sts: STSClient | undefined;
+  private readonly owned: { destroy(): void }[] = [];
+  public readonly s3: S3Client;
+  public readonly dynamodb: DynamoDBClient | undefined;
+
+  constructor(
+    public readonly config: S3BackendConfig,
+    public readonly env: Env,
+    public readonly options: StateClientOptions,
+    private readonly settings: SdkSettings,
+  ) {
+    if (options.s3) {
+      this.s3 = options.s3;
+    } else {
+      this.s3 = createS3Client(config, settings);
+      this.owned.push(this.s3);
+    }
+    if (!config.dynamodb_table) {
+      this.dynamodb = undefined;
+    } else if (options.dynamodb) {
+      this.dynamodb = options.dynamodb;
+    } else {
+      this.dynamodb = createDynamoDbClient(settings);
+      this.owned.push(this.dynamodb);
+    }
+    this.sts = options.sts;
+  }
+
+  /**
+   * `skip_credentials_validation = false`: one STS GetCallerIdentity before the first operation, as
+   * Terraform does when it configures the backend (here lazily, so building a client is free).
+   */
+  public async ready(signal?: AbortSignal): Promise<void> {
+    if (this.config.skip_credentials_validation) return;
+    this.stsChecked ??= (async () => {
+      if (!this.sts) {
+        this.sts = createStsClient(this.settings);
+        this.owned.push(this.sts);
+      }
+      try {
+        await this.counter.send('sts', this.sts, new GetCallerIdentityCommand({}), signal);
+      } catch (e) {
+        throw new StateBackendError(`validating provider credentials: retrieving caller identity from STS: ${describeError(e)}`, { cause: e });
+      }
+    })();
+    try {
+      await this.stsChecked;
+    } catch (e) {
+      // A failed or aborted check is retried by the next operation.
+      this.stsChecked = undefined;
+      throw e;
+    }
+  }
+
+  public destroy(): void {
+    for (const c of this.owned.splice(0)) c.destroy();
+  }
+}
+
+/**
+ * Reads, writes and locks Terraform/OpenTofu state in S3 exactly as their `s3` backend does, so that
+ * the tools and this client can share a bucket, key, lock file and lock table.
+ *
+ * @example
+ * const client = StateClient.fromConfig({ bucket: 'b', key: 'app/terraform.tfstate', region: 'eu-west-1', use_lockfile: true });
+ * await client.withLock(async () => {
+ *   const current = await client.readState();
+ *   // ...
+ * }, { operation: 'OperationTypeApply' });
+ * client.destroy();
+ */
+export class StateClient {
+  /**
+   * A client from the S3 backend's own attributes (Terraform's names and defaults). Validates the
+   * configuration first; no AWS call is made here.
+   *
+   * @throws ConfigValidationError carrying Terraform's diagnostics on any error-level diagnostic
+   */
+  public static fromConfig(config: S3BackendConfig, options: StateClientOptions = {}): StateClient {
+    const env = options.env ?? process.env;
+    const diagnostics = validateBackendConfig(config, env);
+    if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigValidationError(diagnostics);
+    for (const d of diagnostics) options.logger?.warn(`${d.summary}: ${d.detail}`);
+    const runtime = new Runtime(config, env, options, resolveSdkSettings(config, env));
+    return new StateClient(runtime, options.workspace ?? DEFAULT_WORKSPACE, true);
+  }
+
+  /** A client for a backend deployed by the `StateBackend` construct, from its stack outputs. */
+  public static fromBackendOutputs(outputs: BackendOutputs, options: FromBackendOutputsOptions): StateClient {
+    const config: S3BackendConfig = {
+      bucket: outputs.bucketName,
+      key: options.key,
+      region: outputs.region,
+      encrypt: true,
+      ...(outputs.kmsKeyArn ? { kms_key_id: outputs.kmsKeyArn } : {}),
+      ...(outputs.lockTableName ? { dynamodb_table: outputs.lockTableName } : {}),
+      use_lockfile: options.useLockfile ?? true,
+      ...(outputs.roleArn ? { assume_role: { role_arn: outputs.roleArn } } : {}),
+      ...(options.workspaceKeyPrefix !== undefined ? { workspace_key_prefix: options.workspaceKeyPrefix } : {}),
+    };
+    return StateClient.fromConfig(config, options);
+  }
+
+  /** The workspace this client operates on. */
+  public readonly workspace: string;
+  /** The keys and IDs of this workspace. */
+  public readonly paths: StatePaths;
+
+  private readonly store: ObjectStore;
+  private readonly digests: DigestStore | undefined;
+  private readonly locker: Locker;
+  private readonly warn: (message: string) => void;
+
+  private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
+    const config = runtime.config;
+    this.workspace = workspace;
+    const stateKey = stateObjectKey(config.key, workspace, this.workspaceKeyPrefix);
+    this.paths = {
+      bucket: config.bucket,
+      stateKey,
+      lockFileKey: lockFileKey(stateKey),
+      lockId: lockId(config.bucket, stateKey),
+      digestLockId: digestLockId(config.bucket, stateKey),
+    };
+    const logger: StateClientLogger | undefined = runtime.options.logger;
+    this.warn = (m) => logger?.warn(m);
+    const sseCustomerKey = config.sse_customer_key ?? (runtime.env.AWS_SSE_CUSTOMER_KEY || undefined);
+    this.store = new ObjectStore(runtime.s3, runtime.counter, {
+      bucket: config.bucket,
+      encryption: { encrypt: config.encrypt === true, kmsKeyId: config.kms_key_id || undefined, sseCustomerKey },
+      acl: config.acl || undefined,
+      skipS3Checksum: config.skip_s3_checksum === true,
+    });
+    this.digests = runtime.dynamodb && config.dynamodb_table
+      ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.warn)
+      : undefined;
+    const fileLocker = config.use_lockfile ? new LockFileLocker(this.store, this.paths.lockFileKey) : undefined;
+    const tableLocker = runtime.dynamodb && config.dynamodb_table
+      ? new DynamoDbLocker(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.paths.lockId)
+      : undefined;
+    if (fileLocker && tableLocker) this.locker = new DoubleLocker(fileLocker, tableLocker);
+    else this.locker = fileLocker ?? tableLocker ?? new NoLocker();
+  }
+
+  private get workspaceKeyPrefix(): string {
+    return this.runtime.config.workspace_key_prefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
+  }
+
+  /** Which locking is configured: `lockfile`, `dynamodb`, `lockfile+dynamodb` or `none`. */
+  public get lockingMode(): string {
+    return this.locker.kind;
+  }
+
+  /**
+   * A client for another workspace of the same backend, sharing SDK clients and request counts.
+   * Its `destroy()` does nothing; destroy the client it came from.
+   */
+  public withWorkspace(name: string): StateClient {
+    if (name !== DEFAULT_WORKSPACE && !isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
+    return new StateClient(this.runtime, name, false);
+  }
+
+  /** Requests made so far by this client and every client derived from it, per service and operation. */
+  public get requestCounts(): RequestCounts {
+    return this.runtime.counter.snapshot();
+  }
+
+  /** Sets {@link requestCounts} back to zero (benchmarks count one operation at a time). */
+  public resetRequestCounts(): void {
+    this.runtime.counter.reset();
+  }
+
+  /**
+   * The workspaces with a state object: `default` first, the rest in byte order (Terraform's
+   * listing). Access denied on the listing stops it and returns what was found, at least `default`
+   * (OpenTofu's tolerance, for any prefix: Terraform tolerates it only for the default `env:`).
+   *
+   * @throws BucketNotFoundError when the bucket does not exist
+   */
+  public async listWorkspaces(options: OperationOptions = {}): Promise<string[]> {
+    const { signal } = options;
+    await this.runtime.ready(signal);
+    const prefix = workspaceListPrefix(this.workspaceKeyPrefix);
+    const found: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.store.listPage(prefix, LIST_MAX_KEYS, token, signal);
+        for (const obj of page.Contents ?? []) {
+          const ws = obj.Key === undefined ? undefined : workspaceFromObjectKey(obj.Key, this.runtime.config.key, this.workspaceKeyPrefix);
+          if (ws !== undefined) found.push(ws);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      signal?.throwIfAborted();
+      if (isStateBackendError(e)) throw e;
+      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
+      if (!isAccessDenied(e)) {
+        throw new StateBackendError(`Unable to list objects in S3 bucket "${this.paths.bucket}" with prefix "${prefix}": ${describeError(e)}`, { cause: e });
+      }
+      this.warn(`[WARN] access denied listing s3://${this.paths.bucket}/${prefix}; listing only the workspaces found so far`);
+    }
+    return [DEFAULT_WORKSPACE, ...found.sort(compareGoStrings)];
+  }
+
+  /**
+   * Creates workspace `name` as Terraform does: lock (operation `init`), read, write an empty state
+   * (new lineage, serial 1) if there is none, unlock.
+   *
+   * @throws WorkspaceError for an invalid name or an existing workspace
+   */
+  public async createWorkspace(name: string, options: CreateWorkspaceOptions = {}): Promise<void> {
+    if (!isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
+    const existing = await this.listWorkspaces(options);
+    if (existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" already exists`);
+    const target = this.withWorkspace(name);
+    await target.withLock(async () => {
+      const current = await target.readState({ signal: options.signal });
+      if (!current) {
+        await target.writeState(newEmptyState({ terraformVersion: this.terraformVersion }), { signal: options.signal });
+      }
+    }, { operation: 'init', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * Deletes workspace `name` as `terraform workspace delete` does: lock (operation
+   * `state-replace-provider`), refuse a non-empty state unless `force`, unlock, then delete the state
+   * object and its digest item. The lock file and the DynamoDB lock item are left alone.
+   *
+   * @throws WorkspaceError for `default`, an invalid or unknown name, or a non-empty state without `force`
+   */
+  public async deleteWorkspace(name: string, options: DeleteWorkspaceOptions = {}): Promise<void> {
+    if (name === DEFAULT_WORKSPACE || name === '') throw new WorkspaceError("can't delete default state");
+    if (!isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
+    const existing = await this.listWorkspaces(options);
+    if (!existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" doesn't exist.`);
+    const target = this.withWorkspace(name);
+    await target.withLock(async () => {
+      const current = await target.readState({ signal: options.signal });
+      if (current && !isStateEmpty(current.state) && !options.force) {
+        throw new WorkspaceError(
+          `Workspace "${name}" is not empty.\n\n` +
+          `Deleting "${name}" can result in dangling resources: resources that\n` +
+          'exist but are no longer manageable by Terraform. Please destroy these resources\n' +
+          'first. If you want to delete this workspace anyway and risk dangling resources,\n' +
+          "use the '-force' flag.",
+        );
+      }
+    }, { operation: 'state-replace-provider', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+    try {
+      await this.store.delete(target.paths.stateKey, { signal: options.signal });
+    } catch (e) {
+      options.signal?.throwIfAborted();
+      throw new StateBackendError(`failed to delete state object s3://${this.paths.bucket}/${target.paths.stateKey}: ${describeError(e)}`, { cause: e });
+    }
+    await this.digests?.delete(target.paths.digestLockId, options.signal);
+  }
+
+  /**
+   * The state, or `undefined` when there is none (no object, or a zero-byte object). With a DynamoDB
+   * table the object's MD5 must match the stored digest; a mismatch is re-checked every 2 s for 10 s
+   * (Terraform's consistency wait) before failing.
+   *
+   * One GET replaces Terraform's HEAD + GET (same outcomes, one request fewer).
+   *
+   * @throws StateChecksumMismatchError, EncryptedStateError, InvalidStateError, BucketNotFoundError
+   */
+  public async readState(options: ReadStateOptions = {}): Promise<ReadStateResult | undefined> {
+    const { signal } = options;
+    await this.runtime.ready(signal);
+    const obj = options.versionId || !this.digests
+      ? await this.store.get(this.paths.stateKey, { versionId: options.versionId, signal })
+      : await this.readConsistent(this.digests, signal);
+    if (!obj || obj.body.length === 0) return undefined;
+    const state = this.parse(obj.body);
+    if (!state) return undefined;
+    return { bytes: obj.body, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId };
+  }
+
+  private async readConsistent(digests: DigestStore, signal?: AbortSignal) {
+    const timing = this.runtime.options.digestRetry ?? {};
+    const poll = timing.pollIntervalMs ?? CONSISTENCY_RETRY_POLL_INTERVAL_MS;
+    const deadline = Date.now() + (timing.timeoutMs ?? CONSISTENCY_RETRY_TIMEOUT_MS);
+    for (;;) {
+      const obj = await this.store.get(this.paths.stateKey, { signal });
+      const calculated = obj && obj.body.length > 0 ? md5Hex(obj.body) : '';
+      const stored = await digests.get(this.paths.digestLockId, signal);
+      if (stored === undefined || stored === calculated) return obj;
+      if (Date.now() >= deadline) {
+        throw new StateChecksumMismatchError(
+          checksumMismatchMessage({ bucket: this.paths.bucket, key: this.paths.stateKey, calculated, stored }),
+          calculated,
+          stored,
+        );
+      }
+      await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+
+  private parse(bytes: Buffer): StateFile | undefined {
+    if (isEncryptedEnvelope(bytes)) {
+      throw new EncryptedStateError(
+        `s3://${this.paths.bucket}/${this.paths.stateKey} holds an OpenTofu-encrypted state (encryption_version set); ` +
+        'this client cannot decrypt it. Read it with OpenTofu and its encryption configuration, or disable state encryption.',
+      );
+    }
+    try {
+      return parseState(bytes, this.terraformVersion);
+    } catch (e) {
+      throw new InvalidStateError(`s3://${this.paths.bucket}/${this.paths.stateKey} is not a usable state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  /**
+   * Writes the state object (last writer wins, as Terraform), then the DynamoDB digest when a table
+   * is configured (a digest failure is logged, the write still succeeds). A `StateFile` is serialised
+   * as Terraform does; bytes are stored as given after checking they are a readable state.
+   * Does not lock: hold the lock (see {@link withLock}) as Terraform does.
+   *
+   * @throws InvalidStateError for bytes that are not a state
+   */
+  public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
+    const { signal } = options;
+    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeStateTerraform(state);
+    if (state instanceof Uint8Array) {
+      if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
+      this.parse(bytes);
+    }
+    await this.runtime.ready(signal);
+    let out;
+    try {
+      out = await this.store.put(this.paths.stateKey, bytes, { signal });
+    } catch (e) {
+      signal?.throwIfAborted();
+      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
+      throw new StateBackendError(`failed to upload state: ${describeError(e)}`, { cause: e });
+    }
+    const md5 = md5Hex(bytes);
+    await this.digests?.put(this.paths.digestLockId, md5, signal);
+    return { md5, etag: out.etag, versionId: out.versionId };
+  }
+
+  /**
+   * `terraform state push`: under the lock (operation `state-push`, unless `lockId` says the caller
+   * holds it), refuses a state of another lineage, a lower serial, or the same serial with other
+   * content, unless `force`; then writes it.
+   *
+   * @throws StateConflictError when a push rule refuses the state
+   */
+  public async pushState(state: Uint8Array | StateFile, options: PushStateOptions = {}): Promise<WriteStateResult> {
+    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeStateTerraform(state);
+    const incoming = this.parse(bytes);
+    if (!incoming) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
+    const run = async () => {
+      const remote = await this.readState({ signal: options.signal });
+      if (remote && !options.force) checkPush(remote.state, incoming, bytes.equals(remote.bytes));
+      return this.writeState(bytes, { signal: options.signal });
+    };
+    if (options.lockId !== undefined) return run();
+    return this.withLock(run, { operation: 'state-push', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+  }
+
+  /** The root module outputs (`terraform_remote_state`), `{}` when there is no state. */
+  public async readOutputs(options: OperationOptions = {}): Promise<Record<string, OutputValue>> {
+    const current = await this.readState(options);
+    return current ? readOutputs(current.state) : {};
+  }
+
+  /**
+   * Takes the lock and returns its ID (`''` when no locking is configured, as Terraform). With
+   * `timeoutMs`, a lock held by someone known is retried with capped exponential backoff and jitter
+   * until the timeout (Terraform's `-lock-timeout`).
+   *
+   * @throws StateLockedError carrying the holder's LockInfo
+   */
+  public async lock(options: LockOptions = {}): Promise<string> {
+    const { signal } = options;
+    await this.runtime.ready(signal);
+    const info = newLockInfo({
+      operation: options.operation ?? 'OperationTypeInvalid',
+      info: options.info,
+      who: options.who ?? this.runtime.options.who ?? defaultLockWho(),
+      version: options.version ?? this.terraformVersion,
+      id: options.id,
+      path: this.paths.lockId,
+    });
+    const retry = this.runtime.options.lockRetry ?? {};
+    let delay = retry.initialDelayMs ?? 1000;
+    const maxDelay = retry.maxDelayMs ?? 16_000;
+    const deadline = Date.now() + (options.timeoutMs ?? 0);
+    for (;;) {
+      try {
+        await this.locker.lock(info, signal);
+        return this.locker instanceof NoLocker ? '' : info.ID;
+      } catch (e) {
+        // Like Terraform, only wait for a holder we can see; any other failure is final.
+        if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw e;
+        const jittered = delay * (1 + Math.random() * 0.25);
+        await sleep(Math.min(jittered, remaining), signal);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+
+  /**
+   * Releases the lock with ID `lockId` (also `terraform force-unlock`: the ID must match the holder).
+   *
+   * @throws LockIdMismatchError when the lock is held with another ID (nothing deleted)
+   */
+  public async unlock(lockId: string, options: OperationOptions = {}): Promise<void> {
+    await this.runtime.ready(options.signal);
+    await this.locker.unlock(lockId, options.signal);
+  }
+
+  /** The current lock holder, or `undefined` when the state is not locked. */
+  public async getLockInfo(options: OperationOptions = {}): Promise<LockInfo | undefined> {
+    await this.runtime.ready(options.signal);
+    return this.locker.getLockInfo(options.signal);
+  }
+
+  /**
+   * Runs `fn` holding the lock and always releases it afterwards. If releasing fails, throws a
+   * `LockReleaseError` naming the lock ID and the force-unlock remedy (after `fn`'s own error, if any,
+   * which is kept as its cause).
+   */
+  public async withLock<T>(fn: (lockId: string) => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const id = await this.lock(options);
+    let result: T;
+    try {
+      result = await fn(id);
+    } catch (fnError) {
+      await this.release(id, fnError);
+      throw fnError;
+    }
+    await this.release(id, undefined);
+    return result;
+  }
+
+  private async release(id: string, fnError: unknown): Promise<void> {
+    if (this.locker instanceof NoLocker) return;
+    try {
+      // Not abortable: an aborted operation must still give its lock back.
+      await this.locker.unlock(id);
+    } catch (e) {
+      throw new LockReleaseError(
+        `Error unlocking S3 state. Lock ID: ${id}\n\nError: ${e instanceof Error ? e.message : String(e)}\n\n` +
+        'You may have to force-unlock this state in order to use it again.',
+        id,
+        { cause: fnError ?? e },
+      );
+    }
+  }
+
+  /**
+   * Every version of the state object (`ListObjectVersions`, exact key only), newest first, delete
+   * markers flagged.
+   */
+  public async listStateVersions(options: OperationOptions = {}): Promise<StateVersion[]> {
+    const { signal } = options;
+    await this.runtime.ready(signal);
+    const out: StateVersion[] = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    try {
+      do {
+        const page = await this.store.listVersionsPage(this.paths.stateKey, keyMarker, versionMarker, signal);
+        for (const v of page.Versions ?? []) {
+          if (v.Key !== this.paths.stateKey) continue;
+          out.push({ versionId: v.VersionId ?? 'null', isLatest: v.IsLatest === true, isDeleteMarker: false, lastModified: v.LastModified, size: v.Size, etag: v.ETag });
+        }
+        for (const m of page.DeleteMarkers ?? []) {
+          if (m.Key !== this.paths.stateKey) continue;
+          out.push({ versionId: m.VersionId ?? 'null', isLatest: m.IsLatest === true, isDeleteMarker: true, lastModified: m.LastModified });
+        }
+        const more = page.IsTruncated === true;
+        keyMarker = more ? page.NextKeyMarker : undefined;
+        versionMarker = more ? page.NextVersionIdMarker : undefined;
+      } while (keyMarker !== undefined);
+    } catch (e) {
+      signal?.throwIfAborted();
+      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
+      throw new StateBackendError(`failed to list versions of s3://${this.paths.bucket}/${this.paths.stateKey}: ${describeError(e)}`, { cause: e });
+    }
+    return out.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
+  }
+
+  /** Destroys the SDK clients this client created (never the ones passed in). */
+  public destroy(): void {
+    if (this.ownsRuntime) this.runtime.destroy();
+  }
+
+  private get terraformVersion(): string {
+    return this.runtime.options.terraformVersion ?? EMULATED_TERRAFORM_VERSION;
+  }
+}
+
+function invalidWorkspaceName(name: string): WorkspaceError {
+  return new WorkspaceError(
+    `The workspace name "${name}" is not allowed. The name must contain only URL safe\n` +
+    'characters (letters, digits and - _ . ~ $ & + : = @), and no path separators.',
+  );
+}
+
+/** Interim push rules (Terraform's `CheckValidImport`) until `src/protocol/push-rules.ts` lands. */
+function checkPush(remote: StateFile, incoming: StateFile, identical: boolean): void {
+  if (isStateEmpty(remote)) return;
+  if (remote.lineage === '' || incoming.lineage === '') return;
+  if (incoming.lineage !== remote.lineage) {
+    throw new StateConflictError(`cannot import state with lineage "${incoming.lineage}" over unrelated state with lineage "${remote.lineage}"`);
+  }
+  if (incoming.serial < remote.serial) {
+    throw new StateConflictError(`cannot import state with serial ${incoming.serial} over newer state with serial ${remote.serial}`);
+  }
+  if (incoming.serial === remote.serial && !identical) {
+    throw new StateConflictError(`cannot overwrite existing state with serial ${incoming.serial} with a different state that has the same serial`);
+  }
+}

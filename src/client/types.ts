@@ -1,0 +1,176 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { LockInfo } from '../protocol/lock-info';
+import type { StateFile } from '../protocol/state';
+
+/** Options every async method accepts. */
+export interface OperationOptions {
+  /** Aborts the operation (SDK requests in flight and lock waits). */
+  readonly signal?: AbortSignal;
+}
+
+/** Where the client logs what Terraform only logs (e.g. a failed digest write). */
+export interface StateClientLogger {
+  warn(message: string): void;
+  debug?(message: string): void;
+}
+
+/** Timing of the digest consistency retry (Terraform: 2 s poll, 10 s total). */
+export interface DigestRetryTiming {
+  /** @default 2000 */
+  readonly pollIntervalMs?: number;
+  /** @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+/** Backoff of lock waits (Terraform: 1 s doubling to 16 s). Jitter of up to 25 % is added. */
+export interface LockRetryTiming {
+  /** @default 1000 */
+  readonly initialDelayMs?: number;
+  /** @default 16000 */
+  readonly maxDelayMs?: number;
+}
+
+/** Options of {@link StateClient.fromConfig}. */
+export interface StateClientOptions {
+  /** Your own S3 client; never destroyed by the client. @default - one built from the configuration */
+  readonly s3?: S3Client;
+  /** Your own DynamoDB client; never destroyed by the client. @default - one built from the configuration */
+  readonly dynamodb?: DynamoDBClient;
+  /** Your own STS client (credential validation). @default - one built from the configuration */
+  readonly sts?: STSClient;
+  /** Environment consulted for `AWS_REGION`, `AWS_SSE_CUSTOMER_KEY`, `AWS_ENDPOINT_URL_*`... @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Workspace to operate on. @default 'default' */
+  readonly workspace?: string;
+  /** Receives warnings Terraform only logs. @default - messages are dropped */
+  readonly logger?: StateClientLogger;
+  /** Digest retry timing (tests shorten it). @default - Terraform's 2 s / 10 s */
+  readonly digestRetry?: DigestRetryTiming;
+  /** Lock wait backoff. @default - 1 s doubling to 16 s */
+  readonly lockRetry?: LockRetryTiming;
+  /** `Who` of the locks this client takes. @default - `<user>@<hostname>` */
+  readonly who?: string;
+  /** `Version` of the locks and the `terraform_version` of states this client writes. @default '1.10.0' */
+  readonly terraformVersion?: string;
+}
+
+/** Outputs of a deployed `StateBackend` stack, as `fromBackendOutputs` takes them. */
+export interface BackendOutputs {
+  readonly bucketName: string;
+  readonly region: string;
+  /** Customer-managed KMS key: sets `encrypt = true` and `kms_key_id`. @default - SSE-S3 (`encrypt = true`) */
+  readonly kmsKeyArn?: string;
+  /** DynamoDB lock table (`dynamodb_table`). @default - none */
+  readonly lockTableName?: string;
+  /** Role to assume (`assume_role.role_arn`). @default - none */
+  readonly roleArn?: string;
+}
+
+/** Options of {@link StateClient.fromBackendOutputs}: the state key plus {@link StateClientOptions}. */
+export interface FromBackendOutputsOptions extends StateClientOptions {
+  /** State object key (`key`). */
+  readonly key: string;
+  /** Use the S3 lock file (`use_lockfile`). @default true */
+  readonly useLockfile?: boolean;
+  /** `workspace_key_prefix`. @default 'env:' */
+  readonly workspaceKeyPrefix?: string;
+}
+
+/** The keys and IDs this client uses for its workspace. */
+export interface StatePaths {
+  readonly bucket: string;
+  readonly stateKey: string;
+  readonly lockFileKey: string;
+  /** DynamoDB `LockID` of the lock item and `Path` of LockInfos. */
+  readonly lockId: string;
+  /** DynamoDB `LockID` of the digest item. */
+  readonly digestLockId: string;
+}
+
+/** A state object read from S3. */
+export interface ReadStateResult {
+  /** The exact object bytes. */
+  readonly bytes: Buffer;
+  /** The parsed state. */
+  readonly state: StateFile;
+  /** Hex MD5 of `bytes` (what the DynamoDB digest holds). */
+  readonly md5: string;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+/** Options of {@link StateClient.readState}. */
+export interface ReadStateOptions extends OperationOptions {
+  /** Read this version of the object (no digest check). @default - the current version */
+  readonly versionId?: string;
+}
+
+/** What a write stored. */
+export interface WriteStateResult {
+  readonly md5: string;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+/** Options of {@link StateClient.pushState}. */
+export interface PushStateOptions extends OperationOptions {
+  /** Skip Terraform's lineage/serial rules (`terraform state push -force`). @default false */
+  readonly force?: boolean;
+  /** The caller already holds the lock with this ID; do not lock again. @default - lock for the push */
+  readonly lockId?: string;
+  /** Lock wait for the push's own lock. @default 0 (one attempt) */
+  readonly lockTimeoutMs?: number;
+}
+
+/** Options of {@link StateClient.lock}. */
+export interface LockOptions extends OperationOptions {
+  /** `Operation` of the LockInfo. @default 'OperationTypeInvalid' */
+  readonly operation?: string;
+  /** `Info` of the LockInfo. @default '' */
+  readonly info?: string;
+  /** `Who` of the LockInfo. @default - the client's `who` */
+  readonly who?: string;
+  /** `Version` of the LockInfo. @default - the client's `terraformVersion` */
+  readonly version?: string;
+  /** Lock ID to use. @default - a new random ID in Terraform's form */
+  readonly id?: string;
+  /** Keep retrying while the lock is held by someone known, up to this long (`-lock-timeout`). @default 0 */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link StateClient.deleteWorkspace}. */
+export interface DeleteWorkspaceOptions extends OperationOptions {
+  /** Delete even if the state has resources or outputs (`-force`). @default false */
+  readonly force?: boolean;
+  /** Lock wait. @default 0 */
+  readonly lockTimeoutMs?: number;
+}
+
+/** Options of {@link StateClient.createWorkspace}. */
+export interface CreateWorkspaceOptions extends OperationOptions {
+  /** Lock wait. @default 0 */
+  readonly lockTimeoutMs?: number;
+}
+
+/** One version of the state object (`ListObjectVersions`). */
+export interface StateVersion {
+  readonly versionId: string;
+  readonly isLatest: boolean;
+  readonly isDeleteMarker: boolean;
+  readonly lastModified?: Date;
+  readonly size?: number;
+  readonly etag?: string;
+}
+
+/** Requests made, per service and operation name (e.g. `{ s3: { PutObject: 2 } }`). */
+export interface RequestCounts {
+  readonly s3: Readonly<Record<string, number>>;
+  readonly dynamodb: Readonly<Record<string, number>>;
+  readonly sts: Readonly<Record<string, number>>;
+  /** Sum over all services. */
+  readonly total: number;
+}
+
+export type { LockInfo };
