@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BackendConfig, BackendConfigOptions } from './backend-config';
 import { LockingMode } from './locking-mode';
 import { encryptionHeaderDenyStatements, logDeliveryStatement } from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
@@ -343,6 +344,33 @@ export class StateBackend extends StateBackendBase {
       ]),
     );
     return logs;
+  }
+
+  /**
+   * The S3 backend configuration of one Terraform configuration (one state `key`) in this backend,
+   * rendered on demand as a Terraform block, a `-backend-config` file, a Terragrunt `remote_state`
+   * block, CDKTF `S3Backend` props or JSON.
+   *
+   * The locking mode decides the locking attributes: `S3_LOCKFILE` gives `use_lockfile = true`,
+   * `DYNAMODB` gives `dynamodb_table`, `BOTH` gives both. Names chosen at deploy time stay tokens;
+   * call `addOutput()` on the result to get the resolved snippet as a stack output.
+   *
+   * @example
+   * backend.backendConfig({ key: 'network/terraform.tfstate' }).addOutput(this, 'NetworkBackend');
+   */
+  public backendConfig(options: BackendConfigOptions): BackendConfig {
+    const prefix = options.workspaceKeyPrefix ?? this.workspaceKeyPrefix;
+    return new BackendConfig({
+      bucketName: this.bucket.bucketName,
+      key: options.key,
+      region: Stack.of(this).region,
+      encrypt: true,
+      kmsKeyId: this.encryptionKey.keyArn,
+      useLockfile: this.lockingMode !== LockingMode.DYNAMODB,
+      dynamodbTable: this.lockingMode !== LockingMode.S3_LOCKFILE ? this.lockTable?.tableName : undefined,
+      workspaceKeyPrefix: prefix === DEFAULT_WORKSPACE_KEY_PREFIX ? undefined : prefix,
+      roleArn: options.role?.roleArn,
+    });
   }
 
   private createOutputs(): void {

@@ -126,3 +126,60 @@ describe('BackendConfig with deploy-time names', () => {
     expect(parsed.terraform[0].backend.s3[0]).toMatchObject({ bucket: 'deployed-bucket', region: 'eu-west-1', use_lockfile: true });
   });
 });
+
+describe('StateBackend.backendConfig', () => {
+  // Loaded here so that the pure rendering tests above do not depend on the construct.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { StateBackend, LockingMode } = require('../../src');
+
+  function backendIn(lockingMode: unknown, workspaceKeyPrefix?: string) {
+    const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    return { stack, backend: new StateBackend(stack, 'Backend', { lockingMode, workspaceKeyPrefix }) };
+  }
+
+  /** What CloudFormation would produce, with references replaced by recognisable placeholders. */
+  function substitute(v: any): string {
+    if (typeof v === 'string') return v;
+    if (v['Fn::Join']) return v['Fn::Join'][1].map(substitute).join(v['Fn::Join'][0]);
+    if (v.Ref) return `ref:${v.Ref}`;
+    if (v['Fn::GetAtt']) return `getatt:${v['Fn::GetAtt'].join('.')}`;
+    throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
+  }
+
+  function resolvedJson(stack: Stack, config: BackendConfig): any {
+    return JSON.parse(substitute(stack.resolve(config.toJson())));
+  }
+
+  test.each([
+    [LockingMode.S3_LOCKFILE, true, false],
+    [LockingMode.DYNAMODB, false, true],
+    [LockingMode.BOTH, true, true],
+  ])('locking mode %s renders use_lockfile=%s and dynamodb_table=%s', (mode, lockfile, table) => {
+    const { stack, backend } = backendIn(mode);
+    const json = resolvedJson(stack, backend.backendConfig({ key: 'app/terraform.tfstate' }));
+    expect(json.use_lockfile === true).toBe(lockfile);
+    expect('dynamodb_table' in json).toBe(table);
+    expect(json).toMatchObject({ key: 'app/terraform.tfstate', region: 'eu-west-1', encrypt: true });
+    expect(json.kms_key_id).toBeDefined();
+  });
+
+  test('a custom workspace key prefix and a role appear; the default prefix is left out', async () => {
+    const { stack, backend } = backendIn(LockingMode.S3_LOCKFILE, 'tenants');
+    const role = new (require('aws-cdk-lib/aws-iam').Role)(stack, 'R', { assumedBy: new (require('aws-cdk-lib/aws-iam').AccountRootPrincipal)() });
+    const config = backend.backendConfig({ key: 'k', role });
+    expect(resolvedJson(stack, config).workspace_key_prefix).toBe('tenants');
+    expect(config.toTerraformBlock()).toMatch(/assume_role\s+= \{\n\s+role_arn = "\$\{Token\[/);
+    const { backend: plain, stack: s2 } = backendIn(LockingMode.S3_LOCKFILE);
+    expect(resolvedJson(s2, plain.backendConfig({ key: 'k' }))).not.toHaveProperty('workspace_key_prefix');
+  });
+
+  test('addOutput on a StateBackend config yields an output joining the bucket Ref, the key ARN and the literal key', () => {
+    const { stack, backend } = backendIn(LockingMode.BOTH);
+    backend.backendConfig({ key: 'net/terraform.tfstate' }).addOutput(stack, 'NetBackend');
+    const value = Template.fromStack(stack).toJSON().Outputs.NetBackend.Value;
+    const text = JSON.stringify(value);
+    expect(text).toContain('Fn::Join');
+    expect(text).toContain('net/terraform.tfstate');
+    expect(text).toMatch(/"Fn::GetAtt":\["\w+","Arn"\]/);
+  });
+});
