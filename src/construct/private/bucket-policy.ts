@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -40,4 +41,26 @@ export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey
       conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
     }),
   ];
+}
+
+/**
+ * Lets the S3 logging service deliver the state bucket's access logs into `target`.
+ *
+ * Granted by bucket policy because the log bucket enforces bucket ownership, which disables ACLs (the
+ * older `LogDeliveryWrite` grant). S3 requires source and target in the same account, so the
+ * `aws:SourceAccount` condition holds in either stack; `aws:SourceArn` is added only when both buckets
+ * are in one stack, because referencing the state bucket from another stack would create a cycle.
+ */
+export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, prefix: string | undefined): iam.PolicyStatement {
+  const sameStack = Stack.of(target) === Stack.of(source);
+  return new iam.PolicyStatement({
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [target.arnForObjects(`${prefix ?? ''}*`)],
+    conditions: {
+      ...(sameStack ? { ArnLike: { 'aws:SourceArn': source.bucketArn } } : {}),
+      StringEquals: { 'aws:SourceAccount': Stack.of(target).account },
+    },
+  });
 }
