@@ -1,7 +1,9 @@
 import { parse } from '@cdktf/hcl2json';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LockingMode, StateBackend } from '../../src';
 import { BackendConfig, BackendConfigFormat } from '../../src/construct/backend-config';
 import { escapeHclLiteral, renderSnippet, SNIPPET_FORMATS } from '../../src/construct/backend-config-render';
 
@@ -128,11 +130,7 @@ describe('BackendConfig with deploy-time names', () => {
 });
 
 describe('StateBackend.backendConfig', () => {
-  // Loaded here so that the pure rendering tests above do not depend on the construct.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { StateBackend, LockingMode } = require('../../src');
-
-  function backendIn(lockingMode: unknown, workspaceKeyPrefix?: string) {
+  function backendIn(lockingMode: LockingMode, workspaceKeyPrefix?: string) {
     const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
     return { stack, backend: new StateBackend(stack, 'Backend', { lockingMode, workspaceKeyPrefix }) };
   }
@@ -165,7 +163,7 @@ describe('StateBackend.backendConfig', () => {
 
   test('a custom workspace key prefix and a role appear; the default prefix is left out', async () => {
     const { stack, backend } = backendIn(LockingMode.S3_LOCKFILE, 'tenants');
-    const role = new (require('aws-cdk-lib/aws-iam').Role)(stack, 'R', { assumedBy: new (require('aws-cdk-lib/aws-iam').AccountRootPrincipal)() });
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
     const config = backend.backendConfig({ key: 'k', role });
     expect(resolvedJson(stack, config).workspace_key_prefix).toBe('tenants');
     expect(config.toTerraformBlock()).toMatch(/assume_role\s+= \{\n\s+role_arn = "\$\{Token\[/);
