@@ -502,7 +502,7 @@ class ImportedStateBackend extends StateBackendBase {
     }
     if (this.lockingMode === LockingMode.S3_LOCKFILE && attrs.lockTableName) {
       Annotations.of(this).addWarningV2('cdk-tfstate-backend:unused-lock-table',
-        `lockTableName is set but lockingMode is S3_LOCKFILE, so grants include no DynamoDB permission. Use LockingMode.BOTH or LockingMode.DYNAMODB if clients set dynamodb_table.`);
+        'lockTableName is set but lockingMode is S3_LOCKFILE, so grants include no DynamoDB permission. Use LockingMode.BOTH or LockingMode.DYNAMODB if clients set dynamodb_table.');
     }
   }
 }

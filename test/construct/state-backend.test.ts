@@ -82,15 +82,27 @@ describe('StateBackend defaults', () => {
     test('denies PUTs naming another SSE type or KMS key only when the header is present (IfExists)', () => {
       expect(statements).toEqual(expect.arrayContaining([
         {
-          Sid: 'DenyOtherEncryptionTypes', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects,
+          Sid: 'DenyOtherEncryptionTypes',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Resource: objects,
           Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
         },
         {
-          Sid: 'DenyOtherKmsKeys', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects,
+          Sid: 'DenyOtherKmsKeys',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Resource: objects,
           Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [key.logicalId, 'Arn'] } } },
         },
         {
-          Sid: 'DenyCustomerProvidedKeys', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects,
+          Sid: 'DenyCustomerProvidedKeys',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Resource: objects,
           Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
         },
       ]));

@@ -73,7 +73,8 @@ describe('StateBackend validation', () => {
 
   test('accepts the boundaries: empty prefix, 1 and 100 versions, one day', () => {
     expect(create({ workspaceKeyPrefix: '' })).not.toThrow();
-    expect(create({ noncurrentVersionsToRetain: 1, noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) })).not.toThrow();
+    const oneDay = Duration.days(1);
+    expect(create({ noncurrentVersionsToRetain: 1, noncurrentVersionExpiration: oneDay, abortIncompleteMultipartUploadAfter: oneDay })).not.toThrow();
     expect(create({ noncurrentVersionsToRetain: 100, lockingMode: LockingMode.DYNAMODB, lockTableName: 'locks' })).not.toThrow();
   });
 });
