@@ -68,6 +68,16 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
     }
   }
 
+  log(`ceph-mon up on 127.0.0.1:${monPort}`);
+  // RGW would create these one at a time (at start, on the first bucket and the first object), each
+  // waiting for a new OSD map and PG peering; created together now, they peer once when the OSD
+  // comes up. One `ceph` process reads all commands from stdin: each process costs ~0.3 s.
+  const pools = ['.rgw.root', ...['control', 'meta', 'log', 'buckets.index', 'buckets.data', 'buckets.non-ec'].map((p) => `default.rgw.${p}`)];
+  const poolCommands = pools.flatMap((p) => [`osd pool create ${p} 8 8`, `osd pool application enable ${p} rgw`]).join('\n');
+  const poolsCreated = run('sh', ['-c', `printf '%s\\n' "$1" | ceph -c "$2" --connect-timeout ${CEPH_TIMEOUT_S}`, 'sh', poolCommands, conf],
+    { timeoutMs: 30_000 });
+  // Settled here so that an OSD failure below does not leave this rejection unhandled.
+  poolsCreated.catch(() => undefined);
   const osdUuid = randomUUID();
   const osdId = (await ceph(['osd', 'new', osdUuid])).stdout.trim();
   await mkdir(path.join(dir, 'osd', `osd.${osdId}`), { recursive: true });
@@ -75,6 +85,8 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
   const osd = await startDaemon('Ceph OSD (ceph-osd)', 'ceph-osd', ['-f', '-c', conf, '-i', osdId],
     { dir, logFile: path.join(logDir, `osd.${osdId}.out`) });
   daemons.push(osd);
+  await poolsCreated;
+  log('OSD started, RGW pools created');
 
   // RGW is started at once: it waits for the OSD by itself while its process initialises.
   let rgw: Daemon | undefined;
@@ -101,10 +113,12 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
     }
   }
 
+  log(`radosgw up on 127.0.0.1:${rgwPort}`);
   const [mainUser, otherUser] = await Promise.all([
     createUser(conf, 'tfstate-test', 'tfstate test user', ['--caps', 'users=*;buckets=*;metadata=*;usage=*']),
     createUser(conf, 'tfstate-other', 'tfstate second user (no access to the test user\'s buckets)', []),
   ]);
+  log('RGW users created');
   return { endpoint: `http://127.0.0.1:${rgwPort}`, daemons, mainUser, otherUser, kmsKeyId: KMS_KEY_ID };
 }
 
@@ -179,6 +193,9 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd crush chooseleaf type = 0
 mon max pg per osd = 1000
+# Every map change (pool, OSD boot) waits out the Paxos proposal interval, 1 s by default.
+paxos propose interval = 0.01
+paxos min wait = 0.01
 
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:${o.rgwPort} tcp_nodelay=1

@@ -46,6 +46,8 @@ export async function startDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
     `-Djava.library.path=${libDir}`,
     '-Xmx512m',
     '-XX:+UseSerialGC',
+    // C1 only: halves start-up (~3 s instead of ~6 s on a busy 2-core machine); tests are not CPU-bound.
+    '-XX:TieredStopAtLevel=1',
     '-cp', jar,
     LAUNCHER,
     '-inMemory', '-sharedDb', '-disableTelemetry',

@@ -59,7 +59,17 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   const started = Date.now();
   log(`starting Ceph RGW and DynamoDB Local in ${dir}`);
   try {
-    const [ceph, dynamo] = await Promise.all([startCephRgw(dir, log), startDynamoDbLocal(dir)]);
+    // allSettled, not all: after one failure the other server is still starting, and stopping it
+    // before it has recorded all its processes would leak them.
+    const [cephResult, dynamoResult] = await Promise.allSettled([startCephRgw(dir, log), startDynamoDbLocal(dir).then((d) => {
+      log(`DynamoDB Local up at ${d.endpoint}`);
+      return d;
+    })]);
+    if (cephResult.status === 'rejected' || dynamoResult.status === 'rejected') {
+      const reasons = [cephResult, dynamoResult].flatMap((r) => r.status === 'rejected' ? [(r.reason as Error).message] : []);
+      throw new Error(reasons.join('\n'));
+    }
+    const [ceph, dynamo] = [cephResult.value, dynamoResult.value];
     const servers: LocalServers = {
       s3Endpoint: ceph.endpoint,
       dynamodbEndpoint: dynamo.endpoint,

@@ -139,7 +139,7 @@ export async function startWatchdog(dir: string, ownerPid: number): Promise<numb
   const groups = path.join(dir, PROCESS_GROUPS_FILE);
   const script = [
     `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done`,
-    `if [ -f '${groups}' ]; then for g in $(cat '${groups}'); do kill -KILL -- -$g 2>/dev/null; done; fi`,
+    `if [ -f '${groups}' ]; then for g in $(cat '${groups}'); do kill -KILL -$g 2>/dev/null; done; fi`,
     `rm -rf '${dir}'`,
   ].join('\n');
   const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
