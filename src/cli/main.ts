@@ -1,2 +1,33 @@
 #!/usr/bin/env node
-export {};
+/**
+ * `tfstate`: the command-line face of cdk-tfstate-backend. See docs/cli.md.
+ */
+import { CommanderError } from 'commander';
+import { normaliseArgs } from './argv';
+import { EXIT } from './output';
+import { buildProgram, commanderExitCode, reportError } from './program';
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram((c) => { code = c; });
+  const args = normaliseArgs(argv);
+  if (args.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExitCode(e);
+    return reportError(e);
+  }
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e) => { process.exitCode = reportError(e); },
+  );
+}

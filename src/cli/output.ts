@@ -1,0 +1,116 @@
+import { styleText } from 'node:util';
+
+/** Exit codes of `tfstate`. */
+export const EXIT = {
+  OK: 0,
+  ERROR: 1,
+  USAGE: 2,
+  LOCKED: 3,
+} as const;
+
+/** An error the CLI reports as-is (message names the problem and the fix) with a chosen exit code. */
+export class CliError extends Error {
+  constructor(message: string, public readonly exitCode: number = EXIT.ERROR) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A Terraform-style diagnostic (summary + detail). */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly summary: string;
+  readonly detail: string;
+  readonly path?: readonly (string | number)[];
+}
+
+/** Where the CLI writes, and whether those streams are terminals (colour, tables, progress). */
+export interface Io {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export const io: Io = { stdout: process.stdout, stderr: process.stderr };
+
+type Style = Parameters<typeof styleText>[0];
+
+/** `text` in `style` when the stream is a terminal, else unchanged. */
+export function paint(style: Style, text: string, stream: { isTTY?: boolean } = io.stdout): string {
+  return stream.isTTY ? styleText(style, text) : text;
+}
+
+/** Writes a line to stdout. */
+export function out(line: string): void {
+  io.stdout.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+/** Writes a line to stderr. */
+export function note(line: string): void {
+  io.stderr.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+/** Prints `value` as indented JSON on stdout. */
+export function printJson(value: unknown): void {
+  out(JSON.stringify(value, undefined, 2));
+}
+
+/**
+ * Terraform's diagnostic box:
+ * ```
+ * ╷
+ * │ Error: Summary
+ * │
+ * │ Detail
+ * ╵
+ * ```
+ */
+export function formatDiagnostic(d: Diagnostic, stream: { isTTY?: boolean } = io.stderr): string {
+  const title = d.severity === 'error' ? paint('red', 'Error:', stream) : paint('yellow', 'Warning:', stream);
+  const where = d.path && d.path.length > 0 ? `\n│   on backend attribute "${d.path.join('.')}"` : '';
+  const body = d.detail.split('\n').map((l) => (l === '' ? '│' : `│ ${l}`)).join('\n');
+  return `╷\n│ ${title} ${paint('bold', d.summary, stream)}${where}\n│\n${body}\n╵\n`;
+}
+
+/** Prints a list of rows as a table on a terminal, or tab-separated lines otherwise. */
+export function printTable(head: string[], rows: string[][]): void {
+  if (io.stdout.isTTY) {
+    // Loaded lazily: only terminals get tables.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Table = require('cli-table3');
+    const table = new Table({ head: head.map((h) => styleText('bold', h)), style: { head: [] } });
+    for (const row of rows) table.push(row);
+    out(table.toString());
+    return;
+  }
+  out(head.join('\t'));
+  for (const row of rows) out(row.join('\t'));
+}
+
+/** A human size: `512 B`, `1.2 KiB`, `3.4 MiB`. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** A human age: `42s`, `5m10s`, `3h2m`, `2d4h`. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${m % 60}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+/** Size above which transfers report progress on a terminal. */
+export const PROGRESS_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+/** Reports a transfer on stderr when it is large and stderr is a terminal; returns a function ending it. */
+export function progress(verb: string, bytes: number): () => void {
+  if (!io.stderr.isTTY || bytes < PROGRESS_THRESHOLD_BYTES) return () => undefined;
+  const started = Date.now();
+  io.stderr.write(`${verb} ${formatSize(bytes)}...`);
+  return () => io.stderr.write(` done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+}
