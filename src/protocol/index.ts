@@ -6,3 +6,5 @@ export * from './go-json';
 export * from './go-time';
 export * from './lock-info';
 export * from './state';
+export * from './push-rules';
+export * from './encrypted-state';

@@ -596,8 +596,20 @@ export function resourceAddresses(state: StateFile): string[] {
   return [...set].sort(compareGoStrings);
 }
 
-/** True when the state has no resources and no outputs (Terraform's `State.Empty()`). */
+/**
+ * True when the state has no resources and no root outputs (Terraform's `State.Empty()`). A resource
+ * entry without instances still counts: Terraform's reader creates the resource for it.
+ */
 export function isStateEmpty(state: StateFile | undefined): boolean {
   if (!state) return true;
-  return Object.keys(state.outputs).length === 0 && state.resources.every((r) => r.instances.length === 0);
+  return Object.keys(state.outputs).length === 0 && state.resources.length === 0;
+}
+
+/**
+ * Terraform's `statefile.StatesMarshalEqual`: the two states serialise to the same bytes once serial,
+ * lineage and writer version are blanked, i.e. same outputs, resources and check results.
+ */
+export function statesMarshalEqual(a: StateFile, b: StateFile): boolean {
+  const blank = (s: StateFile): StateFile => ({ ...s, serial: 0, lineage: '', terraform_version: '' });
+  return serializeStateTerraform(blank(a)).equals(serializeStateTerraform(blank(b)));
 }
