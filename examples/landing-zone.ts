@@ -1,0 +1,88 @@
+/**
+ * A landing-zone layout for Terraform/OpenTofu state, as a CDK app.
+ *
+ * - `LogArchive`: one access-log bucket per region that every state bucket of the account logs into.
+ * - `TerraformState`: the shared state backend of the platform team. It still has teams on Terraform
+ *   < 1.10 that lock with DynamoDB, so it runs in `BOTH` mode while they upgrade to `use_lockfile`.
+ *   Each team gets a role scoped to its own state keys; CI applies, developers only plan.
+ *
+ * Synthesize it offline: `npx cdk synth --app "npx ts-node --transpile-only examples/landing-zone.ts"`.
+ */
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { LockingMode, StateAccess, StateBackend, StateScope } from '../src';
+
+/** The log archive of the account and region: retained, versioned, TLS only, SSE-S3 (log delivery cannot use a CMK). */
+export class LogArchiveStack extends Stack {
+  public readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+  }
+}
+
+/** Props of the state stack: where the logs go and which teams own which state keys. */
+export interface TerraformStateStackProps extends StackProps {
+  readonly accessLogs: s3.IBucket;
+  readonly teams: Record<string, { readonly ciAccount: string; readonly developerAccount: string }>;
+}
+
+/** The shared Terraform state backend of the landing zone. */
+export class TerraformStateStack extends Stack {
+  public readonly backend: StateBackend;
+
+  constructor(scope: Construct, id: string, props: TerraformStateStackProps) {
+    super(scope, id, props);
+    this.backend = new StateBackend(this, 'Backend', {
+      lockingMode: LockingMode.BOTH,
+      accessLogsBucket: props.accessLogs,
+      accessLogsPrefix: 'tfstate/',
+      noncurrentVersionsToRetain: 50,
+      noncurrentVersionExpiration: Duration.days(180),
+    });
+
+    for (const [team, accounts] of Object.entries(props.teams)) {
+      const scope = StateScope.keys([`${team}/*`]).allWorkspaces();
+      this.backend.addAccessRole(`${team}Apply`, {
+        assumedBy: new iam.AccountPrincipal(accounts.ciAccount),
+        access: StateAccess.READ_WRITE,
+        scope,
+      });
+      this.backend.addAccessRole(`${team}Plan`, {
+        assumedBy: new iam.AccountPrincipal(accounts.developerAccount),
+        access: StateAccess.READ_ONLY,
+        scope,
+      });
+    }
+  }
+}
+
+/** Builds the landing-zone app; exported so that tests can synthesize it. */
+export function landingZoneApp(app = new App()): App {
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const logs = new LogArchiveStack(app, 'LogArchive', { env });
+  new TerraformStateStack(app, 'TerraformState', {
+    env,
+    accessLogs: logs.accessLogs,
+    teams: {
+      network: { ciAccount: '222222222222', developerAccount: '333333333333' },
+      payments: { ciAccount: '444444444444', developerAccount: '555555555555' },
+    },
+  });
+  return app;
+}
+
+if (require.main === module) {
+  landingZoneApp().synth();
+}

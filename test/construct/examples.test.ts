@@ -1,0 +1,13 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { landingZoneApp } from '../../examples/landing-zone';
+
+test('the landing-zone example synthesizes: BOTH locking, logs into the archive bucket, one role per team and access level', () => {
+  const app = landingZoneApp();
+  const assembly = app.synth();
+  expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['LogArchive', 'TerraformState']);
+  const state = Template.fromJSON(assembly.getStackByName('TerraformState').template);
+  state.resourceCountIs('AWS::DynamoDB::Table', 1);
+  state.resourceCountIs('AWS::S3::Bucket', 1);
+  state.resourceCountIs('AWS::IAM::Role', 4);
+  state.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'tfstate/' } });
+});
