@@ -26,6 +26,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // The AWS SDK warns on every run that future releases need Node 22; that is noise in a CLI's
+  // stderr, which scripts read. Other warnings are still printed.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name !== 'NodeVersionSupportWarning' && !w.message.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
+  });
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e) => { process.exitCode = reportError(e); },

@@ -166,7 +166,7 @@ export async function historyCommand(opts: GlobalOptions): Promise<void> {
       rows.map((r) => [
         r.versionId,
         r.isDeleteMarker ? '(deleted)' : String(r.serial ?? '-'),
-        r.lineage ?? '-',
+        r.lineage || '-',
         r.size === undefined ? '-' : formatSize(r.size),
         r.lastModified ?? '-',
         r.isLatest ? paint('green', 'current') : '',

@@ -1,0 +1,191 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { normaliseArgs, parseDuration } from '../../src/cli/argv';
+import { attributesFromStackOutputs } from '../../src/cli/config';
+import { diffStates } from '../../src/cli/state-diff';
+import { CLI, requireCompiledCli, runCli } from './run-cli';
+
+const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+const COMMANDS = ['workspace', 'pull', 'push', 'lock', 'unlock', 'force-unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest', 'doctor', 'backend-config'];
+
+beforeAll(requireCompiledCli);
+
+function tmpDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'tfstate-cli-'));
+}
+
+describe('usage, help and version', () => {
+  test('--help lists every command and exits 0', async () => {
+    const r = await runCli(['--help'], { noServers: true });
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.stdout).toContain(c);
+    expect(r.stdout).toMatch(/Exit codes: 0 success, 1 error, 2 usage error, 3 state locked/);
+  });
+
+  test.each(COMMANDS.concat(['workspace list', 'workspace new', 'workspace delete', 'digest repair']))('%s --help exits 0 with a usage line', async (cmd) => {
+    const r = await runCli([...cmd.split(' '), '--help'], { noServers: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: tfstate /);
+  });
+
+  test('--version prints the package version', async () => {
+    const r = await runCli(['--version'], { noServers: true });
+    expect(r.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(CLI), '..', '..', 'package.json'), 'utf8'));
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  test.each([
+    [[], /Usage: tfstate/],
+    [['bogus'], /unknown command 'bogus'/],
+    [['pull', '--nope'], /unknown option '--nope'/],
+    [['push'], /missing required argument 'FILE'/],
+    [['unlock'], /missing required argument 'LOCK_ID'/],
+    [['backend-config', '-format', 'yaml'], /Allowed choices are tf, hcl, terragrunt, cdktf, json/],
+    [['outputs', '-raw', '-json', 'x'], /cannot be used with option '--json'/],
+  ])('usage error %j exits 2', async (args, message) => {
+    const r = await runCli(args as string[], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  test('an invalid workspace name is a usage error naming the allowed characters', async () => {
+    const r = await runCli(['pull', '-workspace', 'a/b', '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/workspace name "a\/b" is not allowed/);
+  });
+
+  test('-timeout that is not a duration is a usage error', async () => {
+    const r = await runCli(['lock', '-timeout', 'soon', '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"soon" is not a duration/);
+  });
+});
+
+describe('configuration', () => {
+  test('no configuration at all is an error that names the three ways to give one', async () => {
+    const r = await runCli(['pull', '-chdir', tmpDir()], { noServers: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No S3 backend configuration found/);
+    expect(r.stderr).toMatch(/-backend-config bucket=/);
+    expect(r.stderr).toMatch(/--stack NAME/);
+  });
+
+  test('a missing bucket prints Terraform\'s diagnostic box', async () => {
+    const r = await runCli(['pull', '-backend-config', 'key=k', '-backend-config', 'skip_credentials_validation=true'], { env: { AWS_REGION: 'eu-west-1' }, noServers: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('│ Error: Missing Required Value');
+    expect(r.stderr).toContain('The attribute "bucket" is required by the backend.');
+  });
+
+  test('the backend "s3" block of the *.tf files in -chdir is read, and -backend-config overrides it, later wins', async () => {
+    const dir = tmpDir();
+    writeFileSync(path.join(dir, 'main.tf'), 'terraform {\n  backend "s3" {\n    bucket = "from-tf"\n    key = "app.tfstate"\n    region = "eu-west-1"\n    encrypt = true\n    assume_role = {\n      role_arn = "arn:aws:iam::111111111111:role/tf"\n    }\n  }\n}\n');
+    writeFileSync(path.join(dir, 'prod.hcl'), 'bucket = "from-file"\ndynamodb_table = "locks"\n');
+    const r = await runCli(['backend-config', '-chdir', dir, '-backend-config', 'prod.hcl', '-backend-config=use_lockfile=true', '-backend-config', 'dynamodb_table=later', '-json'], { noServers: true });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      bucket: 'from-file',
+      key: 'app.tfstate',
+      region: 'eu-west-1',
+      encrypt: true,
+      use_lockfile: true,
+      dynamodb_table: 'later',
+      assume_role: { role_arn: 'arn:aws:iam::111111111111:role/tf' },
+    });
+  });
+
+  test('a non-s3 backend in the working directory is refused', async () => {
+    const dir = tmpDir();
+    writeFileSync(path.join(dir, 'main.tf'), 'terraform {\n  backend "gcs" {\n    bucket = "x"\n  }\n}\n');
+    const r = await runCli(['pull', '-chdir', dir], { noServers: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/uses a "gcs" backend; tfstate only works with the "s3" backend/);
+  });
+
+  test('a -backend-config that is neither KEY=VALUE nor a file is a usage error', async () => {
+    const r = await runCli(['pull', '-backend-config', 'no-such-file.hcl'], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/neither KEY=VALUE nor an existing file/);
+  });
+
+  test('a bool attribute with a non-bool value is a usage error', async () => {
+    const r = await runCli(['pull', '-backend-config', 'bucket=b', '-backend-config', 'key=k', '-backend-config', 'encrypt=maybe'], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"encrypt": a bool is required, got "maybe"/);
+  });
+
+  test.each(['tf', 'hcl', 'terragrunt'])('backend-config -format %s renders HCL that parses back to the configuration', async (format) => {
+    const args = ['backend-config', '-format', format, '-backend-config', 'bucket=b1', '-backend-config', 'key=a/b.tfstate', '-backend-config', 'region=eu-west-2', '-backend-config', 'use_lockfile=true', '-backend-config', 'workspace_key_prefix=envs'];
+    const r = await runCli(args, { noServers: true });
+    expect(r.code).toBe(0);
+    const parsed = await parse(`x.${format}`, r.stdout);
+    const attrs = format === 'tf' ? parsed.terraform[0].backend.s3[0] : format === 'terragrunt' ? parsed.remote_state[0].config : parsed;
+    expect(attrs).toEqual({ bucket: 'b1', key: 'a/b.tfstate', region: 'eu-west-2', use_lockfile: true, workspace_key_prefix: 'envs' });
+  });
+
+  test('backend-config -format cdktf gives S3Backend props; region falls back to AWS_REGION', async () => {
+    const r = await runCli(['backend-config', '-format', 'cdktf', '-backend-config', 'bucket=b1', '-backend-config', 'key=k', '-backend-config', 'dynamodb_table=t'], { env: { AWS_REGION: 'ap-south-1' }, noServers: true });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ bucket: 'b1', key: 'k', region: 'ap-south-1', dynamodbTable: 't' });
+  });
+});
+
+describe('diff of two files (no backend needed)', () => {
+  test('reports added and removed instances by address and the serial jump', async () => {
+    const r = await runCli(['diff', `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`, `${FIXTURES}/states_statefile__roundtrip_v4-modules.tfstate`], { noServers: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('- null_resource.foo[0]');
+    expect(r.stdout).toContain('+ module.modB.null_resource.bar["a"]');
+    expect(r.stdout).toMatch(/3 added, 2 removed, 0 changed/);
+  });
+
+  test('-json gives the structured diff; stdin works for one side', async () => {
+    const b = readFileSync(`${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`);
+    const r = await runCli(['diff', `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`, '-', '-json'], { noServers: true, input: b });
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d.added).toEqual([]);
+    expect(d.removed).toEqual([]);
+    expect(d.lineage.same).toBe(true);
+  });
+});
+
+describe('pure helpers', () => {
+  test('single-dash long options become double-dash; values, - and short options stay', () => {
+    expect(normaliseArgs(['-backend-config=bucket=b', '-chdir', '-force', 'push', '-', '-info', '-json', '-h'])).toEqual(
+      ['--backend-config=bucket=b', '--chdir', '-force', 'push', '-', '--info', '-json', '-h'],
+    );
+    expect(normaliseArgs(['unlock', '-force', 'ID'])).toEqual(['unlock', '--force', 'ID']);
+  });
+
+  test('Go durations', () => {
+    expect(parseDuration('0s')).toBe(0);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('10')).toBeUndefined();
+  });
+
+  test('StateBackend stack outputs map to backend attributes (CDK-hashed output keys)', () => {
+    expect(attributesFromStackOutputs([
+      { OutputKey: 'BackendBucketNameA1B2C3D4', OutputValue: 'bkt' },
+      { OutputKey: 'BackendRegion0F1E2D3C', OutputValue: 'eu-west-1' },
+      { OutputKey: 'BackendKmsKeyArn99887766', OutputValue: 'arn:aws:kms:eu-west-1:1:key/x' },
+      { OutputKey: 'BackendLockTableName55443322', OutputValue: 'tbl' },
+    ])).toEqual({ bucket: 'bkt', region: 'eu-west-1', kms_key_id: 'arn:aws:kms:eu-west-1:1:key/x', encrypt: true, dynamodb_table: 'tbl', use_lockfile: true });
+  });
+
+  test('diffStates reports changed instances and outputs', () => {
+    const a = { serial: 1, lineage: 'L', outputs: { o: { value: 1 } }, resources: [{ mode: 'managed', type: 't', name: 'n', instances: [{ attributes: { x: 1 } }] }] };
+    const b = { serial: 3, lineage: 'L', outputs: { o: { value: 2 } }, resources: [{ mode: 'managed', type: 't', name: 'n', instances: [{ attributes: { x: 2 } }] }] };
+    const d = diffStates(a, b);
+    expect(d.changed).toEqual(['t.n']);
+    expect(d.outputsChanged).toEqual(['o']);
+    expect(d.serial).toEqual({ from: 1, to: 3 });
+  });
+});

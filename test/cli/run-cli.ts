@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { testServers } from '../support/servers';
+
+/** The compiled CLI, as the package's `bin` runs it. */
+export const CLI = path.join(__dirname, '..', '..', 'lib', 'cli', 'main.js');
+
+/** Fails the suite with a clear message when the CLI has not been compiled. */
+export function requireCompiledCli(): void {
+  if (!existsSync(CLI)) {
+    throw new Error(`${CLI} does not exist: the CLI tests run the compiled binary. Run \`npx projen compile\` first.`);
+  }
+}
+
+/** What a CLI run produced. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of `runCli`. */
+export interface RunCliOptions {
+  readonly env?: Record<string, string | undefined>;
+  readonly input?: string | Buffer;
+  readonly cwd?: string;
+  /** Leave the local servers out of the environment (for runs that must not reach a backend). */
+  readonly noServers?: boolean;
+}
+
+/** The environment pointing the AWS SDK at the local servers. */
+export function serverEnv(): Record<string, string> {
+  const s = testServers();
+  return {
+    AWS_ENDPOINT_URL_S3: s.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: s.dynamodbEndpoint,
+    AWS_ACCESS_KEY_ID: s.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+    AWS_REGION: s.region,
+  };
+}
+
+/** Runs `node lib/cli/main.js ...args` as a subprocess. */
+export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  const base: Record<string, string | undefined> = { ...process.env };
+  // The tests decide the workspace and AWS settings; nothing leaks in from the developer's shell.
+  for (const k of Object.keys(base)) {
+    if (k.startsWith('AWS_') || k === 'TF_WORKSPACE') delete base[k];
+  }
+  const env = { ...base, ...(opts.noServers ? {} : serverEnv()), ...opts.env, AWS_EC2_METADATA_DISABLED: 'true' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: opts.cwd });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** `-backend-config` arguments for a bucket on the local servers (no STS there). */
+export function backendArgs(attrs: Record<string, string | boolean>): string[] {
+  const all: Record<string, string | boolean> = { use_path_style: true, skip_credentials_validation: true, ...attrs };
+  return Object.entries(all).flatMap(([k, v]) => ['-backend-config', `${k}=${v}`]);
+}
