@@ -53,16 +53,16 @@ export class TerraformStateStack extends Stack {
     });
 
     for (const [team, accounts] of Object.entries(props.teams)) {
-      const scope = StateScope.keys([`${team}/*`]).allWorkspaces();
+      const teamStates = StateScope.keys([`${team}/*`]).allWorkspaces();
       this.backend.addAccessRole(`${team}Apply`, {
         assumedBy: new iam.AccountPrincipal(accounts.ciAccount),
         access: StateAccess.READ_WRITE,
-        scope,
+        scope: teamStates,
       });
       this.backend.addAccessRole(`${team}Plan`, {
         assumedBy: new iam.AccountPrincipal(accounts.developerAccount),
         access: StateAccess.READ_ONLY,
-        scope,
+        scope: teamStates,
       });
     }
   }
