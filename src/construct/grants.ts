@@ -37,6 +37,12 @@ export interface StateGrantStatement {
   readonly resourceArns: string[];
   readonly conditions?: Record<string, Record<string, unknown>>;
   readonly resource?: iam.IResourceWithPolicy;
+  /**
+   * Conditions of the resource-policy copy, when they must differ from the identity statement.
+   *
+   * @default - the same conditions
+   */
+  readonly resourceConditions?: Record<string, Record<string, unknown>>;
 }
 
 /** Whether the backend's locking mode takes the S3 lock object. */
@@ -79,8 +85,8 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   const region = bucket.env.region;
 
   const objects = (keys: string[]) => keys.map((k) => bucket.arnForObjects(k));
-  const readObjects = [...paths.statePaths, ...(lockFile ? paths.lockPaths : [])];
-  const writtenObjects = [...(lockFile ? paths.lockPaths : []), ...(write ? paths.statePaths : [])];
+  const readObjects = collapse([...paths.statePaths, ...(lockFile ? paths.lockPaths : [])]);
+  const writtenObjects = collapse([...(lockFile ? paths.lockPaths : []), ...(write ? paths.statePaths : [])]);
 
   const statements: StateGrantStatement[] = [
     {
@@ -109,9 +115,21 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   const s3Context = (keys: string[]): Record<string, Record<string, unknown>> => backend.bucketKeyEnabled
     ? { StringEquals: { 'kms:ViaService': s3Service, [S3_ENCRYPTION_CONTEXT_KEY]: bucket.bucketArn } }
     : { StringEquals: { 'kms:ViaService': s3Service }, StringLike: { [S3_ENCRYPTION_CONTEXT_KEY]: objects(keys) } };
-  statements.push({ actions: KMS_S3_DECRYPT_ACTIONS, resourceArns: [key.keyArn], conditions: s3Context(readObjects), resource: key });
+  // The key policy copy of a cross-account grant cannot name the bucket or table: they reference the
+  // key, so the key policy naming them is a dependency cycle. It keeps kms:ViaService; the bucket
+  // policy and the grantee's identity policy still limit which objects S3 will touch.
+  const viaS3Only = { StringEquals: { 'kms:ViaService': s3Service } };
+  statements.push({
+    actions: KMS_S3_DECRYPT_ACTIONS, resourceArns: [key.keyArn], conditions: s3Context(readObjects), resource: key, resourceConditions: viaS3Only,
+  });
   if (writtenObjects.length > 0) {
-    statements.push({ actions: KMS_S3_ENCRYPT_ACTIONS, resourceArns: [key.keyArn], conditions: s3Context(writtenObjects), resource: key });
+    statements.push({
+      actions: KMS_S3_ENCRYPT_ACTIONS,
+      resourceArns: [key.keyArn],
+      conditions: s3Context(writtenObjects),
+      resource: key,
+      resourceConditions: viaS3Only,
+    });
   }
 
   if (table) {
@@ -135,17 +153,19 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
       resource: tableResource,
     });
     if (table.encryptionKey) {
+      const viaDynamoDB = `dynamodb.${table.env.region}.${stack.urlSuffix}`;
       statements.push({
         actions: KMS_DYNAMODB_ACTIONS,
         resourceArns: [table.encryptionKey.keyArn],
         conditions: {
           StringEquals: {
-            'kms:ViaService': `dynamodb.${table.env.region}.${stack.urlSuffix}`,
+            'kms:ViaService': viaDynamoDB,
             [DYNAMODB_ENCRYPTION_CONTEXT_TABLE_KEY]: table.tableName,
             [DYNAMODB_ENCRYPTION_CONTEXT_ACCOUNT_KEY]: table.env.account,
           },
         },
         resource: table.encryptionKey,
+        resourceConditions: { StringEquals: { 'kms:ViaService': viaDynamoDB } },
       });
     }
   }
@@ -162,7 +182,9 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
  *
  * @internal
  */
-export function grantStateAccess(backend: IStateBackend, grantee: iam.IGrantable, level: AccessLevel, scope: StateScope = StateScope.all()): iam.Grant {
+export function grantStateAccess(
+  backend: IStateBackend, grantee: iam.IGrantable, level: AccessLevel, scope: StateScope = StateScope.all(),
+): iam.Grant {
   warnAboutTraps(backend, scope);
   let grant: iam.Grant | undefined;
   for (const s of stateGrantStatements(backend, level, scope)) {
@@ -184,8 +206,10 @@ function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrant
   const statement = new iam.PolicyStatement({
     principals: [grantee.grantPrincipal],
     actions: s.actions,
-    resources: s.resourceArns,
-    conditions: s.conditions,
+    // Key and table policies are properties of the key and table themselves: naming their own ARN
+    // would make the resource depend on itself, so they say `*` (this resource).
+    resources: s.resource === backend.bucket ? s.resourceArns : ['*'],
+    conditions: s.resourceConditions ?? s.conditions,
   });
   const resourceGrant = iam.Grant.addStatementToResourcePolicy({
     grantee, statement, resource: s.resource, actions: s.actions, resourceArns: s.resourceArns,
@@ -221,6 +245,11 @@ export function warnAboutTraps(backend: IStateBackend, scope: StateScope): void 
       'workspaceKeyPrefix is "", so Terraform lists workspaces with an empty prefix: the grant lets the grantee list every object name in the bucket. ' +
       'Use a workspace key prefix, or StateScope...withoutWorkspaceListing() if only OpenTofu or existing workspaces are used.');
   }
+}
+
+/** `*` covers every object: listing `*.tflock` next to it would only lengthen the policy. */
+function collapse(keys: string[]): string[] {
+  return keys.includes('*') ? ['*'] : keys;
 }
 
 function isResourceWithPolicy(x: unknown): x is iam.IResourceWithPolicy {
