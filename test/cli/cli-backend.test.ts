@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createLockTable, createTestBucket, dynamoClient, s3Client } from '../support/servers';
+import { backendArgs, requireCompiledCli, runCli } from './run-cli';
+
+const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+
+beforeAll(requireCompiledCli);
+
+/** A v4 state with a given lineage, serial, one resource and outputs. */
+function state(lineage: string, serial: number, extra: { resource?: string; outputs?: Record<string, unknown> } = {}): string {
+  const outputs = Object.fromEntries(Object.entries(extra.outputs ?? { greeting: 'hello' }).map(([k, v]) => [k, { value: v, type: typeof v === 'number' ? 'number' : 'string' }]));
+  return JSON.stringify({
+    version: 4,
+    terraform_version: '1.10.0',
+    serial,
+    lineage,
+    outputs,
+    resources: [{ mode: 'managed', type: 'null_resource', name: extra.resource ?? 'a', provider: 'provider["registry.terraform.io/hashicorp/null"]', instances: [{ schema_version: 0, attributes: { id: '1' } }] }],
+    check_results: null,
+  }, undefined, 2) + '\n';
+}
+
+describe('workspaces', () => {
+  let args: string[];
+  beforeAll(async () => {
+    args = backendArgs({ bucket: await createTestBucket(), key: 'app/terraform.tfstate', use_lockfile: true });
+  });
+
+  test('list starts with default; new creates; list marks the selected one; delete removes', async () => {
+    expect((await runCli(['workspace', 'list', ...args])).stdout).toBe('* default\n');
+    const created = await runCli(['workspace', 'new', 'dev', ...args]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/Created and initialized workspace "dev"/);
+    const listed = await runCli(['workspace', 'list', '-workspace', 'dev', ...args]);
+    expect(listed.stdout).toBe('  default\n* dev\n');
+    const json = JSON.parse((await runCli(['workspace', 'list', '--json', ...args], { env: { TF_WORKSPACE: 'dev' } })).stdout);
+    expect(json).toEqual({ current: 'dev', workspaces: ['default', 'dev'] });
+    const pulled = JSON.parse((await runCli(['pull', '-workspace', 'dev', ...args])).stdout);
+    expect(pulled.serial).toBe(1);
+    expect((await runCli(['workspace', 'delete', 'dev', ...args])).code).toBe(0);
+    expect((await runCli(['workspace', 'list', ...args])).stdout).toBe('* default\n');
+  });
+
+  test('new on an existing workspace fails with exit 1 and writes nothing', async () => {
+    await runCli(['workspace', 'new', 'qa', ...args]);
+    const r = await runCli(['workspace', 'new', 'qa', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Workspace "qa" already exists/);
+  });
+
+  test('delete refuses default (2), the active workspace (2), an unknown one (1), a non-empty one without -force (1)', async () => {
+    expect((await runCli(['workspace', 'delete', 'default', ...args])).code).toBe(2);
+    await runCli(['workspace', 'new', 'busy', ...args]);
+    const active = await runCli(['workspace', 'delete', 'busy', '-workspace', 'busy', ...args]);
+    expect(active.code).toBe(2);
+    expect(active.stderr).toMatch(/is your active workspace/);
+    const unknown = await runCli(['workspace', 'delete', 'ghost', ...args]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Workspace "ghost" doesn't exist/);
+    expect((await runCli(['push', '-', '-force', '-workspace', 'busy', ...args], { input: state('L-busy', 5) })).code).toBe(0);
+    const refused = await runCli(['workspace', 'delete', 'busy', ...args]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Workspace "busy" is not empty/);
+    expect((await runCli(['workspace', 'list', ...args])).stdout).toContain('busy');
+    expect((await runCli(['workspace', 'delete', 'busy', '-force', ...args])).code).toBe(0);
+    expect((await runCli(['workspace', 'list', ...args])).stdout).not.toContain('busy');
+  });
+});
+
+describe('pull, push and outputs', () => {
+  let args: string[];
+  beforeAll(async () => {
+    args = backendArgs({ bucket: await createTestBucket(), key: 'svc/terraform.tfstate', dynamodb_table: await createLockTable() });
+  });
+
+  test('pull with no state prints nothing and exits 0', async () => {
+    const r = await runCli(['pull', ...args]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/No state in workspace "default"/);
+  });
+
+  test('push FILE then pull returns the same bytes; push - reads stdin', async () => {
+    const file = `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`;
+    expect((await runCli(['push', file, ...args])).code).toBe(0);
+    expect((await runCli(['pull', ...args])).stdout).toBe(readFileSync(file, 'utf8'));
+  });
+
+  test('push refuses a lower serial and an unrelated lineage (exit 1, nothing written); -force overrides', async () => {
+    const ws = ['-workspace', 'rules'];
+    expect((await runCli(['push', '-', ...ws, ...args], { input: state('L1', 5) })).code).toBe(0);
+    const lower = await runCli(['push', '-', ...ws, ...args], { input: state('L1', 4, { resource: 'b' }) });
+    expect(lower.code).toBe(1);
+    expect(lower.stderr).toMatch(/Failed to write state: cannot import state with serial 4 over newer state with serial 5/);
+    const unrelated = await runCli(['push', '-', ...ws, ...args], { input: state('L2', 9) });
+    expect(unrelated.code).toBe(1);
+    expect(unrelated.stderr).toMatch(/cannot import state with lineage "L2" over unrelated state with lineage "L1"/);
+    expect(JSON.parse((await runCli(['pull', ...ws, ...args])).stdout)).toMatchObject({ lineage: 'L1', serial: 5 });
+    expect((await runCli(['push', '-', '-force', ...ws, ...args], { input: state('L2', 9) })).code).toBe(0);
+    expect(JSON.parse((await runCli(['pull', ...ws, ...args])).stdout).lineage).toBe('L2');
+  });
+
+  test('push of something that is not a state is refused before any write', async () => {
+    const r = await runCli(['push', '-', '-workspace', 'junk', ...args], { input: '{"not":"a state"}' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not have a "version" attribute. Nothing was written/);
+    const missing = await runCli(['push', '/no/such/file.tfstate', ...args]);
+    expect(missing.code).toBe(2);
+  });
+
+  test('outputs: all, one by name, -raw, -json, unknown name, -raw without a name', async () => {
+    const ws = ['-workspace', 'outs'];
+    await runCli(['push', '-', ...ws, ...args], { input: state('LO', 1, { outputs: { greeting: 'hello', count: 3 } }) });
+    const all = await runCli(['outputs', ...ws, ...args]);
+    expect(all.stdout).toBe('count = 3\ngreeting = "hello"\n');
+    expect((await runCli(['outputs', 'greeting', ...ws, ...args])).stdout).toBe('"hello"\n');
+    expect((await runCli(['outputs', 'greeting', '-raw', ...ws, ...args])).stdout).toBe('hello');
+    expect(JSON.parse((await runCli(['outputs', 'count', '-json', ...ws, ...args])).stdout)).toBe(3);
+    expect(JSON.parse((await runCli(['outputs', '-json', ...ws, ...args])).stdout).greeting).toEqual({ sensitive: false, type: 'string', value: 'hello' });
+    const unknown = await runCli(['outputs', 'nope', ...ws, ...args]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Output "nope" not found.*count, greeting/);
+    expect((await runCli(['outputs', '-raw', ...ws, ...args])).code).toBe(2);
+  });
+
+  test('a bucket that does not exist gives Terraform\'s text and exit 1', async () => {
+    const r = await runCli(['pull', ...backendArgs({ bucket: 'tfstate-no-such-bucket-xyz', key: 'k' })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/S3 bucket "tfstate-no-such-bucket-xyz" does not exist/);
+  });
+});
+
+describe.each([
+  ['DynamoDB table', async () => ({ dynamodb_table: await createLockTable() })],
+  // RGW honours If-None-Match only on unversioned buckets (doctor shows it), so the lock file runs on one.
+  ['lock file', async () => ({ use_lockfile: true })],
+])('locking with a %s', (_name, lockAttrs) => {
+  let args: string[];
+  beforeAll(async () => {
+    args = backendArgs({ bucket: await createTestBucket(), key: 'locked/terraform.tfstate', ...await lockAttrs() });
+  });
+
+  test('lock prints an ID; lock-info shows the holder; a push by someone else exits 3 naming the holder and writes nothing; unlock releases', async () => {
+    await runCli(['push', '-', ...args], { input: state('LK', 1) });
+    const lock = await runCli(['lock', '-operation', 'OperationTypeApply', '-info', 'deploying', ...args]);
+    expect(lock.code).toBe(0);
+    const id = lock.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+    const info = await runCli(['lock-info', ...args]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/Locked by: {2}\S+@\S+/);
+    expect(info.stdout).toMatch(/Operation: {2}OperationTypeApply/);
+    expect(info.stdout).toMatch(/Age: {8}\d+s/);
+    expect(info.stdout).toMatch(/Version: {4}\d+\.\d+\.\d+/);
+    expect(info.stdout).toContain(id);
+    const infoJson = JSON.parse((await runCli(['lock-info', '-json', ...args])).stdout);
+    expect(infoJson).toMatchObject({ locked: true, ID: id, Operation: 'OperationTypeApply', Info: 'deploying' });
+
+    const push = await runCli(['push', '-', ...args], { input: state('LK', 2, { resource: 'blocked' }) });
+    expect(push.code).toBe(3);
+    expect(push.stderr).toMatch(/Error acquiring the state lock/);
+    expect(push.stderr).toContain(id);
+    expect(push.stderr).toMatch(/tfstate force-unlock/);
+    expect(JSON.parse((await runCli(['pull', ...args])).stdout).serial).toBe(1);
+
+    const second = await runCli(['lock', '-timeout', '1s', ...args]);
+    expect(second.code).toBe(3);
+
+    const wrong = await runCli(['unlock', '00000000-0000-0000-0000-000000000000', ...args]);
+    expect(wrong.code).toBe(1);
+    expect((await runCli(['lock-info', '-json', ...args])).stdout).toContain(id);
+
+    const unlock = await runCli(['force-unlock', '-force', id, ...args]);
+    expect(unlock.code).toBe(0);
+    expect(unlock.stdout).toMatch(/successfully unlocked/);
+    const after = await runCli(['lock-info', ...args]);
+    expect(after.stdout).toMatch(/is not locked/);
+    expect((await runCli(['push', '-', ...args], { input: state('LK', 2, { resource: 'now' }) })).code).toBe(0);
+  });
+});
+
+describe('history, restore, diff and digest repair on a versioned bucket with a lock table', () => {
+  let args: string[];
+  let bucket: string;
+  let table: string;
+  beforeAll(async () => {
+    bucket = await createTestBucket({ versioned: true });
+    table = await createLockTable();
+    args = backendArgs({ bucket, key: 'hist/terraform.tfstate', dynamodb_table: table });
+    for (const [serial, resource] of [[1, 'one'], [2, 'two'], [3, 'three']] as const) {
+      const r = await runCli(['push', '-', ...args], { input: state('LH', serial, { resource }) });
+      expect(r.code).toBe(0);
+    }
+  });
+
+  test('history lists the versions newest first with serial, lineage and size', async () => {
+    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
+    expect(rows.map((r: any) => r.serial)).toEqual([3, 2, 1]);
+    expect(rows.every((r: any) => r.lineage === 'LH' && r.size > 0)).toBe(true);
+    expect(rows[0].isLatest).toBe(true);
+    const table_ = await runCli(['history', ...args]);
+    expect(table_.stdout.split('\n')[0]).toMatch(/^VERSION ID\tSERIAL\tLINEAGE\tSIZE\tLAST MODIFIED/);
+  });
+
+  test('diff VERSION current shows the resource swap and the serial jump', async () => {
+    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
+    const first = rows.find((r: any) => r.serial === 1).versionId;
+    const d = JSON.parse((await runCli(['diff', first, 'current', '-json', ...args])).stdout);
+    expect(d.added).toEqual(['null_resource.three']);
+    expect(d.removed).toEqual(['null_resource.one']);
+    expect(d.serial).toEqual({ from: 1, to: 3 });
+    const bad = await runCli(['diff', 'no-such-version', 'current', ...args]);
+    expect(bad.code).toBe(1);
+  });
+
+  test('restore writes the old content as a new version with a serial above the current one and the lineage kept', async () => {
+    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
+    const first = rows.find((r: any) => r.serial === 1).versionId;
+    const r = await runCli(['restore', first, ...args]);
+    expect(r.code).toBe(0);
+    const pulled = JSON.parse((await runCli(['pull', ...args])).stdout);
+    expect(pulled).toMatchObject({ serial: 4, lineage: 'LH' });
+    expect(pulled.resources[0].name).toBe('one');
+    // Terraform accepts it: a later push with the next serial passes the push rules.
+    expect((await runCli(['push', '-', ...args], { input: state('LH', 5, { resource: 'five' }) })).code).toBe(0);
+    const missing = await runCli(['restore', 'no-such-version', ...args]);
+    expect(missing.code).toBe(1);
+  });
+
+  test('digest repair stores the MD5 of the current object after the digest was damaged', async () => {
+    const ddb = dynamoClient();
+    try {
+      const digestId = `${bucket}/hist/terraform.tfstate-md5`;
+      await ddb.send(new PutItemCommand({ TableName: table, Item: { LockID: { S: digestId }, Digest: { S: '0123456789abcdef0123456789abcdef' } } }));
+      const repaired = await runCli(['digest', 'repair', '-json', ...args]);
+      expect(repaired.code).toBe(0);
+      const { digest } = JSON.parse(repaired.stdout);
+      const bytes = (await runCli(['pull', ...args])).stdout;
+      expect(digest).toBe(createHash('md5').update(bytes).digest('hex'));
+      const item = await ddb.send(new GetItemCommand({ TableName: table, Key: { LockID: { S: digestId } }, ConsistentRead: true }));
+      expect(item.Item?.Digest?.S).toBe(digest);
+    } finally {
+      ddb.destroy();
+    }
+  });
+
+  test('digest repair without a table is a usage error', async () => {
+    const r = await runCli(['digest', 'repair', ...backendArgs({ bucket, key: 'hist/terraform.tfstate' })]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no dynamodb_table is configured/);
+  });
+});
+
+describe('doctor', () => {
+  test('reports each check on a bare local bucket, fails (exit 1) and leaves no scratch object', async () => {
+    const bucket = await createTestBucket({ versioned: true });
+    const table = await createLockTable();
+    const r = await runCli(['doctor', '-json', ...backendArgs({ bucket, key: 'doc/terraform.tfstate', dynamodb_table: table, use_lockfile: true })]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const byName = Object.fromEntries(report.checks.map((c: any) => [c.name, c.status]));
+    expect(byName['bucket exists']).toBe('pass');
+    expect(byName.versioning).toBe('pass');
+    expect(byName['lock table key schema']).toBe('pass');
+    // A bare bucket has no TLS-only policy: this must be reported as a failure.
+    expect(byName['TLS-only policy']).toBe('fail');
+    expect(['pass', 'fail']).toContain(byName['If-None-Match honoured']);
+    expect(report.ok).toBe(false);
+    const s3 = s3Client();
+    try {
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+      expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  test('If-None-Match probe passes on an unversioned bucket, where RGW honours it', async () => {
+    const bucket = await createTestBucket();
+    const r = await runCli(['doctor', '-json', ...backendArgs({ bucket, key: 'doc/terraform.tfstate', use_lockfile: true })]);
+    const probe = JSON.parse(r.stdout).checks.find((c: any) => c.name === 'If-None-Match honoured');
+    expect(probe.status).toBe('pass');
+    const s3 = s3Client();
+    try {
+      expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0).toBe(0);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  test('a missing bucket fails the first check and stops', async () => {
+    const r = await runCli(['doctor', ...backendArgs({ bucket: 'tfstate-doctor-missing-bucket', key: 'k' })]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/bucket exists\tFAIL/);
+    expect(r.stdout).not.toMatch(/versioning/);
+  });
+});
