@@ -171,11 +171,13 @@ export interface StateBackendProps {
  *
  * @example
  * declare const stack: Stack;
+ * // Migrating from DynamoDB locking to the S3 lock file: clients may set both
+ * // `use_lockfile = true` and `dynamodb_table` while they upgrade.
  * const backend = new StateBackend(stack, 'TerraformState', {
  *   lockingMode: LockingMode.BOTH,
  * });
- * // backend "s3" { bucket = backend.bucket.bucketName, kms_key_id = backend.encryptionKey.keyArn,
- * //               use_lockfile = true, dynamodb_table = backend.lockTable.tableName, encrypt = true }
+ * // The outputs BucketName, Region, KmsKeyArn and LockTableName fill the backend "s3" block:
+ * // bucket, region, kms_key_id (with encrypt = true) and dynamodb_table.
  */
 export class StateBackend extends StateBackendBase {
   /**
