@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createLockTable, createTestBucket, dynamoClient, s3Client } from '../support/servers';
 import { backendArgs, requireCompiledCli, runCli } from './run-cli';
+import { createLockTable, createTestBucket, dynamoClient, s3Client } from '../support/servers';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { CLI, requireCompiledCli, runCli } from './run-cli';
 import { normaliseArgs, parseDuration } from '../../src/cli/argv';
 import { attributesFromStackOutputs } from '../../src/cli/config';
 import { diffStates } from '../../src/cli/state-diff';
-import { CLI, requireCompiledCli, runCli } from './run-cli';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 const COMMANDS = ['workspace', 'pull', 'push', 'lock', 'unlock', 'force-unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest', 'doctor', 'backend-config'];

@@ -111,7 +111,9 @@ async function cleanupScratch(s3: S3Client, bucket: string, key: string): Promis
 }
 
 /** Runs every check against the live backend. */
-export async function runChecks(s3: S3Client, dynamodb: DynamoDBClient, bucket: string, stateKey: string, table: string | undefined): Promise<CheckResult[]> {
+export async function runChecks(
+  s3: S3Client, dynamodb: DynamoDBClient, bucket: string, stateKey: string, table: string | undefined,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const exists = await check('bucket exists', async () => {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));

@@ -1,5 +1,5 @@
-import { GlobalOptions, checkWorkspaceName, openSession } from '../session';
 import { CliError, EXIT, out, paint, printJson } from '../output';
+import { GlobalOptions, checkWorkspaceName, openSession } from '../session';
 
 /** `workspace list`: every workspace, the selected one marked with `*` like `terraform workspace list`. */
 export async function workspaceList(opts: GlobalOptions): Promise<void> {
