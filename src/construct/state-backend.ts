@@ -34,7 +34,8 @@ export interface StateBackendProps {
    * The KMS key that encrypts the bucket and the lock table.
    *
    * When you pass a key, its key policy is yours: it must let the principals that use the backend
-   * use the key through S3 (and DynamoDB when a table exists).
+   * use the key through S3 (and DynamoDB when a table exists). Pass a key (e.g. `kms.Key.fromKeyArn()`),
+   * not an alias: the bucket policy compares the KMS key ARN that uploads name.
    *
    * @default - a new customer managed key with rotation enabled, an alias, and a key policy that
    * separates administration from use and allows use only through S3 and DynamoDB in this account and region

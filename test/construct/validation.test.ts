@@ -60,6 +60,20 @@ describe('StateBackend validation', () => {
     expect(create({ autoDeleteObjects: true, removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/got snapshot/);
   });
 
+  test('fails when bucketName breaks the S3 naming rules', () => {
+    expect(create({ bucketName: 'My_TFState' })).toThrow(/Invalid bucketName: "My_TFState"\. Invalid S3 bucket name \(value: My_TFState\).*lowercase/);
+  });
+
+  test.each(['ab', 'locks with spaces', 'x'.repeat(256)])('fails when lockTableName is not a DynamoDB table name (%#)', (name) => {
+    expect(create({ lockingMode: LockingMode.DYNAMODB, lockTableName: name }))
+      .toThrow(/Invalid lockTableName: ".*"\. DynamoDB table names are 3 to 255 characters of A-Z, a-z, 0-9, "_", "-" and "\."/);
+  });
+
+  test.each(['alias/aws/s3', 'alias/has space', 'alias/'])('fails when encryptionKeyAlias is %p', (alias) => {
+    expect(create({ encryptionKeyAlias: alias }))
+      .toThrow(new RegExp(`Invalid encryptionKeyAlias: "${alias}"\\. An alias is "alias/" followed by .* must not start with "alias/aws/"`));
+  });
+
   test('the error is a CDK ValidationError that carries the construct path of the offending backend', () => {
     let error: unknown;
     try {

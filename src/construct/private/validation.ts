@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Token, ValidationError } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { validateWorkspaceKeyPrefix } from '../../protocol/paths';
 import { LockingMode } from '../locking-mode';
@@ -8,6 +9,7 @@ export const MAX_NONCURRENT_VERSIONS_TO_RETAIN = 100;
 
 /** The subset of `StateBackendProps` the validators look at (kept structural to avoid an import cycle). */
 export interface ValidatedProps {
+  readonly bucketName?: string;
   readonly lockingMode?: LockingMode;
   readonly lockTableName?: string;
   readonly workspaceKeyPrefix?: string;
@@ -49,6 +51,30 @@ function checkWholeDays(scope: IConstruct, prop: string, value: Duration | undef
  */
 export function validateStateBackendProps(scope: IConstruct, props: ValidatedProps): void {
   const mode = props.lockingMode ?? LockingMode.S3_LOCKFILE;
+
+  if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName)) {
+    try {
+      s3.Bucket.validateBucketName(props.bucketName);
+    } catch (e) {
+      // CDK's text lists every broken S3 naming rule; prefix it with the prop so the user knows where to look.
+      fail(scope, 'InvalidBucketName', `Invalid bucketName: ${show(props.bucketName)}. ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    }
+  }
+
+  if (props.lockTableName !== undefined && !Token.isUnresolved(props.lockTableName) && !/^[A-Za-z0-9_.-]{3,255}$/.test(props.lockTableName)) {
+    fail(scope, 'InvalidLockTableName',
+      `Invalid lockTableName: ${show(props.lockTableName)}. DynamoDB table names are 3 to 255 characters of A-Z, a-z, 0-9, "_", "-" and ".".`);
+  }
+
+  const alias = props.encryptionKeyAlias;
+  if (alias !== undefined && !Token.isUnresolved(alias)) {
+    const full = alias.startsWith('alias/') ? alias : `alias/${alias}`;
+    if (!/^alias\/[A-Za-z0-9:/_-]+$/.test(full) || full.length > 256 || full.startsWith('alias/aws/')) {
+      fail(scope, 'InvalidEncryptionKeyAlias',
+        `Invalid encryptionKeyAlias: ${show(alias)}. An alias is "alias/" followed by up to 250 characters of A-Z, a-z, 0-9, ":", "/", "_" and "-", ` +
+        'and must not start with "alias/aws/" (reserved for AWS managed keys).');
+    }
+  }
 
   if (props.lockTableName !== undefined && mode === LockingMode.S3_LOCKFILE) {
     fail(scope, 'LockTableNameWithoutTable',
