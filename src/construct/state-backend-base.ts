@@ -89,11 +89,21 @@ export interface IStateBackend extends IConstruct {
  * the same way on both.
  */
 export abstract class StateBackendBase extends Construct implements IStateBackend {
+  /** The bucket that holds state objects and lock files. */
   public abstract readonly bucket: s3.IBucket;
+  /** The KMS key that encrypts state, lock files and the lock table. */
   public abstract readonly encryptionKey: kms.IKey;
+  /**
+   * The DynamoDB lock table.
+   *
+   * @default - no table
+   */
   public abstract readonly lockTable?: dynamodb.ITable;
+  /** The `workspace_key_prefix` of the backend's clients. */
   public abstract readonly workspaceKeyPrefix: string;
+  /** How clients lock state. */
   public abstract readonly lockingMode: LockingMode;
+  /** Whether the bucket uses an S3 Bucket Key. */
   public abstract readonly bucketKeyEnabled: boolean;
 
   protected constructor(scope: Construct, id: string) {

@@ -193,11 +193,26 @@ export class StateBackend extends StateBackendBase {
     return new ImportedStateBackend(scope, id, attrs);
   }
 
+  /** The state bucket (construct ID `Bucket`). */
   public readonly bucket: s3.IBucket;
+
+  /** The key that encrypts the bucket and the lock table: created here (construct ID `Key`) or the one passed in. */
   public readonly encryptionKey: kms.IKey;
+
+  /**
+   * The DynamoDB lock table (construct ID `LockTable`).
+   *
+   * @default - none: `lockingMode` is `LockingMode.S3_LOCKFILE`
+   */
   public readonly lockTable?: dynamodb.ITable;
+
+  /** The `workspace_key_prefix` clients of this backend use. */
   public readonly workspaceKeyPrefix: string;
+
+  /** How clients lock state in this backend. */
   public readonly lockingMode: LockingMode;
+
+  /** Whether the bucket uses an S3 Bucket Key. */
   public readonly bucketKeyEnabled: boolean;
 
   /**
