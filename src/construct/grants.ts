@@ -1,4 +1,4 @@
-import { Annotations, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LockingMode } from './locking-mode';
 import {
@@ -187,14 +187,20 @@ export function grantStateAccess(
 ): iam.Grant {
   warnAboutTraps(backend, scope);
   let grant: iam.Grant | undefined;
+  const notOwned = new Set<string>();
   for (const s of stateGrantStatements(backend, level, scope)) {
-    const g = grantOne(backend, grantee, s);
+    const g = grantOne(backend, grantee, s, notOwned);
     grant = grant ? grant.combine(g) : g;
+  }
+  if (notOwned.size > 0) {
+    Annotations.of(backend).addInfoV2('cdk-tfstate-backend:cross-account-resource-policy',
+      `The grant to ${grantee.grantPrincipal} crosses accounts, but this app cannot change the policies of ${[...notOwned].join(', ')} (imported). ` +
+      'The owning app must grant the same principal and scope on its StateBackend (grantRead/grantReadWrite), which adds the bucket, key and table policy statements (see docs/iam.md).');
   }
   return grant!;
 }
 
-function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrantStatement): iam.Grant {
+function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrantStatement, notOwned: Set<string>): iam.Grant {
   const principalGrant = iam.Grant.addToPrincipal({ grantee, actions: s.actions, resourceArns: s.resourceArns, conditions: s.conditions });
   if (!s.resource) return principalGrant;
   const principalAccount = grantee.grantPrincipal.principalAccount;
@@ -211,14 +217,13 @@ function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrant
     resources: s.resource === backend.bucket ? s.resourceArns : ['*'],
     conditions: s.resourceConditions ?? s.conditions,
   });
+  if (!Resource.isOwnedResource(s.resource)) {
+    notOwned.add(s.resource.node.path);
+    return principalGrant;
+  }
   const resourceGrant = iam.Grant.addStatementToResourcePolicy({
     grantee, statement, resource: s.resource, actions: s.actions, resourceArns: s.resourceArns,
   });
-  if (!resourceGrant.success) {
-    Annotations.of(backend).addInfoV2('cdk-tfstate-backend:cross-account-resource-policy',
-      `The grant to ${grantee.grantPrincipal} crosses accounts, but this app cannot change the policy of ${s.resource.node.path} (an imported resource). ` +
-      `The owning account must allow ${s.actions.join(', ')} on it too: call grantRead/grantReadWrite with this principal on the StateBackend in the owning app (see docs/iam.md).`);
-  }
   return principalGrant.combine(resourceGrant);
 }
 

@@ -1,8 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { LockingMode, StateAccess, StateBackend, StateScope } from '../../src';
 import { resolveTemplate } from './resolve';
+import { LockingMode, StateAccess, StateBackend, StateScope } from '../../src';
 
 /*
  * The exact identity statements of a read-only and a read-write access role on a scope of two keys in
