@@ -8,3 +8,6 @@ export * from './lock-info';
 export * from './state';
 export * from './push-rules';
 export * from './encrypted-state';
+export * from './diagnostics';
+export * from './config';
+export * from './go-url';
