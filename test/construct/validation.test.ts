@@ -57,7 +57,12 @@ describe('StateBackend validation', () => {
 
   test('fails when autoDeleteObjects is set without RemovalPolicy.DESTROY', () => {
     expect(create({ autoDeleteObjects: true })).toThrow(/Invalid autoDeleteObjects: true requires removalPolicy RemovalPolicy\.DESTROY, got RemovalPolicy\.RETAIN \(the default\)/);
-    expect(create({ autoDeleteObjects: true, removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/got snapshot/);
+    expect(create({ autoDeleteObjects: true, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE })).toThrow(/got retain-on-update-or-delete/);
+  });
+
+  test('fails when removalPolicy is SNAPSHOT, which buckets and keys do not support', () => {
+    expect(create({ removalPolicy: RemovalPolicy.SNAPSHOT }))
+      .toThrow(/Invalid removalPolicy: RemovalPolicy\.SNAPSHOT\. S3 buckets and KMS keys cannot be snapshotted.*Use RemovalPolicy\.RETAIN \(the default\)/);
   });
 
   test('fails when bucketName breaks the S3 naming rules', () => {

@@ -56,6 +56,7 @@ describe('npm package', () => {
   const lib = join(ROOT, 'lib');
   let work: string;
   let probe: any;
+  let packedFiles: string[];
 
   beforeAll(() => {
     if (!existsSync(join(lib, 'index.js')) || !existsSync(join(lib, 'client', 'index.js'))) {
@@ -65,6 +66,7 @@ describe('npm package', () => {
     work = mkdtempSync(join(tmpdir(), 'tfstate-pack-'));
     const packed = JSON.parse(run('npm', ['pack', ROOT, '--pack-destination', work, '--json'], work));
     const tarball = join(work, packed[0].filename);
+    packedFiles = packed[0].files.map((f: { path: string }) => f.path);
 
     const consumer = join(work, 'consumer');
     mkdirSync(consumer);
@@ -87,6 +89,12 @@ describe('npm package', () => {
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the tarball ships compiled code and the jsii assembly, not sources or tests', () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(['lib/index.js', 'lib/index.d.ts', 'lib/client/index.js', 'lib/client/index.d.ts', '.jsii', 'package.json']));
+    expect(packedFiles.filter((f) => /^(src|test|examples|scripts|bench)\//.test(f))).toEqual([]);
+    expect(packedFiles.filter((f) => /^lib\/.*\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
   test('the main entry exposes the StateBackend construct from the installed tarball', () => {

@@ -123,6 +123,12 @@ export function validateStateBackendProps(scope: IConstruct, props: ValidatedPro
       'Remove encryptionKeyAlias (alias your own key yourself), or remove encryptionKey.');
   }
 
+  if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+    fail(scope, 'SnapshotRemovalPolicy',
+      'Invalid removalPolicy: RemovalPolicy.SNAPSHOT. S3 buckets and KMS keys cannot be snapshotted, so CloudFormation would reject the stack. ' +
+      'Use RemovalPolicy.RETAIN (the default), RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE or RemovalPolicy.DESTROY.');
+  }
+
   if (props.autoDeleteObjects === true && (props.removalPolicy ?? RemovalPolicy.RETAIN) !== RemovalPolicy.DESTROY) {
     fail(scope, 'AutoDeleteObjectsWithoutDestroy',
       `Invalid autoDeleteObjects: true requires removalPolicy RemovalPolicy.DESTROY, got ${props.removalPolicy ?? 'RemovalPolicy.RETAIN (the default)'}. ` +
