@@ -353,9 +353,18 @@ describe('StateBackend overrides', () => {
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 
-  test('lockTableDeletionProtection overrides the removal-policy-derived default', () => {
-    const { template } = synthBackend({ removalPolicy: RemovalPolicy.DESTROY, lockingMode: LockingMode.DYNAMODB, lockTableDeletionProtection: true });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  test('lockTableDeletionProtection overrides the removal-policy-derived default, both ways', () => {
+    const on = synthBackend({ removalPolicy: RemovalPolicy.DESTROY, lockingMode: LockingMode.DYNAMODB, lockTableDeletionProtection: true });
+    on.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    const off = synthBackend({ lockingMode: LockingMode.DYNAMODB, lockTableDeletionProtection: false });
+    off.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  });
+
+  test('removalPolicy RETAIN_ON_UPDATE_OR_DELETE applies to every stateful resource', () => {
+    const { template } = synthBackend({ removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, lockingMode: LockingMode.BOTH });
+    for (const [type, prefix] of [['AWS::S3::Bucket', STATE_BUCKET], ['AWS::S3::Bucket', LOG_BUCKET], ['AWS::KMS::Key', KEY], ['AWS::DynamoDB::Table', LOCK_TABLE]]) {
+      expect(resourceOf(template, type, prefix).resource.DeletionPolicy).toBe('RetainExceptOnCreate');
+    }
   });
 
   test('two backends in one stack and the same backend in two stacks get distinct aliases', () => {
