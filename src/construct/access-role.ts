@@ -125,12 +125,34 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       'the owning app must also grant this role on its StateBackend (grantRead/grantReadWrite with the role ARN), which adds the bucket, key and table policy statements (see docs/iam.md).');
   }
 
-  const wildcards = statements.flatMap((s) => s.resourceArns).filter((arn) => arn.includes('*'));
-  if (wildcards.length > 0) {
-    Validations.of(policy).acknowledge({
-      id: 'AwsSolutions-IAM5',
-      reason: 'The only wildcards are in S3 object ARNs, as narrow as the StateScope allows: a key pattern or a workspace pattern (<workspace_key_prefix>/*/<key>). Every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',
-    });
+  // One acknowledgement per finding (cdk-nag 3 reports IAM5 per resource), so that a new wildcard
+  // added later is reported instead of being swallowed by a blanket acknowledgement.
+  const stack = Stack.of(policy);
+  const wildcards = new Set(statements.flatMap((st) => st.resourceArns)
+    .map((arn) => flattenReference(stack.resolve(arn)))
+    .filter((arn) => arn.includes('*')));
+  if (wildcards.size > 0) {
+    Validations.of(policy).acknowledge(...[...wildcards].map((arn) => ({
+      id: `AwsSolutions-IAM5[Resource::${arn}]`,
+      reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
+        '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',
+    })));
   }
   return role;
+}
+
+/** A resolved CloudFormation value as cdk-nag names it in finding IDs (`<Logical.Attr>`, `<Logical>`). */
+function flattenReference(node: unknown): string {
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const obj = node as Record<string, any>;
+  if (obj['Fn::Join']) {
+    const [delimiter, items] = obj['Fn::Join'] as [string, unknown[]];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (obj['Fn::GetAtt']) {
+    const [resource, attribute] = obj['Fn::GetAtt'] as [string, string];
+    return `<${resource}.${attribute}>`;
+  }
+  if (obj.Ref) return `<${obj.Ref}>`;
+  return JSON.stringify(node);
 }
