@@ -65,7 +65,8 @@ export function parseRfc3339(text: string): GoTime {
   if (!m) throw fail('cannot parse');
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
   if (mo < 1 || mo > 12) throw fail('month out of range');
-  const daysIn = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const daysIn = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
   if (d < 1 || d > daysIn) throw fail('day out of range');
   if (h > 23) throw fail('hour out of range');
   if (mi > 59) throw fail('minute out of range');
@@ -78,11 +79,11 @@ export function parseRfc3339(text: string): GoTime {
     if (oh > 23 || om > 59) throw fail('time zone offset out of range');
     offsetSeconds = (m[8][0] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
   }
-  const base = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Date.UTC maps years 0..99 to 1900+; setUTCFullYear undoes that.
-  const fixed = new Date(base);
-  fixed.setUTCFullYear(y);
-  return { epochSeconds: fixed.getTime() / 1000 - offsetSeconds, nanos, offsetSeconds };
+  // Not Date.UTC: it maps years 0..99 to 1900+ (and 1900 is not a leap year, year 0 is).
+  const civilTime = new Date(0);
+  civilTime.setUTCFullYear(y, mo - 1, d);
+  civilTime.setUTCHours(h, mi, s, 0);
+  return { epochSeconds: civilTime.getTime() / 1000 - offsetSeconds, nanos, offsetSeconds };
 }
 
 /** Go's zero `time.Time` (`0001-01-01T00:00:00Z`), what a missing or `null` `Created` decodes to. */

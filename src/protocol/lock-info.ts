@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { GoJsonValue, goFoldKey, goJsonTypeName, marshalGoJson, parseGoJson } from './go-json';
-import { GO_ZERO_TIME, GoTime, formatGoTimeString, formatRfc3339Nano, goTimeFromDate, parseRfc3339 } from './go-time';
+import { GO_ZERO_TIME, GoTime, formatGoTimeString, formatRfc3339Nano, goQuote, goTimeFromDate, parseRfc3339 } from './go-time';
 
 /**
  * The Terraform core version this library writes into `LockInfo.Version` by default.
@@ -214,4 +214,35 @@ export function lockAcquireErrorDetail(err: string): string {
     + 'by multiple users at the same time. Please resolve the issue above and try\n'
     + 'again. For most commands, you can disable locking with the "-lock=false"\n'
     + 'flag, but this is not recommended.';
+}
+
+/** Which lock an unlock was refused by, and whose wording to use. */
+export type LockMismatchSource = 'lockfile' | 'dynamodb' | 'tofu-lockfile' | 'tofu-dynamodb';
+
+/**
+ * The error text when `unlock(given)` finds another holder (§10 vector 20):
+ *
+ * | source | text |
+ * |---|---|
+ * | `lockfile` (Terraform) | `lock ID 'B' does not match the existing lock ID 'A'` |
+ * | `dynamodb` (Terraform) | `lock ID "B" does not match existing lock ("A")` |
+ * | `tofu-lockfile` | `lock id "B" from s3 does not match existing lock` |
+ * | `tofu-dynamodb` | `lock id "B" does not match existing lock` |
+ */
+export function lockIdMismatchMessage(source: LockMismatchSource, given: string, existing: string): string {
+  switch (source) {
+    case 'lockfile': return `lock ID '${given}' does not match the existing lock ID '${existing}'`;
+    case 'dynamodb': return `lock ID ${goQuote(given)} does not match existing lock (${goQuote(existing)})`;
+    case 'tofu-lockfile': return `lock id ${goQuote(given)} from s3 does not match existing lock`;
+    case 'tofu-dynamodb': return `lock id ${goQuote(given)} does not match existing lock`;
+  }
+}
+
+/**
+ * Terraform's text when the DynamoDB lock item is missing or its `Info` is not LockInfo JSON at unlock
+ * (`failed to retrieve lock info for lock ID "<id>": <json error>`); a missing item parses as `""`,
+ * hence `unexpected end of JSON input`.
+ */
+export function lockInfoRetrieveMessage(id: string, jsonError = 'unexpected end of JSON input'): string {
+  return `failed to retrieve lock info for lock ID ${goQuote(id)}: ${jsonError}`;
 }

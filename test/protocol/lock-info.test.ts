@@ -3,6 +3,8 @@ import {
   formatGoTime,
   formatLockInfoHuman,
   lockAcquireErrorDetail,
+  lockIdMismatchMessage,
+  lockInfoRetrieveMessage,
   marshalLockInfo,
   md5Hex,
   newLockInfo,
@@ -159,5 +161,42 @@ describe('formatLockInfoHuman', () => {
 
   test('lock acquire detail carries the error and Terraform\'s advice', () => {
     expect(lockAcquireErrorDetail('boom')).toBe('Error message: boom\n\nTerraform acquires a state lock to protect the state from being written\nby multiple users at the same time. Please resolve the issue above and try\nagain. For most commands, you can disable locking with the "-lock=false"\nflag, but this is not recommended.');
+  });
+});
+
+describe('unlock texts (vector 20, 22)', () => {
+  test.each([
+    ['lockfile', 'lock ID \'B\' does not match the existing lock ID \'A\''],
+    ['dynamodb', 'lock ID "B" does not match existing lock ("A")'],
+    ['tofu-lockfile', 'lock id "B" from s3 does not match existing lock'],
+    ['tofu-dynamodb', 'lock id "B" does not match existing lock'],
+  ] as const)('%s', (source, text) => {
+    expect(lockIdMismatchMessage(source, 'B', 'A')).toBe(text);
+  });
+
+  test('missing DynamoDB item at unlock', () => {
+    expect(lockInfoRetrieveMessage('id-1')).toBe('failed to retrieve lock info for lock ID "id-1": unexpected end of JSON input');
+    let jsonError = '';
+    try {
+      parseLockInfo('');
+    } catch (e) {
+      jsonError = (e as Error).message;
+    }
+    expect(lockInfoRetrieveMessage('id-1', jsonError)).toBe(lockInfoRetrieveMessage('id-1'));
+  });
+});
+
+describe('Go time edge cases', () => {
+  test('leap days: year 0 and 2000 are leap years, 1900 and 2023 are not', () => {
+    expect(parseLockInfo('{"Created":"0000-02-29T00:00:00Z"}').Created).toBe('0000-02-29T00:00:00Z');
+    expect(parseLockInfo('{"Created":"2000-02-29T23:59:59.999999999Z"}').Created).toBe('2000-02-29T23:59:59.999999999Z');
+    expect(() => parseLockInfo('{"Created":"1900-02-29T00:00:00Z"}')).toThrow(/day out of range/);
+    expect(() => parseLockInfo('{"Created":"2023-02-29T00:00:00Z"}')).toThrow(/day out of range/);
+  });
+
+  test('offsets are kept and fractions beyond 9 digits truncated', () => {
+    expect(parseLockInfo('{"Created":"2025-01-02T03:04:05.1234567891-05:30"}').Created).toBe('2025-01-02T03:04:05.123456789-05:30');
+    expect(() => parseLockInfo('{"Created":"2025-01-02T24:00:00Z"}')).toThrow(/hour out of range/);
+    expect(() => parseLockInfo('{"Created":"2025-01-02 03:04:05Z"}')).toThrow(/parsing time/);
   });
 });
