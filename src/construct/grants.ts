@@ -111,10 +111,14 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
 
   // With an S3 Bucket Key, S3 asks KMS for a bucket-level key whose encryption context is the bucket
   // ARN (not the object ARN), so the context cannot narrow the grant below the bucket (AFT#639).
+  // Objects written before the Bucket Key was turned on keep their object-ARN context until Terraform
+  // rewrites them: the scope's object ARNs stay allowed too, which widens nothing (the bucket ARN
+  // already covers every object). Without a Bucket Key the bucket ARN is never allowed.
   const s3Service = `s3.${region}.${stack.urlSuffix}`;
-  const s3Context = (keys: string[]): Record<string, Record<string, unknown>> => backend.bucketKeyEnabled
-    ? { StringEquals: { 'kms:ViaService': s3Service, [S3_ENCRYPTION_CONTEXT_KEY]: bucket.bucketArn } }
-    : { StringEquals: { 'kms:ViaService': s3Service }, StringLike: { [S3_ENCRYPTION_CONTEXT_KEY]: objects(keys) } };
+  const s3Context = (keys: string[]): Record<string, Record<string, unknown>> => ({
+    StringEquals: { 'kms:ViaService': s3Service },
+    StringLike: { [S3_ENCRYPTION_CONTEXT_KEY]: backend.bucketKeyEnabled ? [bucket.bucketArn, ...objects(keys)] : objects(keys) },
+  });
   // The key policy copy of a cross-account grant cannot name the bucket or table: they reference the
   // key, so the key policy naming them is a dependency cycle. It keeps kms:ViaService; the bucket
   // policy and the grantee's identity policy still limit which objects S3 will touch.

@@ -73,9 +73,11 @@ function expected(c: Case, keyArn: string): any[] {
   const write = c.access === StateAccess.READ_WRITE;
   const read = [...STATE, ...(lockFile ? LOCK : [])];
   const written = [...(lockFile ? LOCK : []), ...(write ? STATE : [])];
-  const kmsContext = (keys: string[]) => c.bucketKey
-    ? { StringEquals: { 'kms:ViaService': S3_SERVICE, 'kms:EncryptionContext:aws:s3:arn': BUCKET_ARN } }
-    : { StringEquals: { 'kms:ViaService': S3_SERVICE }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': objects(keys) } };
+  // With a Bucket Key the context is the bucket ARN; object ARNs stay for objects written before it.
+  const kmsContext = (keys: string[]) => ({
+    StringEquals: { 'kms:ViaService': S3_SERVICE },
+    StringLike: { 'kms:EncryptionContext:aws:s3:arn': c.bucketKey ? [BUCKET_ARN, ...objects(keys)] : objects(keys) },
+  });
 
   const out: any[] = [
     { Action: ['s3:ListBucket'], Effect: 'Allow', Resource: [BUCKET_ARN], Condition: { ...HTTPS, StringLike: { 's3:prefix': ['env:/', ...STATE] } } },

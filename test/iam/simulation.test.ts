@@ -176,6 +176,9 @@ const matrix: Cell[] = [
   ['bucket-key plan gets a data key with the bucket ARN as context', () => kmsViaS3(BK_PLAN, 'kms:GenerateDataKey', `arn:aws:s3:::${BK_BUCKET}`, CENTRAL, () => bkKeyArn), 'Allowed'],
   ['bucket-key plan cannot use the key with another bucket as context', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', `arn:aws:s3:::${BUCKET}`, CENTRAL, () => bkKeyArn), 'ImplicitlyDenied'],
   ['bucket-key plan cannot use the other backend key', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', `arn:aws:s3:::${BK_BUCKET}`), 'ImplicitlyDenied'],
+  ['bucket-key plan decrypts a prod state written before the Bucket Key (object context)', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', obj(BK_BUCKET, 'env:/prod/app.tfstate'), CENTRAL, () => bkKeyArn), 'Allowed'],
+  ['bucket-key plan cannot decrypt a dev state written before the Bucket Key', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', obj(BK_BUCKET, 'env:/dev/app.tfstate'), CENTRAL, () => bkKeyArn), 'ImplicitlyDenied'],
+  ['without a Bucket Key the bucket ARN context is refused', () => kmsViaS3(PLAN, 'kms:Decrypt', `arn:aws:s3:::${BUCKET}`), 'ImplicitlyDenied'],
 
   // cross-account: identity policy in the workload account + bucket/key/table policy in the central one
   ['workload plan reads the prod state across accounts', () => s3Get(WORKLOAD_PLAN, 'env:/prod/app.tfstate'), 'Allowed'],
