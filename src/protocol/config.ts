@@ -373,10 +373,7 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
   return { value: out };
 }
 
-function describeType(type: AttrType): string {
-  if (typeof type === 'string') {
-    return { string: 'a string', bool: 'a bool (true or false)', number: 'a number', set: 'a list of strings', map: 'a map of strings' }[type];
-  }
+function describeType(type: { readonly object: Readonly<Record<string, AttrType>> }): string {
   return `an object with attributes ${Object.keys(type.object).join(', ')}`;
 }
 
@@ -400,7 +397,8 @@ function decode(raw: unknown, diags: Diagnostic[]): Obj | undefined {
     const converted = convert(value, type);
     if ('error' in converted) {
       diags.push(errorDiag('Incorrect attribute value type',
-        `Inappropriate value for attribute ${goQuote(name)}: ${converted.error}. Expected ${describeType(type)}.`, [name]));
+        // HCL's text; for blocks we add the attribute list, which cty's "object required" does not give.
+        `Inappropriate value for attribute ${goQuote(name)}: ${converted.error}.${typeof type === 'string' ? '' : ` Expected ${describeType(type)}.`}`, [name]));
       continue;
     }
     out[name] = converted.value;

@@ -94,9 +94,9 @@ describe('validateConfig: decoding', () => {
 
   test('wrong types name the attribute and the expected type', () => {
     expect(texts(validate({ encrypt: 'yes' }).diagnostics)).toEqual([
-      'error|Incorrect attribute value type|Inappropriate value for attribute "encrypt": a bool is required. Expected a bool (true or false).',
+      'error|Incorrect attribute value type|Inappropriate value for attribute "encrypt": a bool is required.',
     ]);
-    expect(validate({ max_retries: [1] }).diagnostics[0].detail).toBe('Inappropriate value for attribute "max_retries": number required. Expected a number.');
+    expect(validate({ max_retries: [1] }).diagnostics[0].detail).toBe('Inappropriate value for attribute "max_retries": number required.');
     expect(validate({ shared_config_files: 'x' }).diagnostics[0].detail).toMatch(/set of string required/);
     expect(validate({ assume_role: { role_arn: 'arn:aws:iam::1:role/r', duraton: '1h' } }).diagnostics[0].detail).toBe(
       'Inappropriate value for attribute "assume_role": unsupported attribute "duraton"; did you mean "duration"?. Expected an object with attributes role_arn, duration, external_id, policy, policy_arns, session_name, source_identity, tags, transitive_tag_keys.');
