@@ -1,6 +1,6 @@
 import { Annotations, Duration, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { stateGrantStatements, warnAboutTraps } from './grants';
+import { StateGrantStatement, stateGrantStatements, warnAboutTraps } from './grants';
 import { AccessLevel } from './private/permissions';
 import type { IStateBackend } from './state-backend-base';
 import { StateScope } from './state-scope';
@@ -112,11 +112,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
   });
 
   const statements = stateGrantStatements(backend, level, scope);
-  const policy = new iam.ManagedPolicy(role, 'Policy', {
-    description: `Terraform state access (${access}) to ${backend.node.path}`,
-    roles: [role],
-    statements: statements.map((s) => new iam.PolicyStatement({ actions: s.actions, resources: s.resourceArns, conditions: s.conditions })),
-  });
+  const policies = packIntoManagedPolicies(role, access, backend, scope, statements);
   warnAboutTraps(backend, scope);
   if (Token.compareStrings(backend.bucket.env.account, Stack.of(role).account) === TokenComparison.DIFFERENT) {
     // The role lives next to an imported backend of another account, whose policies this app cannot change.
@@ -127,18 +123,88 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
 
   // One acknowledgement per finding (cdk-nag 3 reports IAM5 per resource), so that a new wildcard
   // added later is reported instead of being swallowed by a blanket acknowledgement.
-  const stack = Stack.of(policy);
-  const wildcards = new Set(statements.flatMap((st) => st.resourceArns)
-    .map((arn) => flattenReference(stack.resolve(arn)))
-    .filter((arn) => arn.includes('*')));
-  if (wildcards.size > 0) {
-    Validations.of(policy).acknowledge(...[...wildcards].map((arn) => ({
-      id: `AwsSolutions-IAM5[Resource::${arn}]`,
-      reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
-        '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',
-    })));
+  for (const policy of policies) {
+    const stack = Stack.of(policy);
+    const doc = stack.resolve(policy.document.toJSON()) as { Statement: Array<{ Resource: unknown }> };
+    const wildcards = new Set(doc.Statement.flatMap((st) => [st.Resource].flat())
+      .map((arn) => flattenReference(arn))
+      .filter((arn) => arn.includes('*')));
+    if (wildcards.size > 0) {
+      Validations.of(policy).acknowledge(...[...wildcards].map((arn) => ({
+        id: `AwsSolutions-IAM5[Resource::${arn}]`,
+        reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
+          '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',
+      })));
+    }
   }
   return role;
+}
+
+/**
+ * Puts the statements into as few customer managed policies as IAM's size limit allows, in order:
+ * `Policy`, then `Policy2`, ... A scope of a few keys in a few workspaces repeats each path in up to
+ * eight statements (list, get, put, delete, two KMS contexts, two DynamoDB item sets), which outgrows
+ * one policy quickly.
+ */
+function packIntoManagedPolicies(
+  role: iam.Role, access: StateAccess, backend: IStateBackend, scope: StateScope, statements: StateGrantStatement[],
+): iam.ManagedPolicy[] {
+  const stack = Stack.of(role);
+  const groups: iam.PolicyStatement[][] = [[]];
+  let used = POLICY_DOCUMENT_OVERHEAD;
+  for (const s of statements) {
+    const statement = new iam.PolicyStatement({ actions: s.actions, resources: s.resourceArns, conditions: s.conditions });
+    const size = estimatePolicySize(stack.resolve(statement.toStatementJson())) + 1;
+    if (size + POLICY_DOCUMENT_OVERHEAD > MANAGED_POLICY_MAX_CHARS) {
+      Annotations.of(backend).addWarningV2('cdk-tfstate-backend:policy-too-large',
+        `A statement of access role ${role.node.path} (${s.actions.join(', ')}) is about ${size} characters, above IAM's ${MANAGED_POLICY_MAX_CHARS} for a managed policy, so the deployment would fail. ` +
+        `The scope has ${scope.stateKeys.length} key(s) × ${scope.workspaceNames?.length ?? 'all'} workspace(s): use key patterns (e.g. 'team-a/*'), allWorkspaces(), or split the scope over several roles.`);
+    }
+    if (groups[groups.length - 1].length > 0 && used + size > MANAGED_POLICY_MAX_CHARS) {
+      groups.push([]);
+      used = POLICY_DOCUMENT_OVERHEAD;
+    }
+    groups[groups.length - 1].push(statement);
+    used += size;
+  }
+  if (groups.length > MANAGED_POLICIES_PER_ROLE) {
+    Annotations.of(backend).addWarningV2('cdk-tfstate-backend:too-many-policies',
+      `Access role ${role.node.path} needs ${groups.length} managed policies, above IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} per role. Narrow the scope with key patterns or split it over several roles.`);
+  }
+  return groups.map((group, i) => new iam.ManagedPolicy(role, i === 0 ? 'Policy' : `Policy${i + 1}`, {
+    description: `Terraform state access (${access}) to ${backend.node.path}${groups.length > 1 ? ` (${i + 1}/${groups.length})` : ''}`,
+    roles: [role],
+    statements: group,
+  }));
+}
+
+/** `{"Version":"2012-10-17","Statement":[]}` */
+const POLICY_DOCUMENT_OVERHEAD = 40;
+
+/** IAM's default quota of managed policies attached to one role. */
+const MANAGED_POLICIES_PER_ROLE = 10;
+
+/** IAM's limit for a customer managed policy document, whitespace excluded. */
+const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/**
+ * The length IAM will count for a resolved policy document. References (bucket ARN, table name) are
+ * not known before deployment and count as 60 characters each, a typical resolved length.
+ */
+function estimatePolicySize(doc: unknown): number {
+  const placeholder = 'x'.repeat(60);
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const obj = v as Record<string, unknown>;
+    if ('Ref' in obj || 'Fn::GetAtt' in obj || 'Fn::ImportValue' in obj) return placeholder;
+    if ('Fn::Join' in obj) {
+      const [delimiter, items] = obj['Fn::Join'] as [string, unknown[]];
+      return items.map((i) => String(walk(i))).join(delimiter);
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x)]));
+  };
+  return JSON.stringify(walk(doc)).length;
 }
 
 /** A resolved CloudFormation value as cdk-nag names it in finding IDs (`<Logical.Attr>`, `<Logical>`). */

@@ -200,6 +200,32 @@ describe('synth-time warnings', () => {
     Annotations.fromStack(s).hasWarning('/Stack/Central', Match.stringLikeRegexp('lockTableName is set but lockingMode is S3_LOCKFILE'));
   });
 
+  test('spreads a large scope over several managed policies, each within IAM\'s size limit', () => {
+    const s = stack();
+    const backend = new StateBackend(s, 'State', { lockingMode: LockingMode.BOTH });
+    const keys = Array.from({ length: 6 }, (_, i) => `services/service-${i}/terraform.tfstate`);
+    backend.addAccessRole('Plan', { assumedBy: new iam.AccountRootPrincipal(), scope: StateScope.keys(keys).workspaces(['default', 'dev', 'prod']) });
+    const t = resolved(s);
+    const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies.length).toBeGreaterThan(1);
+    for (const p of policies) {
+      // A real bucket name is longer than the test's, so keep a margin below 6144.
+      expect(JSON.stringify(p.Properties.PolicyDocument).length).toBeLessThan(5500);
+    }
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toHaveLength(9);
+    Annotations.fromStack(s).hasNoWarning('/Stack/State', Match.stringLikeRegexp('above IAM'));
+  });
+
+  test('warns when one statement alone is too large for a managed policy', () => {
+    const s = stack();
+    const backend = new StateBackend(s, 'State', { lockingMode: LockingMode.BOTH });
+    const keys = Array.from({ length: 30 }, (_, i) => `services/service-${i}/terraform.tfstate`);
+    backend.addAccessRole('Plan', { assumedBy: new iam.AccountRootPrincipal(), scope: StateScope.keys(keys).workspaces(['default', 'dev', 'prod']) });
+    Annotations.fromStack(s).hasWarning('/Stack/State',
+      Match.stringLikeRegexp("\\(s3:GetObject\\) is about \\d+ characters, above IAM's 6144.*30 key\\(s\\) × 3 workspace\\(s\\).*'team-a/\\*'"));
+  });
+
   test('a clean scope on a default backend produces no warning', () => {
     const s = stack();
     const backend = new StateBackend(s, 'State');
