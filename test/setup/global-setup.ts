@@ -19,6 +19,9 @@ const REQUIRED: readonly (keyof LocalServers)[] = [
  * and hands them to the workers through `TFSTATE_TEST_SERVERS`.
  */
 export default async function globalSetup(): Promise<void> {
+  // The SDK prints a multi-line Node 20 end-of-support notice once per test file (each jest
+  // module registry reloads it); workers inherit this. Set it to 'false' to see the notice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const file = process.env[SERVERS_FILE_ENV];
   let servers: LocalServers;
   if (file) {
