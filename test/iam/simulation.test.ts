@@ -18,6 +18,8 @@ const REGION = 'eu-west-1';
 const BUCKET = 'tfstate-central';
 const BK_BUCKET = 'tfstate-bucketkey';
 const TABLE = 'tfstate-locks';
+const DDB_BUCKET = 'tfstate-dynamodb';
+const DDB_TABLE = 'tfstate-dynamodb-locks';
 const obj = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
 const role = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 const PROD = StateScope.keys(['app.tfstate', 'network/terraform.tfstate']).workspaces(['default', 'prod']);
@@ -25,6 +27,7 @@ const PROD = StateScope.keys(['app.tfstate', 'network/terraform.tfstate']).works
 let deployed: DeployedPolicies;
 let keyArn: string;
 let bkKeyArn: string;
+let ddbKeyArn: string;
 
 beforeAll(() => {
   const central = new App();
@@ -48,9 +51,15 @@ beforeAll(() => {
   const bk = new StateBackend(stack, 'BucketKeyState', { bucketName: BK_BUCKET, bucketKeyEnabled: true });
   bk.addAccessRole('Plan', { assumedBy: account, roleName: 'bk-plan', scope: PROD });
 
+  const ddbOnly = new StateBackend(stack, 'DynamoDBState', {
+    bucketName: DDB_BUCKET, lockingMode: LockingMode.DYNAMODB, lockTableName: DDB_TABLE, bucketKeyEnabled: false,
+  });
+  ddbOnly.addAccessRole('Plan', { assumedBy: account, roleName: 'ddb-plan', scope: PROD });
+
   const first = DeployedPolicies.fromStacks([stack]);
   keyArn = first.arn('AWS::KMS::Key', 'StateKey');
   bkKeyArn = first.arn('AWS::KMS::Key', 'BucketKeyStateKey');
+  ddbKeyArn = first.arn('AWS::KMS::Key', 'DynamoDBStateKey');
 
   const workloadApp = new App();
   const workload = new Stack(workloadApp, 'Workload', { env: { account: WORKLOAD, region: REGION } });
@@ -87,6 +96,7 @@ const TEAM_A = role(CENTRAL, 'team-a-apply');
 const TEAM_A_PLAN = role(CENTRAL, 'team-a-plan');
 const GITHUB = role(CENTRAL, 'github-plan');
 const BK_PLAN = role(CENTRAL, 'bk-plan');
+const DDB_PLAN = role(CENTRAL, 'ddb-plan');
 const WORKLOAD_PLAN = role(WORKLOAD, 'workload-plan');
 const ROGUE = role(WORKLOAD, 'workload-rogue');
 
@@ -179,6 +189,22 @@ const matrix: Cell[] = [
   ['bucket-key plan decrypts a prod state written before the Bucket Key (object context)', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', obj(BK_BUCKET, 'env:/prod/app.tfstate'), CENTRAL, () => bkKeyArn), 'Allowed'],
   ['bucket-key plan cannot decrypt a dev state written before the Bucket Key', () => kmsViaS3(BK_PLAN, 'kms:Decrypt', obj(BK_BUCKET, 'env:/dev/app.tfstate'), CENTRAL, () => bkKeyArn), 'ImplicitlyDenied'],
   ['without a Bucket Key the bucket ARN context is refused', () => kmsViaS3(PLAN, 'kms:Decrypt', `arn:aws:s3:::${BUCKET}`), 'ImplicitlyDenied'],
+
+  // DynamoDB-only locking: a reader writes nothing in S3, not even a lock object
+  ['dynamodb-only plan reads the prod state', () => ({ role: DDB_PLAN, action: 's3:GetObject', resource: obj(DDB_BUCKET, 'env:/prod/app.tfstate') }), 'Allowed'],
+  ['dynamodb-only plan cannot create a lock object', () => ({
+    role: DDB_PLAN,
+    action: 's3:PutObject',
+    resource: obj(DDB_BUCKET, 'env:/prod/app.tfstate.tflock'),
+    context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': ddbKeyArn },
+  }), 'ImplicitlyDenied'],
+  ['dynamodb-only plan takes the DynamoDB lock', () => ({
+    role: DDB_PLAN,
+    action: 'dynamodb:PutItem',
+    resource: `arn:aws:dynamodb:${REGION}:${CENTRAL}:table/${DDB_TABLE}`,
+    context: { 'dynamodb:LeadingKeys': [`${DDB_BUCKET}/env:/prod/app.tfstate`] as any },
+  }), 'Allowed'],
+  ['dynamodb-only plan cannot lock in the other backend\'s table', () => ddb(DDB_PLAN, 'PutItem', `${BUCKET}/env:/prod/app.tfstate`), 'ImplicitlyDenied'],
 
   // cross-account: identity policy in the workload account + bucket/key/table policy in the central one
   ['workload plan reads the prod state across accounts', () => s3Get(WORKLOAD_PLAN, 'env:/prod/app.tfstate'), 'Allowed'],
