@@ -65,8 +65,8 @@ export function usesLockTable(mode: LockingMode): boolean {
  * | `s3:PutObject`, `s3:DeleteObject` | lock objects | lock and state objects |
  * | DynamoDB lock items (`GetItem`, `PutItem`, `DeleteItem`) | scope's `LockID`s, never a digest item | same |
  * | DynamoDB digest items | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
- * | `kms:Decrypt` via S3 | context = state and lock object ARNs, or the bucket ARN with a Bucket Key | same |
- * | `kms:GenerateDataKey` via S3 | lock objects (or the bucket ARN) | lock and state objects (or the bucket ARN) |
+ * | `kms:Decrypt` via S3 | context = state and lock object ARNs (plus the bucket ARN with a Bucket Key) | same |
+ * | `kms:GenerateDataKey` via S3 | context = lock object ARNs (plus the bucket ARN) | lock and state object ARNs (plus the bucket ARN) |
  * | KMS via DynamoDB (table encrypted with a customer managed key) | context = the table name | same |
  *
  * Lock-file statements exist only when the locking mode uses the lock file, DynamoDB statements only
