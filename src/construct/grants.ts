@@ -88,11 +88,16 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   const readObjects = collapse([...paths.statePaths, ...(lockFile ? paths.lockPaths : [])]);
   const writtenObjects = collapse([...(lockFile ? paths.lockPaths : []), ...(write ? paths.statePaths : [])]);
 
+  // S3 answers a GET/HEAD of a missing key with 404 only when the caller may list the bucket with that
+  // key as `s3:prefix` (else 403, which Terraform reports as an error instead of "no state"; ceph/ceph#68577
+  // mirrors this AWS behaviour). The state paths are in the scope's list prefixes; the lock objects too,
+  // so that "is the state locked?" (GET of a missing .tflock) is a 404 as well.
+  const listPrefixes = collapse([...paths.listPrefixes, ...(lockFile ? paths.lockPaths : [])]);
   const statements: StateGrantStatement[] = [
     {
       actions: S3_LIST_ACTIONS,
       resourceArns: [bucket.bucketArn],
-      conditions: { ...SECURE_TRANSPORT, StringLike: { 's3:prefix': paths.listPrefixes } },
+      conditions: { ...SECURE_TRANSPORT, StringLike: { 's3:prefix': listPrefixes } },
       resource: bucket,
     },
     {

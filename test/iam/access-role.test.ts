@@ -98,7 +98,7 @@ describe('grantRead / grantReadWrite', () => {
           Effect: 'Allow',
           Principal: { AWS: `arn:aws:iam::${WORKLOAD}:role/plan` },
           Resource: Match.anyValue(),
-          Condition: { Bool: { 'aws:SecureTransport': 'true' }, StringLike: { 's3:prefix': ['env:/', 'env:/prod/app.tfstate'] } },
+          Condition: { Bool: { 'aws:SecureTransport': 'true' }, StringLike: { 's3:prefix': ['env:/', 'env:/prod/app.tfstate', 'env:/prod/app.tfstate.tflock'] } },
         }]),
       },
     });

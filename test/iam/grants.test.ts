@@ -82,7 +82,7 @@ function expected(c: Case, keyArn: string): any[] {
   });
 
   const out: any[] = [
-    { Action: ['s3:ListBucket'], Effect: 'Allow', Resource: [BUCKET_ARN], Condition: { ...HTTPS, StringLike: { 's3:prefix': ['env:/', ...STATE] } } },
+    { Action: ['s3:ListBucket'], Effect: 'Allow', Resource: [BUCKET_ARN], Condition: { ...HTTPS, StringLike: { 's3:prefix': ['env:/', ...STATE, ...(lockFile ? LOCK : [])] } } },
     { Action: ['s3:GetObject'], Effect: 'Allow', Resource: objects(read), Condition: HTTPS },
   ];
   if (written.length > 0) {
