@@ -101,6 +101,10 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
   if (props.externalIds && props.externalIds.some((e) => e.length < 2 || e.length > 1224)) {
     throw new Error(`addAccessRole('${id}'): every external ID must be 2 to 1224 characters long (STS's limits), got ${JSON.stringify(props.externalIds)}.`);
   }
+  if (props.externalIds && props.assumedBy instanceof iam.FederatedPrincipal) {
+    throw new Error(`addAccessRole('${id}'): externalIds cannot be combined with a federated principal (${props.assumedBy.federated}): ` +
+      'sts:AssumeRoleWithWebIdentity never carries an external ID, so the role could never be assumed. Remove externalIds; the OIDC subject condition restricts the caller.');
+  }
 
   const role = new iam.Role(backend, id, {
     assumedBy: props.assumedBy,

@@ -2,7 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { resolveTemplate } from './resolve';
-import { LockingMode, StateBackend, StateScope } from '../../src';
+import { GitHubActionsIdentityProvider, LockingMode, StateBackend, StateScope } from '../../src';
 
 const CENTRAL = '111111111111';
 const WORKLOAD = '222222222222';
@@ -66,6 +66,14 @@ describe('addAccessRole', () => {
     const backend = new StateBackend(stack(), 'State');
     expect(() => backend.addAccessRole('Plan', { assumedBy: new iam.AccountRootPrincipal(), maxSessionDuration: Duration.minutes(30) }))
       .toThrow(/maxSessionDuration must be between 1 and 12 hours.*got 30 minutes/);
+  });
+
+  test('fails when external IDs are combined with a federated principal', () => {
+    const s = stack();
+    const backend = new StateBackend(s, 'State');
+    const github = new GitHubActionsIdentityProvider(s, 'GitHub');
+    expect(() => backend.addAccessRole('Ci', { assumedBy: github.principal({ repository: 'acme/infra' }), externalIds: ['abc'] }))
+      .toThrow(/externalIds cannot be combined with a federated principal.*never carries an external ID/);
   });
 
   test('fails when an external ID is too short for STS', () => {
