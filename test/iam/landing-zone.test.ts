@@ -25,7 +25,8 @@ function landingZone(): Stack {
   backend.addAccessRole('platform-ci-plan', { assumedBy: github.principal({ repository: 'acme/platform' }), scope: platform });
   backend.addAccessRole('platform-ci-apply', {
     assumedBy: github.principal({ repository: 'acme/platform', environment: 'prod' }),
-    scope: platform, access: StateAccess.READ_WRITE,
+    scope: platform,
+    access: StateAccess.READ_WRITE,
   });
   return central;
 }
