@@ -63,7 +63,7 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
         (await run('ceph', ['-c', conf, '--connect-timeout', '2', 'mon', 'stat'], { timeoutMs: 5_000 })).stdout);
       mon = candidate;
     } catch (error) {
-      if (attempt >= 3 || !lostPortRace(candidate)) throw error;
+      if (attempt >= 3 || !lostPortRace(candidate, path.join(logDir, 'mon.a.log'))) throw error;
       log(`ceph-mon lost a race for port ${monPort}; retrying on another port`);
     }
   }
@@ -88,7 +88,14 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
   await poolsCreated;
   log('OSD started, RGW pools created');
 
-  // RGW is started at once: it waits for the OSD by itself while its process initialises.
+  // Users go straight into RADOS before any gateway runs. Created later, radosgw-admin notifies
+  // every gateway that ever watched the control objects, and a gateway that died (a lost port race)
+  // stalls each notification for the 30 s watch timeout. One after the other, because the first
+  // run also creates the default zone.
+  const mainUser = await createUser(conf, 'tfstate-test', 'tfstate test user', ['--caps', 'users=*;buckets=*;metadata=*;usage=*']);
+  const otherUser = await createUser(conf, 'tfstate-other', 'tfstate second user (no access to the test user\'s buckets)', []);
+  log('RGW users created');
+
   let rgw: Daemon | undefined;
   let rgwPort = 0;
   for (let attempt = 1; !rgw; attempt++) {
@@ -106,7 +113,7 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
       });
       rgw = candidate;
     } catch (error) {
-      if (attempt >= 3 || !lostPortRace(candidate)) {
+      if (attempt >= 3 || !lostPortRace(candidate, path.join(logDir, 'client.rgw.log'))) {
         throw new Error(`${(error as Error).message}\nRGW's own log: ${path.join(logDir, 'client.rgw.log')}`);
       }
       log(`radosgw lost a race for port ${rgwPort}; retrying on another port`);
@@ -114,23 +121,21 @@ export async function startCephRgw(dir: string, log: (msg: string) => void): Pro
   }
 
   log(`radosgw up on 127.0.0.1:${rgwPort}`);
-  const [mainUser, otherUser] = await Promise.all([
-    createUser(conf, 'tfstate-test', 'tfstate test user', ['--caps', 'users=*;buckets=*;metadata=*;usage=*']),
-    createUser(conf, 'tfstate-other', 'tfstate second user (no access to the test user\'s buckets)', []),
-  ]);
-  log('RGW users created');
   return { endpoint: `http://127.0.0.1:${rgwPort}`, daemons, mainUser, otherUser, kmsKeyId: KMS_KEY_ID };
 }
 
 /** Whether a daemon died because its port was taken between our check and its bind. */
-function lostPortRace(daemon: Daemon): boolean {
-  return daemon.exited !== undefined && /address already in use|EADDRINUSE|\(98\)/i.test(tailOf(daemon.logFile, 50));
+function lostPortRace(daemon: Daemon, cephLog: string): boolean {
+  if (daemon.exited === undefined) return false;
+  // Ceph daemons exit with EADDRINUSE (98) as their status when a bind fails.
+  return daemon.exited === 'exit code 98'
+    || [daemon.logFile, cephLog].some((file) => /address already in use/i.test(tailOf(file, 50)));
 }
 
 async function createUser(conf: string, uid: string, displayName: string, extra: string[]): Promise<RgwUser> {
   const accessKeyId = `TFSTATE${randomBytes(7).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
-  // No admin socket: radosgw-admin would collide with the gateway's socket path.
+  // No admin socket: it would be a stray client.admin.asok in the run dir, shared with other CLI calls.
   await run('radosgw-admin', ['-c', conf, '--admin-socket', '', 'user', 'create', '--uid', uid, '--display-name', displayName,
     '--access-key', accessKeyId, '--secret-key', secretAccessKey, ...extra], { timeoutMs: 30_000 });
   return { uid, accessKeyId, secretAccessKey };
@@ -192,6 +197,9 @@ osd pool default pg autoscale mode = off
 osd pool default pg num = 8
 osd pool default pgp num = 8
 osd crush chooseleaf type = 0
+# A taken port fails at once instead of after 3 binds 5 s apart: the launcher retries elsewhere.
+ms bind retry count = 2
+ms bind retry delay = 1
 mon max pg per osd = 1000
 # Every map change (pool, OSD boot) waits out the Paxos proposal interval, 1 s by default.
 paxos propose interval = 0.01
