@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:net';
-import * as processes from '../setup/processes';
 import { startLocalServers } from '../setup/local-servers';
+import * as processes from '../setup/processes';
 
 // Lets the test hand the launcher ports that are already taken, as a concurrent run could.
 jest.mock('../setup/processes', () => {
