@@ -1,5 +1,5 @@
 import type { LockInfo } from '../../protocol/lock-info';
-import { StateBackendError, StateLockedError, isStateLockedError } from '../errors';
+import { StateBackendError, StateLockedError, isLockIdMismatchError, isStateLockedError } from '../errors';
 import type { Locker } from './locker';
 
 /**
@@ -44,20 +44,17 @@ export class DoubleLocker implements Locker {
       tableError = e;
     }
     const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    // Someone else holds the lock: neither side deleted anything; report the mismatch itself.
+    if (isLockIdMismatchError(fileError)) throw fileError;
+    if (isLockIdMismatchError(tableError)) throw tableError;
     if (fileError && tableError) {
       throw new StateBackendError(`failed to unlock both S3 and DynamoDB: S3 error: ${text(fileError)}, DynamoDB error: ${text(tableError)}`, { cause: fileError });
     }
-    if (fileError) throw wrap(`failed to unlock S3: ${text(fileError)}`, fileError);
-    if (tableError) throw wrap(`failed to unlock DynamoDB: ${text(tableError)}`, tableError);
+    if (fileError) throw new StateBackendError(`failed to unlock S3: ${text(fileError)}`, { cause: fileError });
+    if (tableError) throw new StateBackendError(`failed to unlock DynamoDB: ${text(tableError)}`, { cause: tableError });
   }
 
   public async getLockInfo(signal?: AbortSignal): Promise<LockInfo | undefined> {
     return (await this.file.getLockInfo(signal)) ?? this.table.getLockInfo(signal);
   }
-}
-
-/** Keeps a LockIdMismatchError recognisable while adding Terraform's prefix. */
-function wrap(message: string, cause: unknown): Error {
-  if (cause instanceof StateBackendError && cause.code === 'LOCK_ID_MISMATCH') return cause;
-  return new StateBackendError(message, { cause });
 }

@@ -24,7 +24,7 @@ export class DynamoDbLocker implements Locker {
     private readonly lockId: string,
   ) {}
 
-  public async lock(info: LockInfo, signal?: AbortSignal): Promise<void> {
+  public async lock(info: LockInfo, signal?: AbortSignal, attempt = 1): Promise<void> {
     try {
       await this.counter.send('dynamodb', this.dynamodb, new PutItemCommand({
         TableName: this.table,
@@ -40,6 +40,10 @@ export class DynamoDbLocker implements Locker {
       } catch (readErr) {
         if (isAbort(readErr)) throw readErr;
         readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
+      }
+      if (!holder && !readError && isConditionalCheckFailed(e) && attempt < 3) {
+        // Released between our PutItem and our GetItem: the lock is free, try again.
+        return this.lock(info, signal, attempt + 1);
       }
       const reason = isConditionalCheckFailed(e)
         ? `the DynamoDB lock item "${this.lockId}" already exists in table ${this.table}`

@@ -25,7 +25,7 @@ export class LockFileLocker implements Locker {
 
   constructor(private readonly store: ObjectStore, private readonly key: string) {}
 
-  public async lock(info: LockInfo, signal?: AbortSignal): Promise<void> {
+  public async lock(info: LockInfo, signal?: AbortSignal, attempt = 1): Promise<void> {
     try {
       await this.store.put(this.key, Buffer.from(marshalLockInfo(info), 'utf8'), { ifNoneMatch: true, signal });
       return;
@@ -39,6 +39,10 @@ export class LockFileLocker implements Locker {
       } catch (readErr) {
         if (isAbort(readErr)) throw readErr;
         readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
+      }
+      if (!holder && !readError && isPreconditionFailed(cause) && attempt < 3) {
+        // Released between our PUT and our GET: the lock is free, try again rather than report no holder.
+        return this.lock(info, signal, attempt + 1);
       }
       const reason = isPreconditionFailed(cause)
         ? `the lock file s3://${this.store.bucket}/${this.key} already exists`
