@@ -65,7 +65,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDev: {
     compilerOptions: {},
-    include: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
+    include: ['../bench/**/*.ts', '../scripts/**/*.ts', '../examples/**/*.ts'],
   },
   gitignore: ['cdk.out', '/.local-servers/', '/bench/results/', '*.tgz'],
 });
@@ -85,6 +85,7 @@ project.eslint?.addRules({
 });
 project.eslint?.addLintPattern('bench');
 project.eslint?.addLintPattern('scripts');
+project.eslint?.addLintPattern('examples');
 
 // The runtime (client + CLI) is compiled by plain tsc after jsii, into the same lib/ folder.
 project.compileTask.exec('tsc -p src/tsconfig.runtime.json');

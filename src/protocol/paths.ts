@@ -42,7 +42,11 @@ export function joinPath(...elems: string[]): string {
  *
  * Default workspace: `key` verbatim. Workspace `W`: Go `path.Join(workspaceKeyPrefix, W, key)`.
  */
-export function stateObjectKey(key: string, workspace: string = DEFAULT_WORKSPACE, workspaceKeyPrefix: string = DEFAULT_WORKSPACE_KEY_PREFIX): string {
+export function stateObjectKey(
+  key: string,
+  workspace: string = DEFAULT_WORKSPACE,
+  workspaceKeyPrefix: string = DEFAULT_WORKSPACE_KEY_PREFIX,
+): string {
   if (workspace === DEFAULT_WORKSPACE) return key;
   return joinPath(workspaceKeyPrefix, workspace, key);
 }
@@ -74,7 +78,11 @@ export function workspaceListPrefix(workspaceKeyPrefix: string = DEFAULT_WORKSPA
  * Terraform's `keyEnv`: the workspace a listed object key belongs to, or `undefined` when the object is
  * not a state object of `key` (lock files, other keys, nested paths).
  */
-export function workspaceFromObjectKey(objectKey: string, key: string, workspaceKeyPrefix: string = DEFAULT_WORKSPACE_KEY_PREFIX): string | undefined {
+export function workspaceFromObjectKey(
+  objectKey: string,
+  key: string,
+  workspaceKeyPrefix: string = DEFAULT_WORKSPACE_KEY_PREFIX,
+): string | undefined {
   let rest = objectKey;
   if (workspaceKeyPrefix !== '') {
     const prefix = workspaceKeyPrefix + '/';
