@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n'));
   // Keeps the process alive until a signal arrives; the servers are detached children.
-  setInterval(() => undefined, 1 << 30);
+  setInterval(() => undefined, 2 ** 30);
 }
 
 main().catch((error: Error) => {
