@@ -6,21 +6,13 @@
  * are loaded (where `instanceof` fails).
  */
 
+import type { Diagnostic } from '../protocol/diagnostics';
 import { LockInfo, formatLockInfoHuman } from '../protocol/lock-info';
 
 const BRAND = Symbol.for('cdk-tfstate-backend/client/error-codes');
 
-/** A Terraform-style diagnostic, as produced by the backend configuration validation. */
-export interface ConfigDiagnostic {
-  /** `error` refuses the configuration; `warning` is informational. */
-  readonly severity: 'error' | 'warning';
-  /** Short title, Terraform's text (e.g. `Invalid Value`). */
-  readonly summary: string;
-  /** Long explanation, Terraform's text. */
-  readonly detail: string;
-  /** Attribute path the diagnostic is attached to, e.g. `['assume_role', 'duration']`; empty for the whole body. */
-  readonly path?: readonly (string | number)[];
-}
+/** A Terraform-style diagnostic, as produced by the backend configuration validation (`protocol/config.ts`). */
+export type ConfigDiagnostic = Diagnostic;
 
 /** Options common to every error of the hierarchy. */
 export interface StateBackendErrorOptions {
@@ -56,7 +48,7 @@ export class ConfigValidationError extends StateBackendError {
   constructor(diagnostics: readonly ConfigDiagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const lines = errors.map((d) => {
-      const where = d.path && d.path.length > 0 ? ` (${d.path.join('.')})` : '';
+      const where = d.attribute ? ` (${d.attribute})` : '';
       return `${d.summary}${where}: ${d.detail}`;
     });
     super(`Invalid S3 backend configuration:\n${lines.join('\n')}`, {}, 'CONFIG_INVALID');

@@ -5,6 +5,7 @@
 export { StateClient } from './state-client';
 export * from './errors';
 export type * from './types';
-export type { S3BackendConfig } from './private/backend-config';
+export type { S3BackendConfig, AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, EndpointsConfig } from '../protocol/config';
+export type { Diagnostic } from '../protocol/diagnostics';
 export type { LockInfo } from '../protocol/lock-info';
 export type { StateFile, OutputValue } from '../protocol/state';

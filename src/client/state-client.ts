@@ -1,14 +1,16 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { ResolvedConfig, S3BackendConfig, validateConfig } from '../protocol/config';
 import {
   CONSISTENCY_RETRY_POLL_INTERVAL_MS,
   CONSISTENCY_RETRY_TIMEOUT_MS,
   DEFAULT_WORKSPACE,
-  DEFAULT_WORKSPACE_KEY_PREFIX,
   LIST_MAX_KEYS,
 } from '../protocol/constants';
+import { hasErrors } from '../protocol/diagnostics';
 import { checksumMismatchMessage, md5Hex } from '../protocol/digest';
+import { UnsupportedEncryptionVersionError, detectEncryptedState, encryptedStateRefusalMessage } from '../protocol/encrypted-state';
 import { compareGoStrings } from '../protocol/go-json';
 import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho, newLockInfo } from '../protocol/lock-info';
 import {
@@ -20,6 +22,7 @@ import {
   workspaceFromObjectKey,
   workspaceListPrefix,
 } from '../protocol/paths';
+import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
 import { OutputValue, StateFile, isStateEmpty, newEmptyState, parseState, readOutputs, serializeStateTerraform } from '../protocol/state';
 import {
   BucketNotFoundError,
@@ -40,14 +43,11 @@ import { LockFileLocker } from './lockers/lock-file-locker';
 import type { Locker } from './lockers/locker';
 import { NoLocker } from './lockers/no-locker';
 import { describeError, isAccessDenied, isNoSuchBucket } from './private/aws-errors';
-import type { S3BackendConfig } from './private/backend-config';
 import { DigestStore } from './private/digest-store';
 import { RequestCounter } from './private/instrumentation';
 import { ObjectStore } from './private/object-store';
 import { createDynamoDbClient, createS3Client, createStsClient, resolveSdkSettings, type SdkSettings } from './private/sdk-clients';
-import { isEncryptedEnvelope } from './private/state-envelope';
 import { sleep } from './private/timing';
-import { validateBackendConfig } from './private/validate';
 import type {
   BackendOutputs,
   CreateWorkspaceOptions,
@@ -78,7 +78,7 @@ class Runtime {
   public readonly dynamodb: DynamoDBClient | undefined;
 
   constructor(
-    public readonly config: S3BackendConfig,
+    public readonly config: ResolvedConfig,
     public readonly env: Env,
     public readonly options: StateClientOptions,
     private readonly settings: SdkSettings,
@@ -152,10 +152,10 @@ export class StateClient {
    */
   public static fromConfig(config: S3BackendConfig, options: StateClientOptions = {}): StateClient {
     const env = options.env ?? process.env;
-    const diagnostics = validateBackendConfig(config, env);
-    if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigValidationError(diagnostics);
+    const { config: resolved, diagnostics } = validateConfig(config, env);
+    if (hasErrors(diagnostics)) throw new ConfigValidationError(diagnostics);
     for (const d of diagnostics) options.logger?.warn(`${d.summary}: ${d.detail}`);
-    const runtime = new Runtime(config, env, options, resolveSdkSettings(config, env));
+    const runtime = new Runtime(resolved, env, options, resolveSdkSettings(resolved, env));
     return new StateClient(runtime, options.workspace ?? DEFAULT_WORKSPACE, true);
   }
 
@@ -198,12 +198,11 @@ export class StateClient {
     };
     const logger: StateClientLogger | undefined = runtime.options.logger;
     this.warn = (m) => logger?.warn(m);
-    const sseCustomerKey = config.sse_customer_key ?? (runtime.env.AWS_SSE_CUSTOMER_KEY || undefined);
     this.store = new ObjectStore(runtime.s3, runtime.counter, {
       bucket: config.bucket,
-      encryption: { encrypt: config.encrypt === true, kmsKeyId: config.kms_key_id || undefined, sseCustomerKey },
+      encryption: config.encryption,
       acl: config.acl || undefined,
-      skipS3Checksum: config.skip_s3_checksum === true,
+      skipS3Checksum: config.skip_s3_checksum,
     });
     this.digests = runtime.dynamodb && config.dynamodb_table
       ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.warn)
@@ -217,7 +216,7 @@ export class StateClient {
   }
 
   private get workspaceKeyPrefix(): string {
-    return this.runtime.config.workspace_key_prefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
+    return this.runtime.config.workspace_key_prefix;
   }
 
   /** Which locking is configured: `lockfile`, `dynamodb`, `lockfile+dynamodb` or `none`. */
@@ -373,11 +372,15 @@ export class StateClient {
   }
 
   private parse(bytes: Buffer): StateFile | undefined {
-    if (isEncryptedEnvelope(bytes)) {
-      throw new EncryptedStateError(
-        `s3://${this.paths.bucket}/${this.paths.stateKey} holds an OpenTofu-encrypted state (encryption_version set); ` +
-        'this client cannot decrypt it. Read it with OpenTofu and its encryption configuration, or disable state encryption.',
-      );
+    let detection;
+    try {
+      detection = detectEncryptedState(bytes);
+    } catch (e) {
+      if (e instanceof UnsupportedEncryptionVersionError) throw new EncryptedStateError(`s3://${this.paths.bucket}/${this.paths.stateKey}: ${e.message}`);
+      throw e;
+    }
+    if (detection.encrypted) {
+      throw new EncryptedStateError(encryptedStateRefusalMessage(detection.envelope, { bucket: this.paths.bucket, key: this.paths.stateKey }));
     }
     try {
       return parseState(bytes, this.terraformVersion);
@@ -418,18 +421,28 @@ export class StateClient {
   /**
    * `terraform state push`: under the lock (operation `state-push`, unless `lockId` says the caller
    * holds it), refuses a state of another lineage, a lower serial, or the same serial with other
-   * content, unless `force`; then writes it.
+   * content, unless `force` (`protocol/push-rules.ts`). Then writes what Terraform's state manager
+   * would: nothing when identical to the remote; otherwise the pushed state with serial + 1, or, into a
+   * workspace without state, a fresh lineage with serial 1. The written bytes are Terraform's format.
    *
    * @throws StateConflictError when a push rule refuses the state
    */
   public async pushState(state: Uint8Array | StateFile, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeStateTerraform(state);
-    const incoming = this.parse(bytes);
-    if (!incoming) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
-    const run = async () => {
+    let incoming: StateFile | undefined;
+    if (state instanceof Uint8Array) {
+      incoming = this.parse(Buffer.from(state));
+      if (!incoming) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
+    } else {
+      incoming = state;
+    }
+    const pushed = incoming;
+    const run = async (): Promise<WriteStateResult> => {
       const remote = await this.readState({ signal: options.signal });
-      if (remote && !options.force) checkPush(remote.state, incoming, bytes.equals(remote.bytes));
-      return this.writeState(bytes, { signal: options.signal });
+      const check = checkStatePush(pushed, remote?.state, { force: options.force });
+      if (!check.ok) throw new StateConflictError(check.message);
+      const decision = nextSerialForWrite(pushed, remote?.state);
+      if (!decision.write) return { md5: remote!.md5, etag: remote!.etag, versionId: remote!.versionId };
+      return this.writeState({ ...pushed, lineage: decision.lineage, serial: decision.serial }, { signal: options.signal });
     };
     if (options.lockId !== undefined) return run();
     return this.withLock(run, { operation: 'state-push', timeoutMs: options.lockTimeoutMs, signal: options.signal });
@@ -576,19 +589,4 @@ function invalidWorkspaceName(name: string): WorkspaceError {
     `The workspace name "${name}" is not allowed. The name must contain only URL safe\n` +
     'characters (letters, digits and - _ . ~ $ & + : = @), and no path separators.',
   );
-}
-
-/** Interim push rules (Terraform's `CheckValidImport`) until `src/protocol/push-rules.ts` lands. */
-function checkPush(remote: StateFile, incoming: StateFile, identical: boolean): void {
-  if (isStateEmpty(remote)) return;
-  if (remote.lineage === '' || incoming.lineage === '') return;
-  if (incoming.lineage !== remote.lineage) {
-    throw new StateConflictError(`cannot import state with lineage "${incoming.lineage}" over unrelated state with lineage "${remote.lineage}"`);
-  }
-  if (incoming.serial < remote.serial) {
-    throw new StateConflictError(`cannot import state with serial ${incoming.serial} over newer state with serial ${remote.serial}`);
-  }
-  if (incoming.serial === remote.serial && !identical) {
-    throw new StateConflictError(`cannot overwrite existing state with serial ${incoming.serial} with a different state that has the same serial`);
-  }
 }

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { LOCK_INFO_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
-import { LockInfo, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
+import { LockInfo, lockIdMismatchMessage, lockInfoRetrieveMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
 import { describeError, isAbort, isConditionalCheckFailed } from '../private/aws-errors';
 import type { RequestCounter } from '../private/instrumentation';
@@ -61,11 +61,11 @@ export class DynamoDbLocker implements Locker {
     const raw = await this.readRaw(signal);
     if (raw === undefined) {
       // Terraform parses the missing Info as "" and reports Go's JSON error; keep its wording.
-      throw new StateBackendError(`failed to retrieve lock info for lock ID "${id}": unexpected end of JSON input`);
+      throw new StateBackendError(lockInfoRetrieveMessage(id));
     }
     const holder = this.parse(raw, id);
     if (holder.ID !== id) {
-      throw new LockIdMismatchError(`lock ID "${id}" does not match existing lock ("${holder.ID}")`, id, holder.ID);
+      throw new LockIdMismatchError(lockIdMismatchMessage('dynamodb', id, holder.ID), id, holder.ID);
     }
     try {
       await this.counter.send('dynamodb', this.dynamodb, new DeleteItemCommand({
@@ -79,7 +79,7 @@ export class DynamoDbLocker implements Locker {
       if (isConditionalCheckFailed(e)) {
         const now = await this.getLockInfo(signal);
         if (!now) return;
-        if (now.ID !== id) throw new LockIdMismatchError(`lock ID "${id}" does not match existing lock ("${now.ID}")`, id, now.ID);
+        if (now.ID !== id) throw new LockIdMismatchError(lockIdMismatchMessage('dynamodb', id, now.ID), id, now.ID);
         return this.unlock(id, signal);
       }
       throw new StateBackendError(`failed to delete the DynamoDB lock item "${this.lockId}": ${describeError(e)}`, { cause: e });
@@ -107,7 +107,7 @@ export class DynamoDbLocker implements Locker {
     try {
       return parseLockInfo(raw);
     } catch (e) {
-      throw new StateBackendError(`failed to retrieve lock info for lock ID "${id}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new StateBackendError(lockInfoRetrieveMessage(id, e instanceof Error ? e.message : String(e)), { cause: e });
     }
   }
 }

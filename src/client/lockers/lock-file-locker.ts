@@ -1,4 +1,4 @@
-import { LockInfo, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
+import { LockInfo, lockIdMismatchMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
 import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from '../private/aws-errors';
 import type { ObjectStore, StoredObject } from '../private/object-store';
@@ -63,7 +63,7 @@ export class LockFileLocker implements Locker {
     }
     const holder = this.parse(obj);
     if (holder.ID !== id) {
-      throw new LockIdMismatchError(`lock ID '${id}' does not match the existing lock ID '${holder.ID}'`, id, holder.ID);
+      throw new LockIdMismatchError(lockIdMismatchMessage('lockfile', id, holder.ID), id, holder.ID);
     }
     await this.deleteIfUnchanged(obj, id, signal);
   }
@@ -82,7 +82,7 @@ export class LockFileLocker implements Locker {
         if (!now) return;
         const holder = this.parse(now);
         if (holder.ID !== id) {
-          throw new LockIdMismatchError(`lock ID '${id}' does not match the existing lock ID '${holder.ID}'`, id, holder.ID);
+          throw new LockIdMismatchError(lockIdMismatchMessage('lockfile', id, holder.ID), id, holder.ID);
         }
         if (now.etag !== obj.etag) {
           // Same ID, new object (our own lock re-written): delete that one, still conditionally.

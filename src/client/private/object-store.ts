@@ -8,32 +8,17 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { ResolvedEncryption } from '../../protocol/config';
 import { STATE_CONTENT_TYPE } from '../../protocol/constants';
 import { BucketNotFoundError, StateBackendError } from '../errors';
 import { describeError, isNoSuchBucket, isNoSuchKey } from './aws-errors';
 import type { RequestCounter } from './instrumentation';
 
-/**
- * Server-side encryption, as Terraform sends it. Everything is gated on `encrypt = true`:
- *
- * | encrypt | kms_key_id | SSE-C key | PUT headers | GET/HEAD headers |
- * |---|---|---|---|---|
- * | false/unset | any | any | none | none |
- * | true | set | - | `aws:kms` + key id | none |
- * | true | - | set | SSE-C trio | SSE-C trio |
- * | true | - | - | `AES256` | none |
- */
-export interface EncryptionSettings {
-  readonly encrypt: boolean;
-  readonly kmsKeyId?: string;
-  /** Base64 SSE-C key (`sse_customer_key` or `AWS_SSE_CUSTOMER_KEY`). */
-  readonly sseCustomerKey?: string;
-}
-
 /** Settings of every object write. */
 export interface ObjectStoreSettings {
   readonly bucket: string;
-  readonly encryption: EncryptionSettings;
+  /** Terraform's SSE decision (everything gated on `encrypt`), from `protocol/config.ts`. */
+  readonly encryption: ResolvedEncryption;
   readonly acl?: string;
   readonly skipS3Checksum: boolean;
 }
@@ -66,18 +51,18 @@ export class ObjectStore {
 
   private readHeaders(): { SSECustomerAlgorithm?: string; SSECustomerKey?: string } {
     const e = this.settings.encryption;
-    if (e.encrypt && !e.kmsKeyId && e.sseCustomerKey) {
-      return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: e.sseCustomerKey };
-    }
-    return {};
+    // SSE-C is the only encryption that must be repeated on reads; the SDK adds the key MD5.
+    return e.type === 'sse-c' ? { SSECustomerAlgorithm: 'AES256', SSECustomerKey: e.customerKey } : {};
   }
 
   private writeHeaders(): Partial<PutObjectCommandInput> {
     const e = this.settings.encryption;
-    if (!e.encrypt) return {};
-    if (e.kmsKeyId) return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: e.kmsKeyId };
-    if (e.sseCustomerKey) return this.readHeaders();
-    return { ServerSideEncryption: 'AES256' };
+    switch (e.type) {
+      case 'none': return {};
+      case 'aws:kms': return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: e.kmsKeyId };
+      case 'sse-c': return this.readHeaders();
+      case 'AES256': return { ServerSideEncryption: 'AES256' };
+    }
   }
 
   /**

@@ -2,9 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile, fromWebToken } from '@aws-sdk/credential-providers';
-import { DEFAULT_MAX_RETRIES } from '../../protocol/constants';
 import { parseGoDuration } from '../../protocol/go-time';
-import type { S3BackendConfig } from './backend-config';
+import type { ResolvedConfig } from '../../protocol/config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type CredentialsProvider = NonNullable<ConstructorParameters<typeof S3Client>[0]>['credentials'];
@@ -30,20 +29,15 @@ function withScheme(url: string | undefined): string | undefined {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`;
 }
 
-/** The backend's region: attribute, then `AWS_REGION`, then `AWS_DEFAULT_REGION` (as Terraform). */
-export function resolveRegion(config: S3BackendConfig, env: Env): string | undefined {
-  return nonEmpty(config.region, env.AWS_REGION, env.AWS_DEFAULT_REGION);
-}
-
 /**
- * Endpoints, first non-empty wins: `endpoints.X`, legacy attribute, `AWS_ENDPOINT_URL_X`, legacy
- * environment variable, then the generic `AWS_ENDPOINT_URL` the SDKs honour.
+ * Endpoints after Terraform's precedence (resolved by `protocol/config.ts`), then the generic
+ * `AWS_ENDPOINT_URL` the SDKs honour; `https://` is prepended to a bare host (OpenTofu's behaviour).
  */
-export function resolveEndpoints(config: S3BackendConfig, env: Env): SdkSettings['endpoints'] {
+export function resolveEndpoints(config: ResolvedConfig, env: Env): SdkSettings['endpoints'] {
   return {
-    s3: withScheme(nonEmpty(config.endpoints?.s3, config.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_S3_ENDPOINT, env.AWS_ENDPOINT_URL)),
-    dynamodb: withScheme(nonEmpty(config.endpoints?.dynamodb, config.dynamodb_endpoint, env.AWS_ENDPOINT_URL_DYNAMODB, env.AWS_DYNAMODB_ENDPOINT, env.AWS_ENDPOINT_URL)),
-    sts: withScheme(nonEmpty(config.endpoints?.sts, config.sts_endpoint, env.AWS_ENDPOINT_URL_STS, env.AWS_STS_ENDPOINT, env.AWS_ENDPOINT_URL)),
+    s3: withScheme(nonEmpty(config.endpoints.s3, env.AWS_ENDPOINT_URL)),
+    dynamodb: withScheme(nonEmpty(config.endpoints.dynamodb, env.AWS_ENDPOINT_URL)),
+    sts: withScheme(nonEmpty(config.endpoints.sts, env.AWS_ENDPOINT_URL)),
   };
 }
 
@@ -65,7 +59,7 @@ function durationSeconds(duration: string | undefined): number | undefined {
  * then `assume_role_with_web_identity` (`fromWebToken` / `fromTokenFile`) replaces that base, and
  * `assume_role` (`fromTemporaryCredentials`) assumes the role with the base as source credentials.
  */
-export function resolveCredentials(config: S3BackendConfig, env: Env, region: string, stsEndpoint: string | undefined): CredentialsProvider {
+export function resolveCredentials(config: ResolvedConfig, env: Env, region: string, stsEndpoint: string | undefined): CredentialsProvider {
   const stsClientConfig = { region, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) };
   let base: CredentialsProvider;
   if (config.access_key && config.secret_key) {
@@ -120,15 +114,15 @@ export function resolveCredentials(config: S3BackendConfig, env: Env, region: st
 }
 
 /** Everything the SDK clients share, from the backend configuration. */
-export function resolveSdkSettings(config: S3BackendConfig, env: Env): SdkSettings {
-  const region = resolveRegion(config, env) ?? '';
+export function resolveSdkSettings(config: ResolvedConfig, env: Env): SdkSettings {
+  const region = config.region;
   const endpoints = resolveEndpoints(config, env);
   return {
     region,
     credentials: resolveCredentials(config, env, region, endpoints.sts),
     // Terraform's max_retries counts retries; the SDK counts attempts.
-    maxAttempts: (config.max_retries ?? DEFAULT_MAX_RETRIES) + 1,
-    retryMode: nonEmpty(config.retry_mode, env.AWS_RETRY_MODE),
+    maxAttempts: config.max_retries + 1,
+    retryMode: nonEmpty(config.retry_mode),
     useFipsEndpoint: config.use_fips_endpoint,
     useDualstackEndpoint: config.use_dualstack_endpoint,
     endpoints,
@@ -151,10 +145,10 @@ function common(settings: SdkSettings, endpoint: string | undefined) {
  * The S3 client. `skip_s3_checksum` turns off every SDK default checksum (request CRC32 and the
  * response `x-amz-checksum-mode`), as OpenTofu does, because S3 compatibles reject them.
  */
-export function createS3Client(config: S3BackendConfig, settings: SdkSettings): S3Client {
+export function createS3Client(config: ResolvedConfig, settings: SdkSettings): S3Client {
   return new S3Client({
     ...common(settings, settings.endpoints.s3),
-    forcePathStyle: config.use_path_style ?? config.force_path_style ?? false,
+    forcePathStyle: config.use_path_style || config.force_path_style === true,
     ...(config.skip_s3_checksum ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
 }
