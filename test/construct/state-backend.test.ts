@@ -79,35 +79,31 @@ describe('StateBackend defaults', () => {
       ]));
     });
 
-    test('denies PUTs naming another SSE type or KMS key only when the header is present (IfExists)', () => {
+    test('denies PUTs naming another SSE type, another KMS key, aws:kms without a key or SSE-C, each only when the header is present', () => {
+      const deny = (Sid: string, Condition: object) => ({ Sid, Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects, Condition });
+      const sse = 's3:x-amz-server-side-encryption';
+      const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
       expect(statements).toEqual(expect.arrayContaining([
-        {
-          Sid: 'DenyOtherEncryptionTypes',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: 's3:PutObject',
-          Resource: objects,
-          Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-        },
-        {
-          Sid: 'DenyOtherKmsKeys',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: 's3:PutObject',
-          Resource: objects,
-          Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [key.logicalId, 'Arn'] } } },
-        },
-        {
-          Sid: 'DenyCustomerProvidedKeys',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: 's3:PutObject',
-          Resource: objects,
-          Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
-        },
+        deny('DenyOtherEncryptionTypes', { StringNotEquals: { [sse]: 'aws:kms' }, Null: { [sse]: 'false' } }),
+        deny('DenyOtherKmsKeys', { StringNotEquals: { [keyId]: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } }, Null: { [keyId]: 'false' } }),
+        deny('DenyKmsWithoutKeyId', { StringEquals: { [sse]: 'aws:kms' }, Null: { [keyId]: 'true' } }),
+        deny('DenyCustomerProvidedKeys', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
       ]));
-      // A plain StringNotEquals would reject Terraform/OpenTofu clients that send no SSE header (opentofu#2970).
-      expect(JSON.stringify(statements)).not.toMatch(/"StringNotEquals"/);
+    });
+
+    test('no deny uses an …IfExists operator, which would also refuse PUTs that send no SSE header (opentofu#2970)', () => {
+      // For a missing key, IfExists makes the condition true: Terraform with `encrypt` unset would be denied.
+      expect(JSON.stringify(statements)).not.toMatch(/IfExists/);
+    });
+
+    test('every StringNotEquals deny also requires its header to be present', () => {
+      const negated = statements.filter((s) => s.Effect === 'Deny' && s.Condition?.StringNotEquals);
+      expect(negated.map((s) => s.Sid).sort()).toEqual(['DenyOtherEncryptionTypes', 'DenyOtherKmsKeys']);
+      for (const s of negated) {
+        for (const conditionKey of Object.keys(s.Condition.StringNotEquals)) {
+          expect(s.Condition.Null).toEqual(expect.objectContaining({ [conditionKey]: 'false' }));
+        }
+      }
     });
 
     test('has no Allow statement at all, so no root-account Allow', () => {
@@ -257,7 +253,7 @@ describe('StateBackend overrides', () => {
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: Match.objectLike({ KMSMasterKeyId: key.keyArn }) });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'DenyOtherKmsKeys', Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } } })]) },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'DenyOtherKmsKeys', Condition: Match.objectLike({ StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } }) })]) },
     });
   });
 

@@ -109,10 +109,8 @@ const matrix: Cell[] = [
   ['plan reads the default-workspace app.tfstate', () => s3Get(PLAN, 'app.tfstate'), 'Allowed'],
   ['plan reads network/terraform.tfstate in prod', () => s3Get(PLAN, 'env:/prod/network/terraform.tfstate'), 'Allowed'],
   ['plan creates the prod lock object with SSE-KMS headers', () => s3Put(PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
-  // The bucket policy's StringNotEqualsIfExists denies also when the header is absent (IfExists makes a
-  // missing key match), so today clients must send `encrypt = true` + `kms_key_id`. Reported to the
-  // owner of private/bucket-policy.ts, whose comment intends to allow header-less PUTs.
-  ['a lock PUT without SSE headers is refused by the bucket policy (today)', () => s3Put(PLAN, 'env:/prod/app.tfstate.tflock'), 'ExplicitlyDenied'],
+  // Terraform/OpenTofu with `encrypt` unset send no SSE header; the bucket default applies the key (opentofu#2970).
+  ['plan creates the prod lock object without SSE headers (encrypt unset)', () => s3Put(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan reads the prod lock object', () => s3Get(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan deletes the prod lock object', () => s3Delete(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan cannot PUT the prod state', () => s3Put(PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],
@@ -153,12 +151,24 @@ const matrix: Cell[] = [
 
   // prod read-write role: what `terraform apply` and `workspace delete` do
   ['apply writes the prod state with the backend key', () => s3Put(APPLY, 'env:/prod/app.tfstate', sseKms()), 'Allowed'],
-  ['a state PUT without SSE headers is refused by the bucket policy (today)', () => s3Put(APPLY, 'env:/prod/app.tfstate'), 'ExplicitlyDenied'],
+  // SSE denies apply only to headers a request sends: `encrypt` unset → no header → the bucket default (the key).
+  ['apply writes the prod state without SSE headers (encrypt unset)', () => s3Put(APPLY, 'env:/prod/app.tfstate'), 'Allowed'],
+  ['apply cannot write the dev state without SSE headers either', () => s3Put(APPLY, 'env:/dev/app.tfstate'), 'ImplicitlyDenied'],
+  ['a PUT naming this key by ARN with aws:kms is allowed', () => s3Put(APPLY, 'env:/prod/app.tfstate', {
+    's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+  }), 'Allowed'],
+  ['a PUT with aws:kms and no key ID (S3 would use aws/s3) is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', { 's3:x-amz-server-side-encryption': 'aws:kms' }), 'ExplicitlyDenied'],
+  ['a PUT naming this key by bare key ID is denied (the condition compares ARNs)', () => s3Put(APPLY, 'env:/prod/app.tfstate', {
+    's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn.split('/')[1],
+  }), 'ExplicitlyDenied'],
+  ['a PUT with DSSE-KMS and this key is denied (another SSE type)', () => s3Put(APPLY, 'env:/prod/app.tfstate', {
+    's3:x-amz-server-side-encryption': 'aws:kms:dsse', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+  }), 'ExplicitlyDenied'],
   ['a PUT naming another KMS key is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', {
     's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${REGION}:${CENTRAL}:key/11111111-2222-4333-8444-555555555555`,
   }), 'ExplicitlyDenied'],
-  ['a PUT with SSE-S3 (AES256) is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', { 's3:x-amz-server-side-encryption': 'AES256' }), 'ExplicitlyDenied'],
-  ['a PUT with SSE-C is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' }), 'ExplicitlyDenied'],
+  ['a PUT with SSE-S3 (AES256, encrypt = true without kms_key_id) is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', { 's3:x-amz-server-side-encryption': 'AES256' }), 'ExplicitlyDenied'],
+  ['a PUT with SSE-C (sse_customer_key) is denied', () => s3Put(APPLY, 'env:/prod/app.tfstate', { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' }), 'ExplicitlyDenied'],
   ['apply deletes the prod state (workspace delete)', () => s3Delete(APPLY, 'env:/prod/app.tfstate'), 'Allowed'],
   ['apply records the digest of prod', () => ddb(APPLY, 'PutItem', `${BUCKET}/env:/prod/app.tfstate-md5`), 'Allowed'],
   ['apply gets a data key for the prod state', () => kmsViaS3(APPLY, 'kms:GenerateDataKey', obj(BUCKET, 'env:/prod/app.tfstate')), 'Allowed'],
@@ -213,6 +223,7 @@ const matrix: Cell[] = [
   // cross-account: identity policy in the workload account + bucket/key/table policy in the central one
   ['workload plan reads the prod state across accounts', () => s3Get(WORKLOAD_PLAN, 'env:/prod/app.tfstate'), 'Allowed'],
   ['workload plan locks prod across accounts', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
+  ['workload plan locks prod across accounts without SSE headers', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['workload plan lists workspaces across accounts', () => s3List(WORKLOAD_PLAN, 'env:/'), 'Allowed'],
   ['workload plan cannot list another prefix across accounts', () => s3List(WORKLOAD_PLAN, 'team-a/'), 'ImplicitlyDenied'],
   ['workload plan cannot write the prod state', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],

@@ -3,43 +3,46 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 
+const SSE = 's3:x-amz-server-side-encryption';
+const SSE_KMS_KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+const SSE_C_ALGORITHM = 's3:x-amz-server-side-encryption-customer-algorithm';
+
 /**
- * Deny statements that keep every state object encrypted with the backend's key.
+ * Deny statements that keep every state object under the backend's key, and refuse only what a request
+ * actually names.
  *
- * The conditions use the `…IfExists` operators on purpose: Terraform and OpenTofu send no SSE header
- * at all unless `encrypt = true` (the bucket default then applies the key), and a policy that demands
- * the header would break them (opentofu/opentofu#2970). Only a request that names another SSE type,
- * another KMS key or a customer-provided key (SSE-C) is refused. Multipart uploads are covered because
- * `CreateMultipartUpload` is authorized as `s3:PutObject` and carries the SSE headers.
+ * Terraform and OpenTofu send no SSE header unless `encrypt = true`; the bucket default (SSE-KMS with the
+ * backend key) then applies, and a policy that demanded the header would break them (opentofu#2970).
+ * So every deny tests a header that is present. `StringNotEqualsIfExists` cannot express that: for a
+ * missing key, `…IfExists` makes the condition TRUE, so a Deny with it also refuses header-less PUTs. The
+ * denies use `StringNotEquals` together with `Null: { <key>: 'false' }` ("the header is present") instead.
+ *
+ * | PUT headers (client settings that send them) | decision |
+ * |---|---|
+ * | none (`encrypt` unset or false) | allowed: the bucket default encrypts with the key |
+ * | `aws:kms` + this key's ARN (`encrypt = true`, `kms_key_id = <key ARN>`) | allowed |
+ * | `aws:kms` + any other key ID value: another key, or an alias or bare key ID (the condition compares strings) | denied: `DenyOtherKmsKeys` |
+ * | `aws:kms` without a key ID (S3 would use the aws/s3 managed key) | denied: `DenyKmsWithoutKeyId` |
+ * | `AES256` (`encrypt = true` without `kms_key_id`) or `aws:kms:dsse` | denied: `DenyOtherEncryptionTypes` |
+ * | SSE-C (`sse_customer_key`): bypasses the key and its key policy | denied: `DenyCustomerProvidedKeys` |
+ *
+ * Multipart uploads are covered because `CreateMultipartUpload` is authorized as `s3:PutObject` and
+ * carries the SSE headers; so is `CopyObject` into the bucket.
  */
 export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey): iam.PolicyStatement[] {
-  const anyone = [new iam.AnyPrincipal()];
-  const objects = [bucket.arnForObjects('*')];
+  const deny = (sid: string, conditions: Record<string, Record<string, string>>) => new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions,
+  });
   return [
-    new iam.PolicyStatement({
-      sid: 'DenyOtherEncryptionTypes',
-      effect: iam.Effect.DENY,
-      principals: anyone,
-      actions: ['s3:PutObject'],
-      resources: objects,
-      conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'DenyOtherKmsKeys',
-      effect: iam.Effect.DENY,
-      principals: anyone,
-      actions: ['s3:PutObject'],
-      resources: objects,
-      conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'DenyCustomerProvidedKeys',
-      effect: iam.Effect.DENY,
-      principals: anyone,
-      actions: ['s3:PutObject'],
-      resources: objects,
-      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
-    }),
+    deny('DenyOtherEncryptionTypes', { StringNotEquals: { [SSE]: 'aws:kms' }, Null: { [SSE]: 'false' } }),
+    deny('DenyOtherKmsKeys', { StringNotEquals: { [SSE_KMS_KEY_ID]: key.keyArn }, Null: { [SSE_KMS_KEY_ID]: 'false' } }),
+    deny('DenyKmsWithoutKeyId', { StringEquals: { [SSE]: 'aws:kms' }, Null: { [SSE_KMS_KEY_ID]: 'true' } }),
+    deny('DenyCustomerProvidedKeys', { Null: { [SSE_C_ALGORITHM]: 'false' } }),
   ];
 }
 
