@@ -11,7 +11,7 @@ import {
 import type { ResolvedEncryption } from '../../protocol/config';
 import { STATE_CONTENT_TYPE } from '../../protocol/constants';
 import { BucketNotFoundError, StateBackendError } from '../errors';
-import { describeError, isNoSuchBucket, isNoSuchKey } from './aws-errors';
+import { describeError, isAbort, isNoSuchBucket, isNoSuchKey } from './aws-errors';
 import type { RequestCounter } from './instrumentation';
 
 /** Settings of every object write. */
@@ -79,6 +79,7 @@ export class ObjectStore {
         ...this.readHeaders(),
       }), options.signal);
     } catch (e) {
+      if (isAbort(e)) throw e;
       if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.bucket, { cause: e });
       if (isNoSuchKey(e)) return undefined;
       throw new StateBackendError(`Unable to access object "${key}" in S3 bucket "${this.bucket}": ${describeError(e)}`, { cause: e });

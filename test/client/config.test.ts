@@ -1,0 +1,251 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STSClient } from '@aws-sdk/client-sts';
+import {
+  ConfigValidationError,
+  StateClient,
+  StateLockedError,
+  isConfigValidationError,
+  isStateBackendError,
+  isStateLockedError,
+} from '../../src/client';
+import { s3Client, testServers } from '../support/servers';
+import { capture, newBackend, TF_EMPTY_STATE } from './support';
+
+/** A local STS stand-in on 127.0.0.1 (no STS runs locally): records each call's form body and answers it. */
+async function fakeSts(): Promise<{ url: string; calls: URLSearchParams[]; close(): Promise<void>; failNext: () => void }> {
+  const calls: URLSearchParams[] = [];
+  let fail = false;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      calls.push(form);
+      res.setHeader('content-type', 'text/xml');
+      if (fail) {
+        fail = false;
+        res.statusCode = 403;
+        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad token</Message></Error></ErrorResponse>');
+        return;
+      }
+      if (form.get('Action') === 'GetCallerIdentity') {
+        res.end('<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/t</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>');
+      } else {
+        const exp = new Date(Date.now() + 3600_000).toISOString();
+        res.end(`<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>rolesecret</SecretAccessKey><SessionToken>roletoken</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    failNext: () => { fail = true; },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const base = { bucket: 'b', key: 'path/to/terraform.tfstate', region: 'us-east-1', skip_credentials_validation: true };
+const runtimeOf = (c: StateClient) => (c as any).runtime;
+
+describe('configuration', () => {
+  test('an invalid configuration is refused with Terraform\'s diagnostics before any request', () => {
+    const s3 = s3Client();
+    const log = capture(s3);
+    const err = (() => {
+      try {
+        StateClient.fromConfig({ bucket: 'b', key: '', region: 'us-east-1', kms_key_id: 'not-an-arn' }, { s3, env: {} });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })() as ConfigValidationError;
+    expect(isConfigValidationError(err)).toBe(true);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.diagnostics.map((d) => d.detail)).toEqual(expect.arrayContaining(['The value cannot be empty or all whitespace']));
+    expect(err.message).toContain('The value cannot be empty or all whitespace');
+    expect(log).toEqual([]);
+    s3.destroy();
+  });
+
+  test('a missing region is refused unless AWS_REGION or AWS_DEFAULT_REGION is set', () => {
+    expect(() => StateClient.fromConfig({ bucket: 'b', key: 'k' }, { env: {} })).toThrow(/Missing region value/);
+    const c = StateClient.fromConfig({ bucket: 'b', key: 'k' }, { env: { AWS_DEFAULT_REGION: 'eu-west-1' } });
+    expect(runtimeOf(c).config.region).toBe('eu-west-1');
+    c.destroy();
+  });
+
+  test('warnings (e.g. deprecated dynamodb_table) go to the logger and do not refuse', () => {
+    const warnings: string[] = [];
+    const c = StateClient.fromConfig({ ...base, dynamodb_table: 't' }, { env: {}, logger: { warn: (m) => warnings.push(m) } });
+    expect(warnings.join('\n')).toMatch(/dynamodb_table.*deprecated/);
+    expect(c.lockingMode).toBe('dynamodb');
+    c.destroy();
+  });
+
+  test('own S3 client: endpoints (attribute over env), path style, retries, checksum opt-out', async () => {
+    const c = StateClient.fromConfig({ ...base, use_path_style: true, max_retries: 2, retry_mode: 'adaptive', skip_s3_checksum: true, endpoints: { s3: 'http://127.0.0.1:1' } }, { env: { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:2' } });
+    const cfg = runtimeOf(c).s3.config;
+    expect((await cfg.endpoint()).port).toBe(1);
+    expect(cfg.forcePathStyle).toBe(true);
+    expect(await cfg.maxAttempts()).toBe(3);
+    expect((await cfg.retryStrategy()).mode).toBe('adaptive');
+    expect(await cfg.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await cfg.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+    c.destroy();
+
+    const d = StateClient.fromConfig(base, { env: { AWS_ENDPOINT_URL_S3: 'localhost:9' } });
+    const endpoint = await runtimeOf(d).s3.config.endpoint();
+    expect([endpoint.protocol, endpoint.hostname, endpoint.port]).toEqual(['https:', 'localhost', 9]);
+    expect(await runtimeOf(d).s3.config.maxAttempts()).toBe(6);
+    d.destroy();
+  });
+
+  test('credentials: static keys, then the shared files with a profile', async () => {
+    const c = StateClient.fromConfig({ ...base, access_key: 'AKIASTATIC', secret_key: 'secret', token: 'tok' }, { env: {} });
+    await expect(runtimeOf(c).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'secret', sessionToken: 'tok' });
+    c.destroy();
+
+    const dir = mkdtempSync(join(tmpdir(), 'client-creds-'));
+    writeFileSync(join(dir, 'credentials'), '[team]\naws_access_key_id = AKIAFILE\naws_secret_access_key = filesecret\n');
+    writeFileSync(join(dir, 'config'), '');
+    const f = StateClient.fromConfig({ ...base, profile: 'team', shared_credentials_files: [join(dir, 'credentials')], shared_config_files: [join(dir, 'config')] }, { env: {} });
+    await expect(runtimeOf(f).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'AKIAFILE', secretAccessKey: 'filesecret' });
+    f.destroy();
+  });
+
+  test('assume_role goes through STS AssumeRole with every block field, source credentials from the chain', async () => {
+    const sts = await fakeSts();
+    try {
+      const c = StateClient.fromConfig({
+        ...base,
+        access_key: 'AKIASRC',
+        secret_key: 'src',
+        endpoints: { sts: sts.url },
+        assume_role: {
+          role_arn: 'arn:aws:iam::123456789012:role/deployer',
+          duration: '1h',
+          external_id: 'ext-1',
+          session_name: 'sess',
+          source_identity: 'me',
+          policy: '{"Version":"2012-10-17"}',
+          policy_arns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+          tags: { team: 'a' },
+          transitive_tag_keys: ['team'],
+        },
+      }, { env: {} });
+      await expect(runtimeOf(c).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAROLE', sessionToken: 'roletoken' });
+      const form = Object.fromEntries(sts.calls[0]);
+      expect(form).toMatchObject({
+        Action: 'AssumeRole',
+        RoleArn: 'arn:aws:iam::123456789012:role/deployer',
+        RoleSessionName: 'sess',
+        DurationSeconds: '3600',
+        ExternalId: 'ext-1',
+        SourceIdentity: 'me',
+        Policy: '{"Version":"2012-10-17"}',
+        'PolicyArns.member.1.arn': 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        'Tags.member.1.Key': 'team',
+        'Tags.member.1.Value': 'a',
+        'TransitiveTagKeys.member.1': 'team',
+      });
+      c.destroy();
+    } finally {
+      await sts.close();
+    }
+  });
+
+  test('skip_credentials_validation=false: one GetCallerIdentity before the first operation, counted, retried after a failure', async () => {
+    const sts = await fakeSts();
+    const be = await newBackend('lockfile');
+    const stsClient = new STSClient({ endpoint: sts.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    try {
+      const client = be.client({ sts: stsClient }, { skip_credentials_validation: false });
+      expect(sts.calls).toHaveLength(0);
+      sts.failNext();
+      const err = await client.readState().catch((e) => e);
+      expect(isStateBackendError(err)).toBe(true);
+      expect(err.message).toMatch(/^validating provider credentials: retrieving caller identity from STS: InvalidClientTokenId/);
+      expect(be.s3Log).toEqual([]);
+      await client.writeState(Buffer.from(TF_EMPTY_STATE));
+      await client.readState();
+      await client.listWorkspaces();
+      expect(sts.calls.map((f) => f.get('Action'))).toEqual(['GetCallerIdentity', 'GetCallerIdentity']);
+      expect(client.requestCounts.sts).toEqual({ GetCallerIdentity: 2 });
+      client.destroy();
+      // The caller's STS client is not destroyed by us.
+      await expect(stsClient.config.credentials()).resolves.toMatchObject({ accessKeyId: 'a' });
+    } finally {
+      stsClient.destroy();
+      be.destroy();
+      await sts.close();
+    }
+  });
+
+  test('fromBackendOutputs maps the construct\'s outputs onto backend attributes', () => {
+    const c = StateClient.fromBackendOutputs(
+      { bucketName: 'tfstate-bucket', region: 'eu-west-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab', lockTableName: 'locks', roleArn: 'arn:aws:iam::123456789012:role/state' },
+      { key: 'app/terraform.tfstate', env: {}, workspace: 'dev' },
+    );
+    const config = runtimeOf(c).config;
+    expect(config.encryption).toEqual({ type: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-86ef-1234567890ab' });
+    expect(config.assume_role.role_arn).toBe('arn:aws:iam::123456789012:role/state');
+    expect(c.lockingMode).toBe('lockfile+dynamodb');
+    expect(c.paths.stateKey).toBe('env:/dev/app/terraform.tfstate');
+    c.destroy();
+  });
+
+  test('destroy() leaves caller-provided clients usable; an aborted signal stops before any request', async () => {
+    const be = await newBackend('lockfile');
+    const client = be.client();
+    client.destroy();
+    await expect(be.rawExists('anything')).resolves.toBe(false);
+    const other = be.client();
+    const controller = new AbortController();
+    controller.abort();
+    be.s3Log.length = 0;
+    await expect(other.readState({ signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(other.lock({ signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(be.s3Log).toEqual([]);
+    be.destroy();
+  });
+
+  test('test servers are reachable with the configured endpoint attributes (no caller clients)', async () => {
+    const be = await newBackend('lockfile');
+    const servers = testServers();
+    const client = StateClient.fromConfig({ ...be.config, endpoints: { s3: servers.s3Endpoint }, use_path_style: true, access_key: servers.accessKeyId, secret_key: servers.secretAccessKey }, { env: {} });
+    await client.withLock(() => client.writeState(Buffer.from(TF_EMPTY_STATE)));
+    expect((await client.readState())?.md5).toBe('076c63e990e99364261f1f739b724cc7');
+    client.destroy();
+    be.destroy();
+  });
+});
+
+describe('errors', () => {
+  test('guards recognise errors from another copy of the package; instanceof does not', () => {
+    let copy: typeof import('../../src/client/errors') | undefined;
+    jest.isolateModules(() => {
+      copy = require('../../src/client/errors');
+    });
+    const foreign = new copy!.StateLockedError('held', undefined);
+    expect(foreign instanceof StateLockedError).toBe(false);
+    expect(isStateLockedError(foreign)).toBe(true);
+    expect(isStateBackendError(foreign)).toBe(true);
+    expect(isConfigValidationError(foreign)).toBe(false);
+    expect(foreign.name).toBe('StateLockedError');
+    expect(foreign.code).toBe('STATE_LOCKED');
+    expect(isStateLockedError({ name: 'StateLockedError', code: 'STATE_LOCKED' })).toBe(false);
+    expect(isStateLockedError(null)).toBe(false);
+  });
+
+  test('the SDK error is kept as cause', () => {
+    const sdk = Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' });
+    const e = new StateLockedError('held', undefined, { cause: sdk });
+    expect(e.cause).toBe(sdk);
+  });
+});
