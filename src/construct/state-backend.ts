@@ -170,6 +170,17 @@ export interface StateBackendProps {
  *
  * Outputs: `BucketName`, `Region`, `KmsKeyArn` and, with a table, `LockTableName`, without export names.
  *
+ * Client encryption settings: the bucket policy only refuses SSE headers a PUT actually sends, and S3
+ * reports a refusal as a bare `AccessDenied`.
+ *
+ * | backend "s3" settings | result |
+ * |---|---|
+ * | no `encrypt` (or `false`) | works: no SSE header, the bucket default (SSE-KMS with the key) applies |
+ * | `encrypt = true` + `kms_key_id = <KmsKeyArn>` | works (what `backendConfig()` renders) |
+ * | `encrypt = true` alone | refused: Terraform asks for SSE-S3 (`AES256`) |
+ * | `kms_key_id` = another key, or an alias or bare key ID | refused: the policy compares the key ARN |
+ * | `sse_customer_key` / `AWS_SSE_CUSTOMER_KEY` (SSE-C) | refused: it would bypass the key and its key policy |
+ *
  * @example
  * declare const stack: Stack;
  * // Migrating from DynamoDB locking to the S3 lock file: clients may set both
