@@ -204,7 +204,7 @@ export async function restoreCommand(versionId: string, opts: GlobalOptions): Pr
       return { serial, lineage: old.state.lineage, versionId: written.versionId, restoredFrom: versionId };
     }, { operation: 'state-push' });
     if (opts.json) printJson(result);
-    else out(`Restored version ${versionId} as serial ${result.serial} (lineage ${result.lineage})${result.versionId ? `, new version ${result.versionId}` : ''}.`);
+    else out(`Restored version ${versionId} as serial ${result.serial} (lineage ${result.lineage || 'empty'})${result.versionId ? `, new version ${result.versionId}` : ''}.`);
   } finally {
     s.close();
   }
