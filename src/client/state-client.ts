@@ -1,6 +1,19 @@
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import {
+  BucketNotFoundError,
+  ConfigValidationError,
+  EncryptedStateError,
+  InvalidStateError,
+  LockReleaseError,
+  StateBackendError,
+  StateChecksumMismatchError,
+  StateConflictError,
+  WorkspaceError,
+  isStateBackendError,
+  isStateLockedError,
+} from './errors';
 import { ResolvedConfig, S3BackendConfig, validateConfig } from '../protocol/config';
 import {
   CONSISTENCY_RETRY_POLL_INTERVAL_MS,
@@ -17,26 +30,13 @@ import {
   digestLockId,
   isValidWorkspaceName,
   lockFileKey,
-  lockId,
+  lockId as lockIdOf,
   stateObjectKey,
   workspaceFromObjectKey,
   workspaceListPrefix,
 } from '../protocol/paths';
 import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
 import { OutputValue, StateFile, isStateEmpty, newEmptyState, parseState, readOutputs, serializeStateTerraform } from '../protocol/state';
-import {
-  BucketNotFoundError,
-  ConfigValidationError,
-  EncryptedStateError,
-  InvalidStateError,
-  LockReleaseError,
-  StateBackendError,
-  StateChecksumMismatchError,
-  StateConflictError,
-  WorkspaceError,
-  isStateBackendError,
-  isStateLockedError,
-} from './errors';
 import { DoubleLocker } from './lockers/double-locker';
 import { DynamoDbLocker } from './lockers/dynamodb-locker';
 import { LockFileLocker } from './lockers/lock-file-locker';
@@ -193,7 +193,7 @@ export class StateClient {
       bucket: config.bucket,
       stateKey,
       lockFileKey: lockFileKey(stateKey),
-      lockId: lockId(config.bucket, stateKey),
+      lockId: lockIdOf(config.bucket, stateKey),
       digestLockId: digestLockId(config.bucket, stateKey),
     };
     const logger: StateClientLogger | undefined = runtime.options.logger;

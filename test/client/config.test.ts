@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
+import { capture, newBackend, TF_EMPTY_STATE } from './support';
 import {
   ConfigValidationError,
   StateClient,
@@ -13,10 +14,9 @@ import {
   isStateLockedError,
 } from '../../src/client';
 import { s3Client, testServers } from '../support/servers';
-import { capture, newBackend, TF_EMPTY_STATE } from './support';
 
 /** A local STS stand-in on 127.0.0.1 (no STS runs locally): records each call's form body and answers it. */
-async function fakeSts(): Promise<{ url: string; calls: URLSearchParams[]; close(): Promise<void>; failNext: () => void }> {
+async function fakeSts(): Promise<{ url: string; calls: URLSearchParams[]; failNext: () => void; close: () => Promise<void> }> {
   const calls: URLSearchParams[] = [];
   let fail = false;
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -142,13 +142,13 @@ describe('configuration', () => {
       await expect(runtimeOf(c).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAROLE', sessionToken: 'roletoken' });
       const form = Object.fromEntries(sts.calls[0]);
       expect(form).toMatchObject({
-        Action: 'AssumeRole',
-        RoleArn: 'arn:aws:iam::123456789012:role/deployer',
-        RoleSessionName: 'sess',
-        DurationSeconds: '3600',
-        ExternalId: 'ext-1',
-        SourceIdentity: 'me',
-        Policy: '{"Version":"2012-10-17"}',
+        'Action': 'AssumeRole',
+        'RoleArn': 'arn:aws:iam::123456789012:role/deployer',
+        'RoleSessionName': 'sess',
+        'DurationSeconds': '3600',
+        'ExternalId': 'ext-1',
+        'SourceIdentity': 'me',
+        'Policy': '{"Version":"2012-10-17"}',
         'PolicyArns.member.1.arn': 'arn:aws:iam::aws:policy/ReadOnlyAccess',
         'Tags.member.1.Key': 'team',
         'Tags.member.1.Value': 'a',
@@ -218,7 +218,13 @@ describe('configuration', () => {
   test('test servers are reachable with the configured endpoint attributes (no caller clients)', async () => {
     const be = await newBackend('lockfile');
     const servers = testServers();
-    const client = StateClient.fromConfig({ ...be.config, endpoints: { s3: servers.s3Endpoint }, use_path_style: true, access_key: servers.accessKeyId, secret_key: servers.secretAccessKey }, { env: {} });
+    const client = StateClient.fromConfig({
+      ...be.config,
+      endpoints: { s3: servers.s3Endpoint },
+      use_path_style: true,
+      access_key: servers.accessKeyId,
+      secret_key: servers.secretAccessKey,
+    }, { env: {} });
     await client.withLock(() => client.writeState(Buffer.from(TF_EMPTY_STATE)));
     expect((await client.readState())?.md5).toBe('076c63e990e99364261f1f739b724cc7');
     client.destroy();
@@ -230,6 +236,7 @@ describe('errors', () => {
   test('guards recognise errors from another copy of the package; instanceof does not', () => {
     let copy: typeof import('../../src/client/errors') | undefined;
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second module instance is the point
       copy = require('../../src/client/errors');
     });
     const foreign = new copy!.StateLockedError('held', undefined);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { LOCK_MODES, LockMode, TF_EMPTY_STATE, TestBackend, newBackend, ops, stateWith } from './support';
 import {
   LockIdMismatchError,
   StateClient,
@@ -10,7 +11,6 @@ import {
   isStateLockedError,
   isWorkspaceError,
 } from '../../src/client';
-import { LOCK_MODES, LockMode, TF_EMPTY_STATE, TestBackend, newBackend, ops, stateWith } from './support';
 
 /**
  * One conformance suite, run against every locking mode (lock file, DynamoDB, both): the I/O

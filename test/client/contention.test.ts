@@ -1,5 +1,5 @@
-import { StateClient } from '../../src/client';
 import { LOCK_MODES, LockMode, newBackend, stateWith } from './support';
+import { StateClient } from '../../src/client';
 
 /**
  * N clients each do lock → read → increment → write → unlock with a lock wait. On unversioned

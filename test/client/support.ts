@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
 import { S3BackendConfig, StateClient, StateClientOptions } from '../../src/client';
+import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
 
 /** The three locking modes the conformance suite runs against. */
 export type LockMode = 'lockfile' | 'dynamodb' | 'both';
@@ -19,9 +19,9 @@ export interface CapturedRequest {
  * Records every request a client sends, with its final headers, by a middleware on the real call
  * (no mock): the request still goes to the local server.
  */
-export function capture<C extends S3Client | DynamoDBClient>(client: C): CapturedRequest[] {
+export function capture(client: S3Client | DynamoDBClient): CapturedRequest[] {
   const log: CapturedRequest[] = [];
-  client.middlewareStack.add((next: any, context: any) => async (args: any) => {
+  (client.middlewareStack as { add(m: unknown, o: unknown): void }).add((next: any, context: any) => async (args: any) => {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(args.request?.headers ?? {})) headers[k.toLowerCase()] = String(v);
     log.push({ op: String(context.commandName).replace(/Command$/, ''), input: args.input, headers, method: args.request?.method });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCK_VECTOR, TF_EMPTY_STATE, TestBackend, capture, newBackend, ops, stateWith } from './support';
 import {
   StateClient,
   isBucketNotFoundError,
@@ -18,7 +19,6 @@ import { RequestCounter } from '../../src/client/private/instrumentation';
 import { ObjectStore } from '../../src/client/private/object-store';
 import { parseLockInfo } from '../../src/protocol/lock-info';
 import { s3Client, testServers } from '../support/servers';
-import { LOCK_VECTOR, TF_EMPTY_STATE, TestBackend, capture, newBackend, ops, stateWith } from './support';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 const SSE_C_KEY = '4Dm1n4rphuFgawxuzY/bEfvLf6rYK0gIjfaDSLlfXNk=';
@@ -222,7 +222,8 @@ describe('listing workspaces (vectors 3-6)', () => {
     try {
       for (const prefix of ['env:', 'prefix']) {
         const warnings: string[] = [];
-        const client = StateClient.fromConfig({ ...be.config, workspace_key_prefix: prefix }, { s3: other, env: {}, logger: { warn: (m) => warnings.push(m) } });
+        const logger = { warn: (m: string) => warnings.push(m) };
+        const client = StateClient.fromConfig({ ...be.config, workspace_key_prefix: prefix }, { s3: other, env: {}, logger });
         await expect(client.listWorkspaces()).resolves.toEqual(['default']);
         expect(warnings.join('\n')).toMatch(/access denied/);
       }

@@ -2,9 +2,9 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient,
 import { LOCK_INFO_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
 import { LockInfo, lockIdMismatchMessage, lockInfoRetrieveMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
+import type { Locker } from './locker';
 import { describeError, isAbort, isConditionalCheckFailed } from '../private/aws-errors';
 import type { RequestCounter } from '../private/instrumentation';
-import type { Locker } from './locker';
 
 /**
  * `dynamodb_table`: the lock is the item `LockID = <bucket>/<statekey>` with the LockInfo JSON in

@@ -1,8 +1,8 @@
 import { LockInfo, lockIdMismatchMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
+import type { Locker } from './locker';
 import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from '../private/aws-errors';
 import type { ObjectStore, StoredObject } from '../private/object-store';
-import type { Locker } from './locker';
 
 /**
  * What the server does with `If-Match` on DeleteObject. `unknown` until the first delete tells;

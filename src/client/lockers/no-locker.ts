@@ -1,5 +1,5 @@
-import type { LockInfo } from '../../protocol/lock-info';
 import type { Locker } from './locker';
+import type { LockInfo } from '../../protocol/lock-info';
 
 /** Neither `use_lockfile` nor `dynamodb_table`: Terraform's Lock returns no ID and Unlock does nothing. */
 export class NoLocker implements Locker {

@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DIGEST_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
-import { parseStoredDigest } from '../../protocol/digest';
 import { describeError } from './aws-errors';
 import type { RequestCounter } from './instrumentation';
+import { DIGEST_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
+import { parseStoredDigest } from '../../protocol/digest';
 
 /** Logs what Terraform only logs. */
 export type WarnFn = (message: string) => void;

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile, fromWebToken } from '@aws-sdk/credential-providers';
-import { parseGoDuration } from '../../protocol/go-time';
 import type { ResolvedConfig } from '../../protocol/config';
+import { parseGoDuration } from '../../protocol/go-time';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type CredentialsProvider = NonNullable<ConstructorParameters<typeof S3Client>[0]>['credentials'];
@@ -71,14 +71,18 @@ export function resolveCredentials(config: ResolvedConfig, env: Env, region: str
       configFilepath: config.shared_config_files?.[0],
     });
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    base = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+    base = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
   } else {
     base = fromNodeProviderChain({ profile: nonEmpty(env.AWS_PROFILE), clientConfig: stsClientConfig });
   }
 
   const web = config.assume_role_with_web_identity;
   if (web) {
-    const common = {
+    const webParams = {
       roleArn: nonEmpty(web.role_arn, env.AWS_ROLE_ARN) ?? '',
       roleSessionName: nonEmpty(web.session_name, env.AWS_ROLE_SESSION_NAME),
       durationSeconds: durationSeconds(web.duration),
@@ -88,8 +92,8 @@ export function resolveCredentials(config: ResolvedConfig, env: Env, region: str
     };
     const token = nonEmpty(web.web_identity_token, env.AWS_WEB_IDENTITY_TOKEN);
     base = token
-      ? fromWebToken({ ...common, webIdentityToken: token })
-      : fromTokenFile({ ...common, webIdentityTokenFile: nonEmpty(web.web_identity_token_file, env.AWS_WEB_IDENTITY_TOKEN_FILE) });
+      ? fromWebToken({ ...webParams, webIdentityToken: token })
+      : fromTokenFile({ ...webParams, webIdentityTokenFile: nonEmpty(web.web_identity_token_file, env.AWS_WEB_IDENTITY_TOKEN_FILE) });
   }
 
   const role = config.assume_role;
