@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { LOCK_MODES, LockMode, TF_EMPTY_STATE, TestBackend, newBackend, ops, stateWith } from './support';
 import {
   LockIdMismatchError,
   StateClient,
   isLockIdMismatchError,
+  isLockReleaseError,
   isStateBackendError,
   isStateChecksumMismatchError,
   isStateConflictError,
@@ -187,6 +189,21 @@ describe.each(LOCK_MODES)('conformance with locking mode %s', (mode: LockMode) =
       throw new Error('boom');
     })).rejects.toThrow('boom');
     await expect(client.getLockInfo()).resolves.toBeUndefined();
+  });
+
+  test('withLock: a failed release names the lock ID and the force-unlock remedy', async () => {
+    let held = '';
+    const err = await client.withLock(async (id) => {
+      held = id;
+      // The lock disappears out of band while held.
+      if (usesFile) await be.s3.send(new DeleteObjectCommand({ Bucket: be.bucket, Key: client.paths.lockFileKey }));
+      if (usesTable) await be.dynamodb.send(new DeleteItemCommand({ TableName: be.table, Key: { LockID: { S: client.paths.lockId } } }));
+      return 'done';
+    }).catch((e) => e);
+    expect(isLockReleaseError(err)).toBe(true);
+    expect(err.lockId).toBe(held);
+    expect(err.message).toMatch(new RegExp(`^Error unlocking S3 state\\. Lock ID: ${held}\\n`));
+    expect(err.message).toMatch(/You may have to force-unlock this state in order to use it again\.$/);
   });
 
   test('lock wait: retries a known holder until it releases, then gets the lock', async () => {
