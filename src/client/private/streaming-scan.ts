@@ -136,7 +136,7 @@ export class StatePrefixScanner {
             break;
           }
           this.startValue(c, this.offset + i);
-          if (this.mode === Mode.Done) break;
+          if ((this.mode as Mode) === Mode.Done) break;
           if (this.capturing) capStart = i;
           this.inString = c === QUOTE;
           this.escape = false;
@@ -279,7 +279,8 @@ export class StatePrefixScanner {
     return {
       raw: { ...this.raw },
       encrypted: this.encrypted,
-      resourcesEmpty: res === undefined ? undefined : /^\[\s*\]/.test(res),
+      // A state without `resources` reads as having none (Terraform's reader), once the object ended.
+      resourcesEmpty: res === undefined ? (this.mode === Mode.Done && !this.stoppedEarly && this.syntaxError === undefined ? true : undefined) : /^\[\s*\]/.test(res),
       stoppedEarly: this.stoppedEarly,
       bytesScanned: this.offset,
       ...(this.spans.serial ? { serialSpan: this.spans.serial } : {}),
