@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { backendArgs, requireCompiledCli, runCli } from './run-cli';
-import { createLockTable, createTestBucket, dynamoClient, s3Client } from '../support/servers';
+import { backendArgs, CLI, requireCompiledCli, runCli, serverEnv } from './run-cli';
+import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 
@@ -330,5 +333,108 @@ describe('doctor', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/bucket exists\tFAIL/);
     expect(r.stdout).not.toMatch(/versioning/);
+  });
+});
+
+describe('error paths and terminal behaviour', () => {
+  let args: string[];
+  beforeAll(async () => {
+    args = backendArgs({ bucket: await createTestBucket({ versioned: true }), key: 'tty/terraform.tfstate', dynamodb_table: await createLockTable() });
+    await seed(args);
+  });
+
+  test('an invalid key prints Terraform\'s diagnostic and makes no request', async () => {
+    const r = await runCli(['pull', ...backendArgs({ bucket: 'b', key: '/leading' })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('│ Error: Invalid Value');
+    expect(r.stderr).toContain('The value must not start or end with "/"');
+  });
+
+  test('credentials without access to the bucket: exit 1 naming the object and the bucket', async () => {
+    const s = testServers();
+    const r = await runCli(['pull', ...args], { env: { AWS_ACCESS_KEY_ID: s.otherAccessKeyId, AWS_SECRET_ACCESS_KEY: s.otherSecretAccessKey } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Unable to access object "tty\/terraform.tfstate" in S3 bucket/);
+    expect(r.stdout).toBe('');
+  });
+
+  test('piped output has no colour and no table borders; a terminal gets both', async () => {
+    const piped = await runCli(['history', ...args]);
+    expect(piped.stdout).not.toContain('\u001b[');
+    expect(piped.stdout).toMatch(/^VERSION ID\t/);
+    const tty = await runOnTerminal(['history', ...args]);
+    expect(tty).toContain('┌');
+    expect(tty).toContain('\u001b[');
+    expect(tty).toMatch(/VERSION ID/);
+  });
+});
+
+/** Runs the CLI under `script(1)`, which gives it a pseudo-terminal, and returns what it printed. */
+function runOnTerminal(args: string[]): Promise<string> {
+  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...serverEnv(), COLUMNS: '200' } });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.on('error', reject);
+    child.on('close', () => resolve(Buffer.concat(out).toString('utf8')));
+  });
+}
+
+describe('--stack reads a StateBackend stack\'s outputs', () => {
+  // No CloudFormation runs locally: a stub endpoint answers DescribeStacks (AWS Query protocol) with
+  // the outputs a deployed StateBackend has (CDK-hashed keys), naming a real bucket and table on RGW.
+  let server: Server;
+  let endpoint: string;
+  let bucket: string;
+  let table: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    bucket = await createTestBucket();
+    table = await createLockTable();
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        requests.push(body);
+        const name = new URLSearchParams(body).get('StackName');
+        res.setHeader('Content-Type', 'text/xml');
+        if (name !== 'TerraformState') {
+          res.statusCode = 400;
+          res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
+          return;
+        }
+        const outputs = [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockTableName55443322', table]]
+          .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`).join('');
+        res.end('<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>'
+          + '<StackName>TerraformState</StackName><StackId>arn:aws:cloudformation:us-east-1:111111111111:stack/TerraformState/1</StackId>'
+          + `<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${outputs}</Outputs>`
+          + '</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('the configuration comes from the outputs; the key from -backend-config; commands reach the backend', async () => {
+    const env = { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint };
+    const extra = ['-backend-config', 'key=team/terraform.tfstate', '-backend-config', 'use_path_style=true', '-backend-config', 'skip_credentials_validation=true'];
+    const cfg = await runCli(['backend-config', '-json', '-stack', 'TerraformState', ...extra], { env });
+    expect(cfg.code).toBe(0);
+    expect(JSON.parse(cfg.stdout)).toMatchObject({ bucket, region: 'us-east-1', dynamodb_table: table, use_lockfile: true, key: 'team/terraform.tfstate' });
+    expect(requests.some((b) => b.includes('Action=DescribeStacks') && b.includes('StackName=TerraformState'))).toBe(true);
+    const created = await runCli(['workspace', 'new', 'from-stack', '--stack', 'TerraformState', ...extra], { env });
+    expect(created.code).toBe(0);
+    expect((await runCli(['workspace', 'list', '--stack', 'TerraformState', ...extra], { env })).stdout).toContain('from-stack');
+  });
+
+  test('an unknown stack is an error naming the stack, the region and the fix', async () => {
+    const r = await runCli(['pull', '--stack', 'Nope', '-backend-config', 'key=k'], { env: { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Cannot read the outputs of stack "Nope": Stack with id Nope does not exist/);
+    expect(r.stderr).toMatch(/Check the stack name, region and credentials/);
   });
 });
