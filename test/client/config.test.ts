@@ -34,6 +34,9 @@ async function fakeSts(): Promise<{ url: string; calls: URLSearchParams[]; failN
       }
       if (form.get('Action') === 'GetCallerIdentity') {
         res.end('<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/t</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>');
+      } else if (form.get('Action') === 'AssumeRoleWithWebIdentity') {
+        const exp = new Date(Date.now() + 3600_000).toISOString();
+        res.end(`<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>websecret</SecretAccessKey><SessionToken>webtoken</SessionToken><Expiration>${exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`);
       } else {
         const exp = new Date(Date.now() + 3600_000).toISOString();
         res.end(`<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>rolesecret</SecretAccessKey><SessionToken>roletoken</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`);
@@ -158,6 +161,41 @@ describe('configuration', () => {
     } finally {
       await sts.close();
     }
+  });
+
+  test('assume_role_with_web_identity reads the token file and calls AssumeRoleWithWebIdentity', async () => {
+    const sts = await fakeSts();
+    const dir = mkdtempSync(join(tmpdir(), 'client-web-'));
+    writeFileSync(join(dir, 'token'), 'oidc-token-value');
+    try {
+      const c = StateClient.fromConfig({
+        ...base,
+        endpoints: { sts: sts.url },
+        assume_role_with_web_identity: { role_arn: 'arn:aws:iam::123456789012:role/ci', session_name: 'ci', duration: '30m', web_identity_token_file: join(dir, 'token') },
+      }, { env: {} });
+      await expect(runtimeOf(c).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAWEB', sessionToken: 'webtoken' });
+      expect(Object.fromEntries(sts.calls[0])).toMatchObject({
+        Action: 'AssumeRoleWithWebIdentity',
+        RoleArn: 'arn:aws:iam::123456789012:role/ci',
+        RoleSessionName: 'ci',
+        WebIdentityToken: 'oidc-token-value',
+        DurationSeconds: '1800',
+      });
+      c.destroy();
+    } finally {
+      await sts.close();
+    }
+  });
+
+  test('without use_lockfile or dynamodb_table, lock is a no-op returning "" as Terraform', async () => {
+    const be = await newBackend('none');
+    const client = be.client();
+    expect(client.lockingMode).toBe('none');
+    await expect(client.lock()).resolves.toBe('');
+    await expect(client.withLock(async (id) => `ran with "${id}"`)).resolves.toBe('ran with ""');
+    await expect(client.getLockInfo()).resolves.toBeUndefined();
+    expect(client.requestCounts.total).toBe(0);
+    be.destroy();
   });
 
   test('skip_credentials_validation=false: one GetCallerIdentity before the first operation, counted, retried after a failure', async () => {

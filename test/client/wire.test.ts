@@ -18,7 +18,7 @@ import { LockFileLocker } from '../../src/client/lockers/lock-file-locker';
 import { RequestCounter } from '../../src/client/private/instrumentation';
 import { ObjectStore } from '../../src/client/private/object-store';
 import { parseLockInfo } from '../../src/protocol/lock-info';
-import { s3Client, testServers } from '../support/servers';
+import { s3Client, s3Config, testServers } from '../support/servers';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 const SSE_C_KEY = '4Dm1n4rphuFgawxuzY/bEfvLf6rYK0gIjfaDSLlfXNk=';
@@ -116,6 +116,28 @@ describe('wire: encryption, ACL and checksums on every object request', () => {
       expect(Object.keys(r.headers).filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm')).toEqual([]);
     }
     client.destroy();
+  });
+
+  test('vector 13: skip_s3_checksum also holds on a caller client left at the SDK default (WHEN_SUPPORTED), which is not modified', async () => {
+    const be = await backend('lockfile', { config: { skip_s3_checksum: true } });
+    const { requestChecksumCalculation: _req, responseChecksumValidation: _res, ...defaults } = s3Config();
+    const callers = new S3Client(defaults);
+    try {
+      const log = capture(callers);
+      const client = StateClient.fromConfig(be.config, { s3: callers, env: {} });
+      await client.withLock(() => client.writeState(Buffer.from(TF_EMPTY_STATE)));
+      expect((await client.readState())?.bytes.toString()).toBe(TF_EMPTY_STATE);
+      expect(log.length).toBe(5);
+      for (const r of log) {
+        expect(Object.keys(r.headers).filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm')).toEqual([]);
+      }
+      // The same caller client, used directly, still sends its default checksums.
+      log.length = 0;
+      await callers.send(new PutObjectCommand({ Bucket: be.bucket, Key: 'direct', Body: Buffer.from('x') }));
+      expect(Object.keys(log[0].headers).some((k) => k.startsWith('x-amz-checksum-'))).toBe(true);
+    } finally {
+      callers.destroy();
+    }
   });
 
   test('without skip_s3_checksum the lock file carries the SHA-256 of its body, as the state does', async () => {

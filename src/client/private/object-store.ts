@@ -45,6 +45,28 @@ export class ObjectStore {
     public readonly settings: ObjectStoreSettings,
   ) {}
 
+  /**
+   * Sends through the request counter. With `skip_s3_checksum`, also strips the SDK's default
+   * checksum headers from the request: the clients we build already have checksums turned off, but a
+   * caller's client may not, and its configuration is not ours to change. The strip runs in the
+   * `build` step after the SDK's checksum middleware and before signing.
+   */
+  private send<T>(command: { middlewareStack: { add(m: unknown, o: unknown): void; identify(): string[] } }, signal?: AbortSignal): Promise<T> {
+    if (this.settings.skipS3Checksum) {
+      command.middlewareStack.add((next: (a: unknown) => Promise<unknown>) => async (args: { request?: { headers?: Record<string, string> } }) => {
+        const headers = args.request?.headers;
+        if (headers) {
+          for (const name of Object.keys(headers)) {
+            const lower = name.toLowerCase();
+            if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') delete headers[name];
+          }
+        }
+        return next(args);
+      }, { step: 'build', priority: 'low', name: 'cdkTfstateBackendSkipChecksums' });
+    }
+    return this.counter.send<T>('s3', this.s3, command as never, signal);
+  }
+
   public get bucket(): string {
     return this.settings.bucket;
   }
@@ -72,7 +94,7 @@ export class ObjectStore {
   public async get(key: string, options: { versionId?: string; signal?: AbortSignal } = {}): Promise<StoredObject | undefined> {
     let out;
     try {
-      out = await this.counter.send<import('@aws-sdk/client-s3').GetObjectCommandOutput>('s3', this.s3, new GetObjectCommand({
+      out = await this.send<import('@aws-sdk/client-s3').GetObjectCommandOutput>(new GetObjectCommand({
         Bucket: this.bucket,
         Key: key,
         ...(options.versionId ? { VersionId: options.versionId } : {}),
@@ -97,7 +119,7 @@ export class ObjectStore {
     const checksum = this.settings.skipS3Checksum
       ? {}
       : { ChecksumAlgorithm: 'SHA256' as const, ChecksumSHA256: createHash('sha256').update(body).digest('base64') };
-    const out = await this.counter.send<import('@aws-sdk/client-s3').PutObjectCommandOutput>('s3', this.s3, new PutObjectCommand({
+    const out = await this.send<import('@aws-sdk/client-s3').PutObjectCommandOutput>(new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       Body: body,
@@ -113,7 +135,7 @@ export class ObjectStore {
 
   /** DELETE (no VersionId: a delete marker on versioned buckets, as Terraform). */
   public async delete(key: string, options: { ifMatch?: string; signal?: AbortSignal } = {}): Promise<void> {
-    await this.counter.send('s3', this.s3, new DeleteObjectCommand({
+    await this.send(new DeleteObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
@@ -122,7 +144,7 @@ export class ObjectStore {
 
   /** One page of `ListObjectsV2`. */
   public async listPage(prefix: string, maxKeys: number, continuationToken: string | undefined, signal?: AbortSignal) {
-    return this.counter.send<import('@aws-sdk/client-s3').ListObjectsV2CommandOutput>('s3', this.s3, new ListObjectsV2Command({
+    return this.send<import('@aws-sdk/client-s3').ListObjectsV2CommandOutput>(new ListObjectsV2Command({
       Bucket: this.bucket,
       Prefix: prefix,
       MaxKeys: maxKeys,
@@ -132,7 +154,7 @@ export class ObjectStore {
 
   /** One page of `ListObjectVersions`. */
   public async listVersionsPage(prefix: string, keyMarker: string | undefined, versionIdMarker: string | undefined, signal?: AbortSignal) {
-    return this.counter.send<import('@aws-sdk/client-s3').ListObjectVersionsCommandOutput>('s3', this.s3, new ListObjectVersionsCommand({
+    return this.send<import('@aws-sdk/client-s3').ListObjectVersionsCommandOutput>(new ListObjectVersionsCommand({
       Bucket: this.bucket,
       Prefix: prefix,
       ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
