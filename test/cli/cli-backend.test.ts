@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { backendArgs, CLI, requireCompiledCli, runCli, serverEnv } from './run-cli';
@@ -366,6 +368,20 @@ describe('error paths and terminal behaviour', () => {
     expect(tty).toContain('┌');
     expect(tty).toContain('\u001b[');
     expect(tty).toMatch(/VERSION ID/);
+  });
+
+  test('a transfer over 4 MiB reports progress on a terminal, and not when piped', async () => {
+    const { lineage, serial } = await current(args);
+    const big = JSON.parse(state(lineage, serial + 1, { resource: 'big' }));
+    big.outputs.blob = { value: 'x'.repeat(5 * 1024 * 1024), type: 'string' };
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tfstate-big-')), 'big.tfstate');
+    writeFileSync(file, JSON.stringify(big));
+    const tty = await runOnTerminal(['push', file, ...args]);
+    expect(tty).toMatch(/Uploading 5\.0 MiB\.\.\. done in \d+\.\ds/);
+    const piped = await runCli(['pull', ...args]);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toMatch(/Downloaded/);
+    expect(JSON.parse(piped.stdout).outputs.blob.value).toHaveLength(5 * 1024 * 1024);
   });
 });
 
