@@ -508,4 +508,28 @@ describe('lock-file release when the lock changes between read and delete', () =
     expect(err.existingLockId).toBe('a1b2c3d4-e5f6-0718-293a-4b5c6d7e8f90');
     expect((await be.rawGet(`${STATE_KEY}.tflock`))?.body.toString()).toBe(foreign);
   });
+
+  test('a server that rejects If-Match on DELETE gets plain deletes from then on (detected, not assumed)', async () => {
+    const be = await backend('lockfile');
+    const client = be.client();
+    let conditionalAttempts = 0;
+    // SDK fault injection: no local server rejects the header (RGW ignores it).
+    be.s3.middlewareStack.add((next: any, context: any) => async (args: any) => {
+      if (context.commandName === 'DeleteObjectCommand' && args.input.IfMatch) {
+        conditionalAttempts++;
+        throw Object.assign(new Error('If-Match not implemented'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'rejectIfMatch' });
+    for (let round = 0; round < 2; round++) {
+      be.s3Log.length = 0;
+      const id = await client.lock();
+      await client.unlock(id);
+      expect(await be.rawExists(`${STATE_KEY}.tflock`)).toBe(false);
+      const deletes = be.s3Log.filter((r) => r.op === 'DeleteObject');
+      // The rejected attempt never reaches the wire; what does is a plain DELETE.
+      expect(deletes.map((d) => d.headers['if-match'])).toEqual([undefined]);
+    }
+    expect(conditionalAttempts).toBe(1);
+  });
 });
