@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { BackendAttributes, ConfigOptions, loadBackendAttributes } from './config';
-import { CliError, EXIT } from './output';
+import { CliError, EXIT, io, note, paint } from './output';
 
 /** Global options of every command. */
 export interface GlobalOptions extends ConfigOptions {
@@ -52,7 +52,12 @@ export async function loadConfig(opts: GlobalOptions): Promise<{ config: S3Backe
 export async function openSession(opts: GlobalOptions): Promise<Session> {
   const workspace = selectedWorkspace(opts);
   const { config, sources } = await loadConfig(opts);
-  const client = StateClient.fromConfig(config, { env: process.env, workspace });
+  const client = StateClient.fromConfig(config, {
+    env: process.env,
+    workspace,
+    // What Terraform prints as warnings (deprecated attributes) or only logs (a failed digest write).
+    logger: { warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} ${m.replace(/^\[WARN\] /, '')}`) },
+  });
   let raw: { s3: S3Client; dynamodb: DynamoDBClient } | undefined;
   return {
     config,

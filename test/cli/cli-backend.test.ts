@@ -345,6 +345,13 @@ describe('error paths and terminal behaviour', () => {
     await seed(args);
   });
 
+  test('Terraform\'s configuration warnings go to stderr; stdout stays clean', async () => {
+    const r = await runCli(['pull', ...args]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Warning: Deprecated Parameter: The parameter "dynamodb_table" is deprecated/);
+    expect(JSON.parse(r.stdout).version).toBe(4);
+  });
+
   test('an invalid key prints Terraform\'s diagnostic and makes no request', async () => {
     const r = await runCli(['pull', ...backendArgs({ bucket: 'b', key: '/leading' })]);
     expect(r.code).toBe(1);
