@@ -195,7 +195,7 @@ describe('configuration', () => {
     await expect(client.withLock(async (id) => `ran with "${id}"`)).resolves.toBe('ran with ""');
     await expect(client.getLockInfo()).resolves.toBeUndefined();
     expect(client.requestCounts.total).toBe(0);
-    be.destroy();
+    await be.destroy();
   });
 
   test('skip_credentials_validation=false: one GetCallerIdentity before the first operation, counted, retried after a failure', async () => {
@@ -220,7 +220,7 @@ describe('configuration', () => {
       await expect(stsClient.config.credentials()).resolves.toMatchObject({ accessKeyId: 'a' });
     } finally {
       stsClient.destroy();
-      be.destroy();
+      await be.destroy();
       await sts.close();
     }
   });
@@ -250,7 +250,7 @@ describe('configuration', () => {
     await expect(other.readState({ signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     await expect(other.lock({ signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(be.s3Log).toEqual([]);
-    be.destroy();
+    await be.destroy();
   });
 
   test('test servers are reachable with the configured endpoint attributes (no caller clients)', async () => {
@@ -266,7 +266,7 @@ describe('configuration', () => {
     await client.withLock(() => client.writeState(Buffer.from(TF_EMPTY_STATE)));
     expect((await client.readState())?.md5).toBe('076c63e990e99364261f1f739b724cc7');
     client.destroy();
-    be.destroy();
+    await be.destroy();
   });
 });
 

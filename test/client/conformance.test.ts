@@ -30,9 +30,9 @@ describe.each(LOCK_MODES)('conformance with locking mode %s', (mode: LockMode) =
     be.s3Log.length = 0;
     be.dynamoLog.length = 0;
   });
-  afterEach(() => {
+  afterEach(async () => {
     client.destroy();
-    be.destroy();
+    await be.destroy();
   });
 
   test('vectors 1-2: paths of the default and of a named workspace', () => {

@@ -47,6 +47,6 @@ describe.each(LOCK_MODES)('contention with locking mode %s', (mode: LockMode) =>
     await expect(seed.getLockInfo()).resolves.toBeUndefined();
     for (const c of clients) c.destroy();
     seed.destroy();
-    be.destroy();
+    await be.destroy();
   }, 120_000);
 });

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3BackendConfig, StateClient, StateClientOptions } from '../../src/client';
 import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
 
@@ -45,7 +45,8 @@ export interface TestBackend {
   rawGet(key: string, extra?: Record<string, string>): Promise<{ body: Buffer; contentType?: string; etag?: string } | undefined>;
   rawPut(key: string, body: string | Buffer): Promise<void>;
   rawExists(key: string): Promise<boolean>;
-  destroy(): void;
+  /** Deletes every object version, the bucket and the table, then destroys the SDK clients. */
+  destroy(): Promise<void>;
 }
 
 export async function newBackend(mode: LockMode | 'none', opts: { versioned?: boolean; key?: string; config?: Partial<S3BackendConfig> } = {}): Promise<TestBackend> {
@@ -94,11 +95,27 @@ export async function newBackend(mode: LockMode | 'none', opts: { versioned?: bo
         throw e;
       }
     },
-    destroy: () => {
-      s3.destroy();
-      dynamodb.destroy();
+    destroy: async () => {
+      try {
+        await emptyAndDeleteBucket(s3, bucket);
+        if (table) await dynamodb.send(new DeleteTableCommand({ TableName: table }));
+      } finally {
+        s3.destroy();
+        dynamodb.destroy();
+      }
     },
   };
+}
+
+/** Removes every version and delete marker, then the bucket (RGW limits buckets per user). */
+async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+    if (objects.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+  }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** Operations in a captured log, in order. */

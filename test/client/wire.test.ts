@@ -30,8 +30,8 @@ async function backend(...args: Parameters<typeof newBackend>): Promise<TestBack
   backends.push(be);
   return be;
 }
-afterEach(() => {
-  for (const be of backends) be.destroy();
+afterEach(async () => {
+  for (const be of backends) await be.destroy();
   backends = [];
 });
 
