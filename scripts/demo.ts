@@ -98,7 +98,8 @@ async function main(): Promise<void> {
       '-backend-config', 'skip_credentials_validation=true',
       '-backend-config', 'use_lockfile=false',
     ];
-    process.stdout.write(`Local overrides for every command: ${local.slice(2).join(' ')}\n`);
+    process.stdout.write(`Local overrides for every command: ${local.slice(2).join(' ')}\n`
+      + 'Terraform 1.11+ deprecates dynamodb_table, and tfstate repeats Terraform\'s warning on stderr (lines marked !).\n');
     const tfstate = (args: string[], input?: string): { code: number | null; stdout: string } => {
       process.stdout.write(`$ tfstate ${args.join(' ')}\n`);
       const r = spawnSync(process.execPath, [CLI, ...args, ...local], { env, input, encoding: 'utf8' });
