@@ -352,6 +352,13 @@ describe('error paths and terminal behaviour', () => {
     expect(JSON.parse(r.stdout).version).toBe(4);
   });
 
+  test('lock without any locking configured is a usage error, not a silent success', async () => {
+    const r = await runCli(['lock', ...backendArgs({ bucket: await createTestBucket(), key: 'nolock/terraform.tfstate' })]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no locking is configured.*use_lockfile=true/);
+  });
+
   test('an invalid key prints Terraform\'s diagnostic and makes no request', async () => {
     const r = await runCli(['pull', ...backendArgs({ bucket: 'b', key: '/leading' })]);
     expect(r.code).toBe(1);

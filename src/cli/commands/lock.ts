@@ -25,6 +25,10 @@ export async function lockCommand(opts: LockCommandOptions): Promise<void> {
   const s = await openSession(opts);
   try {
     const id = await s.client.lock({ operation: opts.operation ?? MANUAL_LOCK_OPERATION, info: opts.info ?? '', timeoutMs });
+    if (id === '') {
+      // Terraform's backend returns an empty ID when no locking is configured: nothing was locked.
+      throw new CliError('lock: no locking is configured, so nothing was locked. Set use_lockfile=true and/or dynamodb_table=NAME.', EXIT.USAGE);
+    }
     if (opts.json) printJson({ id, path: s.client.paths.lockId });
     else out(id);
   } finally {
