@@ -165,8 +165,9 @@ export class StateClient {
       bucket: outputs.bucketName,
       key: options.key,
       region: outputs.region,
-      encrypt: true,
-      ...(outputs.kmsKeyArn ? { kms_key_id: outputs.kmsKeyArn } : {}),
+      // A StateBackend bucket refuses `encrypt = true` without the key (it would ask for SSE-S3); with no key ARN the
+      // bucket's default encryption applies, so send no SSE headers at all.
+      ...(outputs.kmsKeyArn ? { encrypt: true, kms_key_id: outputs.kmsKeyArn } : {}),
       ...(outputs.lockTableName ? { dynamodb_table: outputs.lockTableName } : {}),
       use_lockfile: options.useLockfile ?? true,
       ...(outputs.roleArn ? { assume_role: { role_arn: outputs.roleArn } } : {}),

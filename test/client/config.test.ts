@@ -238,6 +238,15 @@ describe('configuration', () => {
     c.destroy();
   });
 
+  test('fromBackendOutputs without a key ARN sends no SSE headers (a StateBackend bucket refuses SSE-S3 requests)', () => {
+    const c = StateClient.fromBackendOutputs({ bucketName: 'tfstate-bucket', region: 'eu-west-1' }, { key: 'app/terraform.tfstate', env: {} });
+    const config = runtimeOf(c).config;
+    expect(config.encrypt).toBe(false);
+    expect(config.encryption).toEqual({ type: 'none' });
+    expect(c.lockingMode).toBe('lockfile');
+    c.destroy();
+  });
+
   test('destroy() leaves caller-provided clients usable; an aborted signal stops before any request', async () => {
     const be = await newBackend('lockfile');
     const client = be.client();
