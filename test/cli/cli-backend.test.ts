@@ -7,12 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { backendArgs, CLI, requireCompiledCli, runCli, serverEnv } from './run-cli';
-import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
+import { backendArgs, CLI, cliBucket, cliTable, deleteCreated, requireCompiledCli, runCli, serverEnv } from './run-cli';
+import { dynamoClient, s3Client, testServers } from '../support/servers';
 
 const FIXTURES = '/work/shared/fixtures/terraform-testdata';
 
 beforeAll(requireCompiledCli);
+afterAll(deleteCreated);
 
 /** A v4 state with a given lineage, serial, one resource and outputs. */
 function state(lineage: string, serial: number, extra: { resource?: string; outputs?: Record<string, unknown> } = {}): string {
@@ -47,7 +48,7 @@ async function seed(args: string[], resource = 'seed'): Promise<{ lineage: strin
 describe('workspaces', () => {
   let args: string[];
   beforeAll(async () => {
-    args = backendArgs({ bucket: await createTestBucket(), key: 'app/terraform.tfstate', use_lockfile: true });
+    args = backendArgs({ bucket: await cliBucket(), key: 'app/terraform.tfstate', use_lockfile: true });
   });
 
   test('list starts with default; new creates; list marks the selected one; delete removes', async () => {
@@ -94,7 +95,7 @@ describe('workspaces', () => {
 describe('pull, push and outputs', () => {
   let args: string[];
   beforeAll(async () => {
-    args = backendArgs({ bucket: await createTestBucket(), key: 'svc/terraform.tfstate', dynamodb_table: await createLockTable() });
+    args = backendArgs({ bucket: await cliBucket(), key: 'svc/terraform.tfstate', dynamodb_table: await cliTable() });
   });
 
   test('pull with no state prints nothing and exits 0', async () => {
@@ -162,13 +163,13 @@ describe('pull, push and outputs', () => {
 });
 
 describe.each([
-  ['DynamoDB table', async () => ({ dynamodb_table: await createLockTable() })],
+  ['DynamoDB table', async () => ({ dynamodb_table: await cliTable() })],
   // RGW honours If-None-Match only on unversioned buckets (doctor shows it), so the lock file runs on one.
   ['lock file', async () => ({ use_lockfile: true })],
 ])('locking with a %s', (_name, lockAttrs) => {
   let args: string[];
   beforeAll(async () => {
-    args = backendArgs({ bucket: await createTestBucket(), key: 'locked/terraform.tfstate', ...await lockAttrs() });
+    args = backendArgs({ bucket: await cliBucket(), key: 'locked/terraform.tfstate', ...await lockAttrs() });
   });
 
   test('lock prints an ID; lock-info shows the holder; a push by someone else exits 3 naming the holder and writes nothing; unlock releases', async () => {
@@ -217,8 +218,8 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
   let table: string;
   let lineageH: string;
   beforeAll(async () => {
-    bucket = await createTestBucket({ versioned: true });
-    table = await createLockTable();
+    bucket = await cliBucket({ versioned: true });
+    table = await cliTable();
     args = backendArgs({ bucket, key: 'hist/terraform.tfstate', dynamodb_table: table });
     const { lineage } = await seed(args, 'one');
     for (const resource of ['two', 'three']) {
@@ -295,8 +296,8 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
 
 describe('doctor', () => {
   test('reports each check on a bare local bucket, fails (exit 1) and leaves no scratch object', async () => {
-    const bucket = await createTestBucket({ versioned: true });
-    const table = await createLockTable();
+    const bucket = await cliBucket({ versioned: true });
+    const table = await cliTable();
     const r = await runCli(['doctor', '-json', ...backendArgs({ bucket, key: 'doc/terraform.tfstate', dynamodb_table: table, use_lockfile: true })]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
@@ -318,7 +319,7 @@ describe('doctor', () => {
   });
 
   test('If-None-Match probe passes on an unversioned bucket, where RGW honours it', async () => {
-    const bucket = await createTestBucket();
+    const bucket = await cliBucket();
     const r = await runCli(['doctor', '-json', ...backendArgs({ bucket, key: 'doc/terraform.tfstate', use_lockfile: true })]);
     const probe = JSON.parse(r.stdout).checks.find((c: any) => c.name === 'If-None-Match honoured');
     expect(probe.status).toBe('pass');
@@ -341,7 +342,7 @@ describe('doctor', () => {
 describe('error paths and terminal behaviour', () => {
   let args: string[];
   beforeAll(async () => {
-    args = backendArgs({ bucket: await createTestBucket({ versioned: true }), key: 'tty/terraform.tfstate', dynamodb_table: await createLockTable() });
+    args = backendArgs({ bucket: await cliBucket({ versioned: true }), key: 'tty/terraform.tfstate', dynamodb_table: await cliTable() });
     await seed(args);
   });
 
@@ -353,7 +354,7 @@ describe('error paths and terminal behaviour', () => {
   });
 
   test('lock without any locking configured is a usage error, not a silent success', async () => {
-    const r = await runCli(['lock', ...backendArgs({ bucket: await createTestBucket(), key: 'nolock/terraform.tfstate' })]);
+    const r = await runCli(['lock', ...backendArgs({ bucket: await cliBucket(), key: 'nolock/terraform.tfstate' })]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/no locking is configured.*use_lockfile=true/);
@@ -421,8 +422,8 @@ describe('--stack reads a StateBackend stack\'s outputs', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    bucket = await createTestBucket();
-    table = await createLockTable();
+    bucket = await cliBucket();
+    table = await cliTable();
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => { body += c; });

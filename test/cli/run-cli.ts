@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { testServers } from '../support/servers';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
 
 /** The compiled CLI, as the package's `bin` runs it. */
 export const CLI = path.join(__dirname, '..', '..', 'lib', 'cli', 'main.js');
@@ -65,4 +67,42 @@ export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promi
 export function backendArgs(attrs: Record<string, string | boolean>): string[] {
   const all: Record<string, string | boolean> = { use_path_style: true, skip_credentials_validation: true, ...attrs };
   return Object.entries(all).flatMap(([k, v]) => ['-backend-config', `${k}=${v}`]);
+}
+
+const createdBuckets: string[] = [];
+const createdTables: string[] = [];
+
+/** A bucket on the local servers, deleted (with every version) by `deleteCreated()`. */
+export async function cliBucket(opts: { versioned?: boolean } = {}): Promise<string> {
+  const bucket = await createTestBucket({ prefix: 'tfstate-cli', ...opts });
+  createdBuckets.push(bucket);
+  return bucket;
+}
+
+/** A lock table on the local servers, deleted by `deleteCreated()`. */
+export async function cliTable(): Promise<string> {
+  const table = await createLockTable('tfstate-cli-locks');
+  createdTables.push(table);
+  return table;
+}
+
+/** Deletes what `cliBucket` and `cliTable` created: RGW caps the number of buckets per user. */
+export async function deleteCreated(): Promise<void> {
+  const s3 = s3Client();
+  const ddb = dynamoClient();
+  try {
+    for (const bucket of createdBuckets.splice(0)) {
+      let listed;
+      do {
+        listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+        const objects = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+        if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+      } while (listed.IsTruncated);
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    }
+    for (const table of createdTables.splice(0)) await ddb.send(new DeleteTableCommand({ TableName: table }));
+  } finally {
+    s3.destroy();
+    ddb.destroy();
+  }
 }
