@@ -1,5 +1,6 @@
 import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { deleteBucket, deleteTable } from '../../bench/common';
 import { S3BackendConfig, StateClient, StateClientOptions } from '../../src/client';
 import { FaultProxy } from '../support/fault-proxy';
 import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
@@ -87,6 +88,8 @@ export async function faultBackend(mode: FaultMode): Promise<FaultBackend> {
     },
     close: async () => {
       for (const c of clients) c.destroy();
+      await deleteBucket(rawS3, bucket);
+      if (table) await deleteTable(rawDynamo, table);
       rawS3.destroy();
       rawDynamo.destroy();
       await s3Proxy.close();
