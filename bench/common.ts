@@ -25,7 +25,9 @@ export function backendConfig(servers: LocalServers, bucket: string, mode: Mode,
   };
 }
 
-export function newClient(servers: LocalServers, bucket: string, mode: Mode, table: string | undefined, options: StateClientOptions = {}): StateClient {
+export function newClient(
+  servers: LocalServers, bucket: string, mode: Mode, table: string | undefined, options: StateClientOptions = {},
+): StateClient {
   return StateClient.fromConfig(backendConfig(servers, bucket, mode, table), { env: {}, ...options });
 }
 

@@ -409,7 +409,14 @@ async function main(): Promise<void> {
 }
 
 function render(r: {
-  counts: CountRow[]; wall: WallRow[]; cont: ContentionResult; cold: ColdRow[]; syn: SynthRow[]; large: SizeRow[]; largeError?: string; seconds: number;
+  counts: CountRow[];
+  wall: WallRow[];
+  cont: ContentionResult;
+  cold: ColdRow[];
+  syn: SynthRow[];
+  large: SizeRow[];
+  largeError?: string;
+  seconds: number;
 }): string {
   const L: string[] = [];
   const p = (s = '') => L.push(s);
