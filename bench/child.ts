@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const api = streamingApi(client);
   switch (op) {
     case 'push':
-      detail = await client.withLock(() => api.pushStateFromFile(file, { force: true }), { operation: 'state-push' });
+      // Takes the lock itself (operation state-push), as `pushState` does.
+      detail = await api.pushStateFromFile(file, { force: true });
       break;
     case 'pull': {
       const out = createWriteStream('/dev/null');

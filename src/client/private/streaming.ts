@@ -355,6 +355,10 @@ export class StreamingState {
     const md5 = createHash('md5');
     const parts: { PartNumber: number; ETag?: string; ChecksumSHA256?: string }[] = [];
     const inFlight = new Set<Promise<void>>();
+    // Part buffers are reused once their upload is done: memory stays at (concurrency + 1) parts
+    // instead of waiting for the garbage collector to notice external memory.
+    const pool: Buffer[] = [];
+    const alloc = () => pool.pop() ?? Buffer.allocUnsafe(PART_SIZE_BYTES);
     let failure: unknown;
     const uploadPart = async (partNumber: number, body: Buffer) => {
       const sha = withChecksum ? createHash('sha256').update(body).digest('base64') : undefined;
@@ -372,13 +376,16 @@ export class StreamingState {
     };
     try {
       let partNumber = 0;
-      for await (const part of chunked(source, PART_SIZE_BYTES)) {
+      for await (const part of chunked(source, PART_SIZE_BYTES, alloc)) {
         if (failure) break;
         md5.update(part);
         partNumber++;
         const p: Promise<void> = uploadPart(partNumber, part).catch((e) => {
           failure ??= e;
-        }).finally(() => inFlight.delete(p));
+        }).finally(() => {
+          inFlight.delete(p);
+          if (part.length === PART_SIZE_BYTES) pool.push(part);
+        });
         inFlight.add(p);
         if (inFlight.size >= PART_CONCURRENCY) await Promise.race(inFlight);
       }
@@ -502,8 +509,8 @@ async function* spliced(source: AsyncIterable<Buffer>, replace: readonly Replace
 }
 
 /** Re-chunks `source` into Buffers of exactly `size` bytes (the last one shorter). */
-async function* chunked(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let part = Buffer.allocUnsafe(size);
+async function* chunked(source: AsyncIterable<Buffer>, size: number, alloc: () => Buffer = () => Buffer.allocUnsafe(size)): AsyncGenerator<Buffer> {
+  let part = alloc();
   let fill = 0;
   for await (const chunk of source) {
     let pos = 0;
@@ -514,7 +521,7 @@ async function* chunked(source: AsyncIterable<Buffer>, size: number): AsyncGener
       pos += n;
       if (fill === size) {
         yield part;
-        part = Buffer.allocUnsafe(size);
+        part = alloc();
         fill = 0;
       }
     }
