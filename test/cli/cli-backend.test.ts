@@ -404,7 +404,10 @@ describe('error paths and terminal behaviour', () => {
 function runOnTerminal(args: string[]): Promise<string> {
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...serverEnv(), COLUMNS: '200' } });
+    // Node decides colour support from the environment too (CI, NO_COLOR, TERM): give the terminal an ordinary
+    // interactive environment so that the test sees what a person at a terminal sees, also when CI=true.
+    const { CI: _ci, NO_COLOR: _noColor, FORCE_COLOR: _force, ...env } = process.env;
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: { ...env, ...serverEnv(), COLUMNS: '200', TERM: 'xterm-256color' } });
     const out: Buffer[] = [];
     child.stdout.on('data', (c) => out.push(c));
     child.on('error', reject);

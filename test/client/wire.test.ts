@@ -295,7 +295,9 @@ describe('digest consistency (vectors 14-15)', () => {
     expect(isStateChecksumMismatchError(err)).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(450);
     const gets = ops(be.s3Log).filter((o) => o === 'GetObject').length;
-    expect(gets).toBeGreaterThanOrEqual(4);
+    // Attempts are bounded by the deadline, not counted: a loaded machine fits fewer of them in 450 ms. At least
+    // one retry proves the poll; at most timeout/poll + 2 proves it stops.
+    expect(gets).toBeGreaterThanOrEqual(2);
     expect(gets).toBeLessThanOrEqual(7);
     expect(err.calculatedChecksum).toBe('076c63e990e99364261f1f739b724cc7');
     expect(err.message).toBe([
