@@ -168,7 +168,9 @@ export interface StateBackendProps {
  * history by count and age, access logging to a dedicated bucket, and, for `LockingMode.DYNAMODB` or
  * `LockingMode.BOTH`, a DynamoDB lock table. Stateful resources are retained by default.
  *
- * Outputs: `BucketName`, `Region`, `KmsKeyArn` and, with a table, `LockTableName`, without export names.
+ * Outputs, without export names: `BucketName`, `Region`, `KmsKeyArn`, `LockingMode` (`S3_LOCKFILE`, `DYNAMODB`
+ * or `BOTH`), `WorkspaceKeyPrefix` (absent when the prefix is `""`: CloudFormation refuses empty output values)
+ * and, with a table, `LockTableName`.
  *
  * Client encryption settings: the bucket policy only refuses SSE headers a PUT actually sends, and S3
  * reports a refusal as a bare `AccessDenied`.
@@ -188,8 +190,9 @@ export interface StateBackendProps {
  * const backend = new StateBackend(stack, 'TerraformState', {
  *   lockingMode: LockingMode.BOTH,
  * });
- * // The outputs BucketName, Region, KmsKeyArn and LockTableName fill the backend "s3" block:
- * // bucket, region, kms_key_id (with encrypt = true) and dynamodb_table.
+ * // The outputs BucketName, Region, KmsKeyArn, LockTableName, LockingMode and WorkspaceKeyPrefix fill the
+ * // backend "s3" block: bucket, region, kms_key_id (with encrypt = true), dynamodb_table, use_lockfile and
+ * // workspace_key_prefix.
  */
 export class StateBackend extends StateBackendBase {
   /**
@@ -419,6 +422,20 @@ export class StateBackend extends StateBackendBase {
       new CfnOutput(this, 'LockTableName', {
         description: 'Terraform S3 backend: dynamodb_table',
         value: this.lockTable.tableName,
+      });
+    }
+    // Without these two, a reader of the outputs (`tfstate --stack`, `StateClient.fromBackendOutputs`) can only
+    // guess the locking attributes from the presence of a table, and cannot know a non-default prefix at all.
+    new CfnOutput(this, 'LockingMode', {
+      description: 'Terraform S3 backend: S3_LOCKFILE = use_lockfile, DYNAMODB = dynamodb_table, BOTH = both',
+      value: this.lockingMode,
+    });
+    // CloudFormation refuses an output with an empty value, so the empty prefix is written as no output: a stack
+    // that has `LockingMode` but no `WorkspaceKeyPrefix` uses workspace_key_prefix = "".
+    if (Token.isUnresolved(this.workspaceKeyPrefix) || this.workspaceKeyPrefix !== '') {
+      new CfnOutput(this, 'WorkspaceKeyPrefix', {
+        description: 'Terraform S3 backend: workspace_key_prefix',
+        value: this.workspaceKeyPrefix,
       });
     }
   }

@@ -179,13 +179,18 @@ describe('StateBackend defaults', () => {
     });
   });
 
-  test('outputs bucket name, region and key ARN, without export names', () => {
+  test('outputs bucket name, region, key ARN, locking mode and workspace key prefix, without export names', () => {
     const outputs = template.findOutputs('*');
     expect(Object.values(outputs).map((o: any) => o.Value)).toEqual([
       { Ref: bucket.logicalId },
       { Ref: 'AWS::Region' },
       { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+      'S3_LOCKFILE',
+      'env:',
     ]);
+    expect(Object.keys(outputs).map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(
+      ['BackendBucketName', 'BackendRegion', 'BackendKmsKeyArn', 'BackendLockingMode', 'BackendWorkspaceKeyPrefix'],
+    );
     for (const output of Object.values(outputs)) expect((output as any).Export).toBeUndefined();
   });
 });
@@ -227,8 +232,27 @@ describe('StateBackend locking modes', () => {
     const { template } = synthBackend({ lockingMode: LockingMode.BOTH });
     const table = resourceOf(template, 'AWS::DynamoDB::Table', LOCK_TABLE);
     const outputs = Object.values(template.findOutputs('*')) as any[];
-    expect(outputs).toHaveLength(4);
+    expect(outputs).toHaveLength(6);
     expect(outputs).toContainEqual({ Description: 'Terraform S3 backend: dynamodb_table', Value: { Ref: table.logicalId } });
+  });
+
+  test.each([LockingMode.S3_LOCKFILE, LockingMode.DYNAMODB, LockingMode.BOTH])('the LockingMode output is the enum value (%s)', (lockingMode) => {
+    const { template } = synthBackend({ lockingMode });
+    const outputs = template.findOutputs('*');
+    const id = Object.keys(outputs).find((k) => /^BackendLockingMode[0-9A-F]{8}$/.test(k));
+    expect(id).toBeDefined();
+    expect(outputs[id!].Value).toBe(lockingMode);
+    expect(outputs[id!].Export).toBeUndefined();
+  });
+
+  test('the WorkspaceKeyPrefix output carries a custom prefix and is absent for the empty prefix', () => {
+    const custom = synthBackend({ workspaceKeyPrefix: 'team-a/env:' }).template.findOutputs('*');
+    const id = Object.keys(custom).find((k) => /^BackendWorkspaceKeyPrefix[0-9A-F]{8}$/.test(k));
+    expect(id).toBeDefined();
+    expect(custom[id!]).toEqual({ Description: 'Terraform S3 backend: workspace_key_prefix', Value: 'team-a/env:' });
+    const empty = synthBackend({ workspaceKeyPrefix: '' }).template.findOutputs('*');
+    expect(Object.keys(empty).some((k) => k.includes('WorkspaceKeyPrefix'))).toBe(false);
+    expect(Object.keys(empty).some((k) => k.includes('LockingMode'))).toBe(true);
   });
 });
 
