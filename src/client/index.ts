@@ -3,6 +3,8 @@
  * state in S3 as their `s3` backend does. Plain TypeScript on the AWS SDK v3; never loads aws-cdk-lib.
  */
 export { StateClient } from './state-client';
+export { backendAttributesFromOutputs } from './backend-outputs';
+export type { BackendOutputsMapping, BackendOutputsMappingOptions } from './backend-outputs';
 export * from './errors';
 export type * from './types';
 export type { S3BackendConfig, AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, EndpointsConfig } from '../protocol/config';

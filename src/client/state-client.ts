@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { backendAttributesFromOutputs } from './backend-outputs';
 import {
   BucketNotFoundError,
   ConfigValidationError,
@@ -61,6 +62,7 @@ import type {
   RequestCounts,
   StateClientLogger,
   StateClientOptions,
+  StateClientSdkClients,
   StatePaths,
   StateVersion,
   WriteStateResult,
@@ -159,21 +161,18 @@ export class StateClient {
     return new StateClient(runtime, options.workspace ?? DEFAULT_WORKSPACE, true);
   }
 
-  /** A client for a backend deployed by the `StateBackend` construct, from its stack outputs. */
+  /**
+   * A client for a backend deployed by the `StateBackend` construct, from its stack outputs (mapped by
+   * `backendAttributesFromOutputs`, which `tfstate --stack` uses too). Without a `lockingMode` the
+   * locking attributes are guessed, and `logger.warn` says so.
+   *
+   * @throws ConfigValidationError for an unknown `lockingMode`, `DYNAMODB`/`BOTH` without `lockTableName`,
+   * or any attribute the backend refuses
+   */
   public static fromBackendOutputs(outputs: BackendOutputs, options: FromBackendOutputsOptions): StateClient {
-    const config: S3BackendConfig = {
-      bucket: outputs.bucketName,
-      key: options.key,
-      region: outputs.region,
-      // A StateBackend bucket refuses `encrypt = true` without the key (it would ask for SSE-S3); with no key ARN the
-      // bucket's default encryption applies, so send no SSE headers at all.
-      ...(outputs.kmsKeyArn ? { encrypt: true, kms_key_id: outputs.kmsKeyArn } : {}),
-      ...(outputs.lockTableName ? { dynamodb_table: outputs.lockTableName } : {}),
-      use_lockfile: options.useLockfile ?? true,
-      ...(outputs.roleArn ? { assume_role: { role_arn: outputs.roleArn } } : {}),
-      ...(options.workspaceKeyPrefix !== undefined ? { workspace_key_prefix: options.workspaceKeyPrefix } : {}),
-    };
-    return StateClient.fromConfig(config, options);
+    const { attributes, warnings } = backendAttributesFromOutputs(outputs, options);
+    for (const w of warnings) options.logger?.warn(w);
+    return StateClient.fromConfig({ ...attributes, key: options.key }, options);
   }
 
   /** The workspace this client operates on. */
@@ -573,6 +572,16 @@ export class StateClient {
       throw new StateBackendError(`failed to list versions of s3://${this.paths.bucket}/${this.paths.stateKey}: ${describeError(e)}`, { cause: e });
     }
     return out.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
+  }
+
+  /**
+   * The configured SDK clients, for diagnostics the client has no method for (`tfstate doctor`, `digest
+   * repair`): the same region, endpoints and credentials (profile, `assume_role`, web identity) as every
+   * operation. Owned by this client (shared with {@link withWorkspace} clients): do not destroy them.
+   * Requests sent on them directly are not in {@link requestCounts}.
+   */
+  public sdkClients(): StateClientSdkClients {
+    return { s3: this.runtime.s3, ...(this.runtime.dynamodb ? { dynamodb: this.runtime.dynamodb } : {}) };
   }
 
   /** Destroys the SDK clients this client created (never the ones passed in). */

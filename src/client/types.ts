@@ -56,26 +56,60 @@ export interface StateClientOptions {
   readonly terraformVersion?: string;
 }
 
+/** The values of a `StateBackend`'s `LockingMode` output (the construct's `LockingMode` enum). */
+export type BackendLockingMode = 'S3_LOCKFILE' | 'DYNAMODB' | 'BOTH';
+
 /** Outputs of a deployed `StateBackend` stack, as `fromBackendOutputs` takes them. */
 export interface BackendOutputs {
+  /** Output `BucketName` (`bucket`). */
   readonly bucketName: string;
+  /** Output `Region` (`region`). */
   readonly region: string;
-  /** Customer-managed KMS key: sets `encrypt = true` and `kms_key_id`. @default - SSE-S3 (`encrypt = true`) */
+  /** Output `KmsKeyArn`: sets `encrypt = true` and `kms_key_id`. @default - no SSE headers: the bucket's default encryption applies */
   readonly kmsKeyArn?: string;
-  /** DynamoDB lock table (`dynamodb_table`). @default - none */
+  /** Output `LockTableName` (`dynamodb_table`, unless `lockingMode` is `S3_LOCKFILE`). @default - none */
   readonly lockTableName?: string;
   /** Role to assume (`assume_role.role_arn`). @default - none */
   readonly roleArn?: string;
+  /**
+   * Output `LockingMode`: `S3_LOCKFILE` → `use_lockfile = true`; `DYNAMODB` → `dynamodb_table` only;
+   * `BOTH` → both.
+   *
+   * @default - guessed for stacks deployed before the output existed: `use_lockfile = true`, plus
+   * `dynamodb_table` when `lockTableName` is given; the guess is reported through `logger.warn`
+   */
+  readonly lockingMode?: BackendLockingMode;
+  /**
+   * Output `WorkspaceKeyPrefix` (`workspace_key_prefix`). A stack whose prefix is `""` has no such output
+   * (CloudFormation refuses empty values) but has `LockingMode`: pass `''` then.
+   *
+   * @default 'env:'
+   */
+  readonly workspaceKeyPrefix?: string;
 }
 
 /** Options of {@link StateClient.fromBackendOutputs}: the state key plus {@link StateClientOptions}. */
 export interface FromBackendOutputsOptions extends StateClientOptions {
   /** State object key (`key`). */
   readonly key: string;
-  /** Use the S3 lock file (`use_lockfile`). @default true */
+  /** Use the S3 lock file (`use_lockfile`), over what `lockingMode` implies. @default - from `lockingMode` (true when absent) */
   readonly useLockfile?: boolean;
-  /** `workspace_key_prefix`. @default 'env:' */
+  /** `workspace_key_prefix`, over the `workspaceKeyPrefix` output. @default - the output, else 'env:' */
   readonly workspaceKeyPrefix?: string;
+}
+
+/**
+ * The SDK clients a `StateClient` is configured with (region, endpoints, credentials including
+ * `assume_role`, retries), for diagnostics that the client has no method for.
+ *
+ * They are owned by the `StateClient`: do not destroy them, do not add middleware to them. Requests
+ * sent on them directly are not included in `requestCounts`.
+ */
+export interface StateClientSdkClients {
+  /** The S3 client. */
+  readonly s3: S3Client;
+  /** The DynamoDB client; only when `dynamodb_table` is configured. */
+  readonly dynamodb?: DynamoDBClient;
 }
 
 /** The keys and IDs this client uses for its workspace. */

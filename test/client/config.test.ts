@@ -247,6 +247,84 @@ describe('configuration', () => {
     c.destroy();
   });
 
+  describe('fromBackendOutputs follows the LockingMode and WorkspaceKeyPrefix outputs', () => {
+    const outputs = { bucketName: 'tfstate-bucket', region: 'eu-west-1', lockTableName: 'locks' };
+    const key = 'app/terraform.tfstate';
+
+    test.each([
+      ['S3_LOCKFILE', 'lockfile', { use_lockfile: true }],
+      ['DYNAMODB', 'dynamodb', { use_lockfile: false, dynamodb_table: 'locks' }],
+      ['BOTH', 'lockfile+dynamodb', { use_lockfile: true, dynamodb_table: 'locks' }],
+    ] as const)('%s → %s', (lockingMode, kind, expected) => {
+      const warnings: string[] = [];
+      const c = StateClient.fromBackendOutputs({ ...outputs, lockingMode }, { key, env: {}, logger: { warn: (m) => warnings.push(m) } });
+      expect(c.lockingMode).toBe(kind);
+      expect(runtimeOf(c).config).toMatchObject(expected);
+      if (lockingMode === 'S3_LOCKFILE') {
+        expect(runtimeOf(c).config.dynamodb_table).toBeFalsy();
+        expect(warnings).toEqual([expect.stringContaining('lock table "locks" is not used')]);
+      } else {
+        expect(warnings.filter((w) => /LockingMode/.test(w))).toEqual([]);
+      }
+      c.destroy();
+    });
+
+    test('without LockingMode (older stacks) the table means both locks, and the logger says it is a guess', () => {
+      const warnings: string[] = [];
+      const c = StateClient.fromBackendOutputs(outputs, { key, env: {}, logger: { warn: (m) => warnings.push(m) } });
+      expect(c.lockingMode).toBe('lockfile+dynamodb');
+      expect(warnings).toContainEqual(expect.stringMatching(/no LockingMode .*guess: use_lockfile = true and dynamodb_table = "locks".*Redeploy the stack/));
+      c.destroy();
+    });
+
+    test('workspaceKeyPrefix comes from the output ("" included); the option wins over it', () => {
+      const fromOutput = StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'BOTH', workspaceKeyPrefix: 'team-a/env:' }, { key, env: {}, workspace: 'dev' });
+      expect(fromOutput.paths.stateKey).toBe('team-a/env:/dev/app/terraform.tfstate');
+      const empty = StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'BOTH', workspaceKeyPrefix: '' }, { key, env: {}, workspace: 'dev' });
+      expect(empty.paths.stateKey).toBe('dev/app/terraform.tfstate');
+      const option = StateClient.fromBackendOutputs({ ...outputs, workspaceKeyPrefix: 'team-a/env:' }, { key, env: {}, workspace: 'dev', workspaceKeyPrefix: 'other' });
+      expect(option.paths.stateKey).toBe('other/dev/app/terraform.tfstate');
+      for (const c of [fromOutput, empty, option]) c.destroy();
+    });
+
+    test('fails when LockingMode is unknown or names a table that is not given', () => {
+      expect(() => StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'TABLE' as any }, { key, env: {} }))
+        .toThrow(/LockingMode output is "TABLE"; expected one of S3_LOCKFILE, DYNAMODB, BOTH/);
+      expect(() => StateClient.fromBackendOutputs({ bucketName: 'b', region: 'eu-west-1', lockingMode: 'DYNAMODB' }, { key, env: {} }))
+        .toThrow(ConfigValidationError);
+      expect(() => StateClient.fromBackendOutputs({ bucketName: 'b', region: 'eu-west-1', lockingMode: 'BOTH' }, { key, env: {} }))
+        .toThrow(/LockingMode BOTH locks with a DynamoDB table, but no lock table name was given/);
+    });
+  });
+
+  test('sdkClients() hands out the configured clients: assume_role credentials, DynamoDB only with a table, shared with other workspaces', async () => {
+    const sts = await fakeSts();
+    try {
+      const c = StateClient.fromConfig({
+        ...base,
+        access_key: 'AKIASRC',
+        secret_key: 'src',
+        endpoints: { sts: sts.url },
+        dynamodb_table: 'locks',
+        assume_role: { role_arn: 'arn:aws:iam::123456789012:role/deployer' },
+      }, { env: {} });
+      const { s3, dynamodb } = c.sdkClients();
+      expect(s3).toBe(runtimeOf(c).s3);
+      expect(dynamodb).toBe(runtimeOf(c).dynamodb);
+      await expect(s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAROLE', sessionToken: 'roletoken' });
+      await expect(dynamodb!.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAROLE' });
+      expect(sts.calls.map((f) => f.get('Action'))).toContain('AssumeRole');
+      // Other workspaces share them.
+      expect(c.withWorkspace('dev').sdkClients().s3).toBe(s3);
+      c.destroy();
+      const noTable = StateClient.fromConfig({ ...base, use_lockfile: true }, { env: {} });
+      expect(noTable.sdkClients().dynamodb).toBeUndefined();
+      noTable.destroy();
+    } finally {
+      await sts.close();
+    }
+  });
+
   test('destroy() leaves caller-provided clients usable; an aborted signal stops before any request', async () => {
     const be = await newBackend('lockfile');
     const client = be.client();
