@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CliError, EXIT } from './output';
+import { CliError, EXIT, io, note, paint } from './output';
+import { backendAttributesFromOutputs } from '../client/backend-outputs';
+import { isConfigValidationError } from '../client/errors';
+import type { BackendLockingMode, BackendOutputs } from '../client/types';
 
 /** S3 backend attributes as Terraform names them; values as HCL gives them (string, boolean, number, object). */
 export type BackendAttributes = Record<string, unknown>;
@@ -133,15 +136,25 @@ export interface StackOutput {
   readonly OutputValue?: string;
 }
 
+/** Options of {@link attributesFromStackOutputs}. */
+export interface StackOutputsOptions {
+  /** Told when the locking attributes are guessed (a stack without `LockingMode`) or an output is ignored. */
+  readonly warn?: (message: string) => void;
+  /** The region of the stack, used when it has no `Region` output. */
+  readonly region?: string;
+}
+
 /**
  * Maps a deployed StateBackend's stack outputs to backend attributes. Outputs are matched by the
  * end of their key (CDK appends a hash to logical IDs): `...BucketName`, `...Region`,
  * `...KmsKeyArn`/`...EncryptionKeyArn`, `...LockTableName`, `...WorkspaceKeyPrefix`, `...LockingMode`,
- * `...RoleArn`. An output holding a rendered JSON backend configuration is used as a whole.
+ * `...RoleArn`; the client's `backendAttributesFromOutputs` turns them into attributes (the same
+ * mapping as `StateClient.fromBackendOutputs`). An output holding a rendered JSON backend
+ * configuration is merged over the result.
  */
-export function attributesFromStackOutputs(outputs: readonly StackOutput[]): BackendAttributes {
-  let attrs: BackendAttributes = {};
-  let lockingMode: string | undefined;
+export function attributesFromStackOutputs(outputs: readonly StackOutput[], options: StackOutputsOptions = {}): BackendAttributes {
+  let snippets: BackendAttributes = {};
+  const named: { -readonly [K in keyof BackendOutputs]?: BackendOutputs[K] } = {};
   for (const o of outputs) {
     const k = (o.OutputKey ?? '').toLowerCase();
     const v = o.OutputValue ?? '';
@@ -149,31 +162,40 @@ export function attributesFromStackOutputs(outputs: readonly StackOutput[]): Bac
       try {
         const parsed = JSON.parse(v);
         if (isPlainObject(parsed) && typeof parsed.bucket === 'string') {
-          attrs = mergeAttributes(attrs, parsed);
+          snippets = mergeAttributes(snippets, parsed);
           continue;
         }
       } catch {
         // Not a JSON snippet: fall through to the name rules.
       }
     }
-    if (/bucketname\w*$/.test(k) || /^bucket$/.test(k)) attrs.bucket = v;
-    else if (/region\w*$/.test(k)) attrs.region = v;
-    else if (/(kmskey|encryptionkey)(arn|id)\w*$/.test(k)) attrs.kms_key_id = v;
-    else if (/(locktable|table)name\w*$/.test(k)) attrs.dynamodb_table = v;
-    else if (/workspacekeyprefix\w*$/.test(k)) attrs.workspace_key_prefix = v;
-    else if (/lockingmode\w*$/.test(k)) lockingMode = v.toUpperCase();
-    else if (/rolearn\w*$/.test(k)) attrs.assume_role = { role_arn: v };
+    if (/bucketname\w*$/.test(k) || /^bucket$/.test(k)) named.bucketName = v;
+    else if (/region\w*$/.test(k)) named.region = v;
+    else if (/(kmskey|encryptionkey)(arn|id)\w*$/.test(k)) named.kmsKeyArn = v;
+    else if (/(locktable|table)name\w*$/.test(k)) named.lockTableName = v;
+    else if (/workspacekeyprefix\w*$/.test(k)) named.workspaceKeyPrefix = v;
+    else if (/lockingmode\w*$/.test(k)) named.lockingMode = v.toUpperCase() as BackendLockingMode;
+    else if (/rolearn\w*$/.test(k)) named.roleArn = v;
   }
-  if (attrs.kms_key_id !== undefined && attrs.encrypt === undefined) attrs.encrypt = true;
-  if (lockingMode === 'S3_LOCKFILE') {
-    attrs.use_lockfile = true;
-    delete attrs.dynamodb_table;
-  } else if (lockingMode === 'DYNAMODB') {
-    delete attrs.use_lockfile;
-  } else if (lockingMode === 'BOTH' || lockingMode === undefined) {
-    attrs.use_lockfile = attrs.use_lockfile ?? true;
+  if (named.bucketName === undefined) return snippets;
+  let mapping;
+  try {
+    mapping = backendAttributesFromOutputs({
+      ...named,
+      bucketName: named.bucketName,
+      region: named.region ?? options.region ?? '',
+      // A stack that publishes LockingMode publishes WorkspaceKeyPrefix too, except for the empty prefix
+      // (CloudFormation refuses an empty output value). Older stacks have neither: Terraform's default applies.
+      workspaceKeyPrefix: named.workspaceKeyPrefix ?? (named.lockingMode !== undefined ? '' : undefined),
+    });
+  } catch (e) {
+    if (!isConfigValidationError(e)) throw e;
+    throw new CliError(`The stack outputs do not describe a usable backend: ${e.diagnostics.map((d) => d.detail).join(' ')}`);
   }
-  return attrs;
+  for (const w of mapping.warnings) options.warn?.(w);
+  const attrs: BackendAttributes = { ...mapping.attributes };
+  if (attrs.region === '') delete attrs.region;
+  return mergeAttributes(attrs, snippets);
 }
 
 async function attributesFromStack(stackName: string, region: string | undefined): Promise<BackendAttributes> {
@@ -183,7 +205,10 @@ async function attributesFromStack(stackName: string, region: string | undefined
     const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = res.Stacks?.[0];
     if (!stack) throw new CliError(`Stack "${stackName}" was not found. Check the name and the region (AWS_REGION).`);
-    const attrs = attributesFromStackOutputs(stack.Outputs ?? []);
+    const attrs = attributesFromStackOutputs(stack.Outputs ?? [], {
+      region: await cfn.config.region().catch(() => undefined),
+      warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} stack "${stackName}": ${m}`),
+    });
     if (attrs.bucket === undefined) {
       throw new CliError(`Stack "${stackName}" has no output naming the state bucket. Is it a StateBackend stack? Pass -backend-config bucket=NAME instead.`);
     }

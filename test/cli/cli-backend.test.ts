@@ -432,17 +432,29 @@ describe('--stack reads a StateBackend stack\'s outputs', () => {
       req.on('data', (c) => { body += c; });
       req.on('end', () => {
         requests.push(body);
-        const name = new URLSearchParams(body).get('StackName');
+        const name = new URLSearchParams(body).get('StackName') ?? '';
         res.setHeader('Content-Type', 'text/xml');
-        if (name !== 'TerraformState') {
+        const stacks: Record<string, string[][]> = {
+          // Deployed before the LockingMode and WorkspaceKeyPrefix outputs existed.
+          TerraformState: [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockTableName55443322', table]],
+          LockfileState: [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockingMode7619846D', 'S3_LOCKFILE'],
+            ['BackendWorkspaceKeyPrefixD879167D', 'team-a/env:']],
+          DynamoState: [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockTableName55443322', table],
+            ['BackendLockingMode7619846D', 'DYNAMODB'], ['BackendWorkspaceKeyPrefixD879167D', 'env:']],
+          // The empty prefix has no output (CloudFormation refuses empty values).
+          BothState: [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockTableName55443322', table],
+            ['BackendLockingMode7619846D', 'BOTH']],
+          BadModeState: [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockingMode7619846D', 'TABLE']],
+        };
+        if (!(name in stacks)) {
           res.statusCode = 400;
           res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
           return;
         }
-        const outputs = [['BackendBucketNameA1B2C3D4', bucket], ['BackendRegion0F1E2D3C', 'us-east-1'], ['BackendLockTableName55443322', table]]
+        const outputs = stacks[name]
           .map(([k, v]) => `<member><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`).join('');
         res.end('<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>'
-          + '<StackName>TerraformState</StackName><StackId>arn:aws:cloudformation:us-east-1:111111111111:stack/TerraformState/1</StackId>'
+          + `<StackName>${name}</StackName><StackId>arn:aws:cloudformation:us-east-1:111111111111:stack/${name}/1</StackId>`
           + `<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${outputs}</Outputs>`
           + '</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>');
       });
@@ -453,16 +465,46 @@ describe('--stack reads a StateBackend stack\'s outputs', () => {
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  const extra = ['-backend-config', 'key=team/terraform.tfstate', '-backend-config', 'use_path_style=true', '-backend-config', 'skip_credentials_validation=true'];
+
   test('the configuration comes from the outputs; the key from -backend-config; commands reach the backend', async () => {
     const env = { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint };
-    const extra = ['-backend-config', 'key=team/terraform.tfstate', '-backend-config', 'use_path_style=true', '-backend-config', 'skip_credentials_validation=true'];
     const cfg = await runCli(['backend-config', '-json', '-stack', 'TerraformState', ...extra], { env });
     expect(cfg.code).toBe(0);
     expect(JSON.parse(cfg.stdout)).toMatchObject({ bucket, region: 'us-east-1', dynamodb_table: table, use_lockfile: true, key: 'team/terraform.tfstate' });
+    // An older stack has no LockingMode output: the locking is guessed, and the user is told.
+    expect(cfg.stderr).toMatch(/Warning: stack "TerraformState": .*no LockingMode.*guess: use_lockfile = true and dynamodb_table = ".+".*Redeploy the stack/);
     expect(requests.some((b) => b.includes('Action=DescribeStacks') && b.includes('StackName=TerraformState'))).toBe(true);
     const created = await runCli(['workspace', 'new', 'from-stack', '--stack', 'TerraformState', ...extra], { env });
     expect(created.code).toBe(0);
     expect((await runCli(['workspace', 'list', '--stack', 'TerraformState', ...extra], { env })).stdout).toContain('from-stack');
+  });
+
+  test.each([
+    ['LockfileState', { use_lockfile: true, workspace_key_prefix: 'team-a/env:' }, ['dynamodb_table']],
+    ['DynamoState', { dynamodb_table: 'TABLE', workspace_key_prefix: 'env:' }, ['use_lockfile']],
+    ['BothState', { use_lockfile: true, dynamodb_table: 'TABLE', workspace_key_prefix: '' }, []],
+  ])('%s: the LockingMode and WorkspaceKeyPrefix outputs decide the locking and prefix attributes, without a warning', async (stack, expected, absent) => {
+    const r = await runCli(['backend-config', '-json', '--stack', stack as string, ...extra], { env: { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint } });
+    expect(r.code).toBe(0);
+    const cfg = JSON.parse(r.stdout);
+    expect(cfg).toMatchObject(JSON.parse(JSON.stringify(expected).replace('"TABLE"', JSON.stringify(table))));
+    for (const k of absent as string[]) expect(cfg[k] ?? false).toBe(false);
+    expect(r.stderr).not.toMatch(/Warning/);
+  });
+
+  test('the workspace key prefix from the outputs is where commands put workspaces', async () => {
+    const env = { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint };
+    const created = await runCli(['workspace', 'new', 'prefixed', '--stack', 'LockfileState', ...extra], { env });
+    expect(created.code).toBe(0);
+    const listed = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'team-a/env:/prefixed/' }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(['team-a/env:/prefixed/team/terraform.tfstate']);
+  });
+
+  test('fails when LockingMode is not one of the construct\'s values, naming the value and the allowed ones', async () => {
+    const r = await runCli(['backend-config', '-json', '--stack', 'BadModeState', ...extra], { env: { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/The stack outputs do not describe a usable backend: The LockingMode output is "TABLE"; expected one of S3_LOCKFILE, DYNAMODB, BOTH/);
   });
 
   test('an unknown stack is an error naming the stack, the region and the fix', async () => {
