@@ -1,8 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
-import { BackendAttributes, ConfigOptions, loadBackendAttributes } from './config';
+import { ConfigOptions, loadBackendAttributes } from './config';
 import { CliError, EXIT, io, note, paint } from './output';
 
 /** Global options of every command. */
@@ -32,13 +30,16 @@ export function checkWorkspaceName(name: string): void {
   }
 }
 
-/** The configuration, a client for the selected workspace, and raw SDK clients for checks the client does not offer. */
+/**
+ * The configuration and a client for the selected workspace. Checks the client has no method for
+ * (`doctor`, `digest repair`) use `client.sdkClients()`, so that they run with the same credentials
+ * (profile, `assume_role`), endpoints and retries as every other command.
+ */
 export interface Session {
   readonly config: S3BackendConfig;
   readonly workspace: string;
   readonly client: StateClient;
   readonly sources: string[];
-  sdk(): { s3: S3Client; dynamodb: DynamoDBClient };
   close(): void;
 }
 
@@ -58,52 +59,13 @@ export async function openSession(opts: GlobalOptions): Promise<Session> {
     // What Terraform prints as warnings (deprecated attributes) or only logs (a failed digest write).
     logger: { warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} ${m.replace(/^\[WARN\] /, '')}`) },
   });
-  let raw: { s3: S3Client; dynamodb: DynamoDBClient } | undefined;
   return {
     config,
     workspace,
     client,
     sources,
-    sdk() {
-      raw ??= buildSdkClients(config as unknown as BackendAttributes);
-      return raw;
-    },
     close() {
       client.destroy();
-      raw?.s3.destroy();
-      raw?.dynamodb.destroy();
     },
   };
-}
-
-/**
- * SDK clients for the raw checks of `doctor`, `history` and `digest repair`. Region, endpoints and
- * path style follow the backend configuration; credentials come from static keys, a profile or the
- * default chain (environment, shared files). STS-based `assume_role` is not applied here.
- */
-export function buildSdkClients(a: BackendAttributes, env: NodeJS.ProcessEnv = process.env): { s3: S3Client; dynamodb: DynamoDBClient } {
-  const region = (a.region as string | undefined) || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  const endpoints = (a.endpoints ?? {}) as Record<string, string | undefined>;
-  const credentials = a.access_key && a.secret_key
-    ? { accessKeyId: a.access_key as string, secretAccessKey: a.secret_key as string, sessionToken: a.token as string | undefined }
-    : undefined;
-  const common = {
-    region,
-    ...(credentials ? { credentials } : {}),
-    ...(a.profile ? { profile: a.profile as string } : {}),
-    maxAttempts: typeof a.max_retries === 'number' ? a.max_retries + 1 : undefined,
-  };
-  const s3 = new S3Client({
-    ...common,
-    endpoint: endpoints.s3 ?? (a.endpoint as string | undefined),
-    forcePathStyle: Boolean(a.use_path_style ?? a.force_path_style),
-    // S3-compatible stores (Ceph RGW) reject the SDK's default streaming checksum trailer.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const dynamodb = new DynamoDBClient({
-    ...common,
-    endpoint: endpoints.dynamodb ?? (a.dynamodb_endpoint as string | undefined),
-  });
-  return { s3, dynamodb };
 }

@@ -415,6 +415,62 @@ function runOnTerminal(args: string[]): Promise<string> {
   });
 }
 
+describe('doctor and digest repair use the client\'s configured SDK clients', () => {
+  // The base credentials are wrong; only the role's credentials (handed out by a local STS stand-in, as the
+  // test servers' keys) reach RGW. A command that built its own SDK clients would fail the first check.
+  let sts: Server;
+  let stsUrl: string;
+  const stsActions: string[] = [];
+
+  beforeAll(async () => {
+    const { accessKeyId, secretAccessKey } = testServers();
+    sts = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const action = new URLSearchParams(body).get('Action') ?? '';
+        stsActions.push(action);
+        res.setHeader('Content-Type', 'text/xml');
+        const exp = new Date(Date.now() + 3600_000).toISOString();
+        res.end(`<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secretAccessKey}</SecretAccessKey>`
+          + `<SessionToken></SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::111111111111:assumed-role/state/s</Arn>`
+          + '<AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
+    stsUrl = `http://127.0.0.1:${(sts.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => sts.close(() => resolve())));
+
+  test('with assume_role, doctor and digest repair reach the backend with the role\'s credentials', async () => {
+    const bucket = await cliBucket({ versioned: true });
+    const table = await cliTable();
+    const args = [
+      ...backendArgs({ bucket, key: 'role/terraform.tfstate', dynamodb_table: table, use_lockfile: true }),
+      '-backend-config', 'assume_role.role_arn=arn:aws:iam::111111111111:role/state', '-backend-config', `endpoints.sts=${stsUrl}`,
+    ];
+    const env = { AWS_ACCESS_KEY_ID: 'AKIAWRONGBASEKEY', AWS_SECRET_ACCESS_KEY: 'wrong' };
+    const doctor = await runCli(['doctor', '-json', ...args], { env });
+    const byName = Object.fromEntries(JSON.parse(doctor.stdout).checks.map((c: any) => [c.name, c.status]));
+    expect(byName['bucket exists']).toBe('pass');
+    expect(byName.versioning).toBe('pass');
+    expect(byName['lock table key schema']).toBe('pass');
+    expect(stsActions).toContain('AssumeRole');
+
+    stsActions.length = 0;
+    const repaired = await runCli(['digest', 'repair', '-json', ...args], { env });
+    expect(repaired.stderr).not.toMatch(/Error/);
+    expect(repaired.code).toBe(0);
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ removed: true });
+    expect(stsActions).toContain('AssumeRole');
+
+    // The same run without the role is refused by RGW: the wrong base keys are what a raw client would have used.
+    const withoutRole = await runCli(['doctor', '-json', ...backendArgs({ bucket, key: 'role/terraform.tfstate' })], { env });
+    expect(JSON.parse(withoutRole.stdout).checks[0]).toMatchObject({ name: 'bucket exists', status: 'fail' });
+  });
+});
+
 describe('--stack reads a StateBackend stack\'s outputs', () => {
   // No CloudFormation runs locally: a stub endpoint answers DescribeStacks (AWS Query protocol) with
   // the outputs a deployed StateBackend has (CDK-hashed keys), naming a real bucket and table on RGW.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectCommand,
   GetBucketEncryptionCommand,
@@ -110,9 +110,9 @@ async function cleanupScratch(s3: S3Client, bucket: string, key: string): Promis
   }
 }
 
-/** Runs every check against the live backend. */
+/** Runs every check against the live backend; the lock table check needs `dynamodb` and `table`. */
 export async function runChecks(
-  s3: S3Client, dynamodb: DynamoDBClient, bucket: string, stateKey: string, table: string | undefined,
+  s3: S3Client, dynamodb: DynamoDBClient | undefined, bucket: string, stateKey: string, table: string | undefined,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const exists = await check('bucket exists', async () => {
@@ -163,7 +163,7 @@ export async function runChecks(
       throw e;
     }
   }));
-  if (table) {
+  if (table && dynamodb) {
     results.push(await check('lock table key schema', async () => {
       const t = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
       const keys = t.Table?.KeySchema ?? [];
@@ -182,7 +182,8 @@ export async function runChecks(
 export async function doctorCommand(opts: GlobalOptions): Promise<number> {
   const s = await openSession(opts);
   try {
-    const { s3, dynamodb } = s.sdk();
+    // The client's own SDK clients: the checks see the bucket with the credentials Terraform would use.
+    const { s3, dynamodb } = s.client.sdkClients();
     const results = await runChecks(s3, dynamodb, s.client.paths.bucket, s.client.paths.stateKey, s.config.dynamodb_table);
     const failed = results.some((r) => r.status === 'fail');
     if (opts.json) {

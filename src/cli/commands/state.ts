@@ -270,7 +270,9 @@ export async function digestRepairCommand(opts: GlobalOptions): Promise<void> {
     if (!table) {
       throw new CliError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Pass -backend-config dynamodb_table=NAME.', EXIT.USAGE);
     }
-    const { s3, dynamodb } = s.sdk();
+    // The client's own SDK clients, so that the repair runs with the configured credentials (assume_role, profile).
+    const { s3, dynamodb } = s.client.sdkClients();
+    if (!dynamodb) throw new Error('digest repair: the client has no DynamoDB client although dynamodb_table is set');
     const paths = s.client.paths;
     const result = await s.client.withLock(async () => {
       let body: Buffer | undefined;
