@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `tfstate`: the command-line face of cdk-tfstate-backend. See docs/cli.md.
+ * `tfstate`: the command-line face of cdk-tfstate-backend. See the README section "tfstate CLI reference".
  */
 import { CommanderError } from 'commander';
 import { normaliseArgs } from './argv';

@@ -122,7 +122,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
     // The role lives next to an imported backend of another account, whose policies this app cannot change.
     Annotations.of(backend).addInfoV2('cdk-tfstate-backend:cross-account-role',
       `The access role ${role.node.path} is in account ${Stack.of(role).account}, the bucket in ${backend.bucket.env.account}: ` +
-      'the owning app must also grant this role on its StateBackend (grantRead/grantReadWrite with the role ARN), which adds the bucket, key and table policy statements (see docs/iam.md).');
+      'the owning app must also grant this role on its StateBackend (grantRead/grantReadWrite with the role ARN), which adds the bucket, key and table policy statements (see the README section "Cross-account access without assuming a central role").');
   }
 
   // One acknowledgement per finding (cdk-nag 3 reports IAM5 per resource), so that a new wildcard

@@ -187,7 +187,7 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
  * Same account: identity policy statements only. Grantee in another account (or a principal without
  * an identity policy, such as `AccountPrincipal`): the same statements, conditions included, are also
  * added to the bucket, key and table policies when this app owns them; for imported resources the
- * owning account must add them (see docs/iam.md).
+ * owning account must add them (see the README section "Cross-account access without assuming a central role").
  *
  * @internal
  */
@@ -204,7 +204,7 @@ export function grantStateAccess(
   if (notOwned.size > 0) {
     Annotations.of(backend).addInfoV2('cdk-tfstate-backend:cross-account-resource-policy',
       `The grant to ${grantee.grantPrincipal} crosses accounts, but this app cannot change the policies of ${[...notOwned].join(', ')} (imported). ` +
-      'The owning app must grant the same principal and scope on its StateBackend (grantRead/grantReadWrite), which adds the bucket, key and table policy statements (see docs/iam.md).');
+      'The owning app must grant the same principal and scope on its StateBackend (grantRead/grantReadWrite), which adds the bucket, key and table policy statements (see the README section "Cross-account access without assuming a central role").');
   }
   return grant!;
 }

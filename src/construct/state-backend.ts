@@ -201,7 +201,7 @@ export class StateBackend extends StateBackendBase {
    *
    * Across accounts, the grants here only write identity policies: the owning app must also call
    * `grantRead`/`grantReadWrite` with the same principal, which adds the bucket, key and table policy
-   * statements (docs/iam.md).
+   * statements (README: "Cross-account access without assuming a central role").
    */
   public static fromStateBackendAttributes(scope: Construct, id: string, attrs: StateBackendAttributes): IStateBackend {
     return new ImportedStateBackend(scope, id, attrs);

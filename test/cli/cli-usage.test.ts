@@ -190,13 +190,15 @@ describe('pure helpers', () => {
   });
 });
 
-describe('docs/cli.md', () => {
-  const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+describe('the README\'s CLI reference', () => {
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('## `tfstate` CLI reference');
+  const doc = readme.slice(start, readme.indexOf('\n## ', start + 1));
   const commands = ['workspace list', 'workspace new', 'workspace delete', 'pull', 'push', 'lock', 'unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest repair', 'doctor', 'backend-config'];
 
   test.each(commands)('documents "%s" with every option its --help lists', async (cmd) => {
     const r = await runCli([...cmd.split(' '), '--help'], { noServers: true });
-    const section = doc.split('\n### ').find((s) => s.startsWith(`\`${cmd}`));
+    const section = doc.split('\n#### ').find((s) => s.startsWith(`\`${cmd}`));
     expect(section).toBeDefined();
     const own = r.stdout.split('Global Options:')[0];
     const flags = [...own.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--help');

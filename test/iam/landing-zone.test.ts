@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { GitHubActionsIdentityProvider, LockingMode, StateAccess, StateBackend, StateScope } from '../../src';
 
-/** The landing-zone example of docs/iam.md, verbatim apart from the App, so the docs cannot rot. */
+/** The landing-zone example of the README (section "A landing zone"), verbatim apart from the App, so the docs cannot rot. */
 function landingZone(): Stack {
   const app = new App();
 
