@@ -41,6 +41,11 @@ export class DynamoDbLocker implements Locker {
         if (isAbort(readErr)) throw readErr;
         readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
       }
+      if (holder && marshalLockInfo(holder) === marshalLockInfo(info)) {
+        // Our own write succeeded but its response was lost, and the SDK's retry met our own lock
+        // (same random ID, same Created): we hold it. Reporting it as someone else's would strand it.
+        return;
+      }
       if (!holder && !readError && isConditionalCheckFailed(e) && attempt < 3) {
         // Released between our PutItem and our GetItem: the lock is free, try again.
         return this.lock(info, signal, attempt + 1);

@@ -91,7 +91,7 @@ export class ObjectStore {
    * GET of a whole object; `undefined` when it does not exist. A single GET replaces Terraform's
    * HEAD + GET: the outcomes are the same (404 → no object) with one request fewer.
    */
-  public async get(key: string, options: { versionId?: string; signal?: AbortSignal } = {}): Promise<StoredObject | undefined> {
+  public async get(key: string, options: { versionId?: string; signal?: AbortSignal; bodyAttempt?: number } = {}): Promise<StoredObject | undefined> {
     let out;
     try {
       out = await this.send<import('@aws-sdk/client-s3').GetObjectCommandOutput>(new GetObjectCommand({
@@ -106,7 +106,20 @@ export class ObjectStore {
       if (isNoSuchKey(e)) return undefined;
       throw new StateBackendError(`Unable to access object "${key}" in S3 bucket "${this.bucket}": ${describeError(e)}`, { cause: e });
     }
-    const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+    let bytes: Buffer;
+    try {
+      bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+      if (out.ContentLength !== undefined && bytes.length !== out.ContentLength) {
+        throw new Error(`received ${bytes.length} of ${out.ContentLength} bytes`);
+      }
+    } catch (e) {
+      // The SDK does not retry a body that breaks after the headers: read the object again, a few
+      // times, and never hand back a partial body (it would parse as "no state" or a torn state).
+      if (isAbort(e) || options.signal?.aborted) throw e;
+      const attempt = (options.bodyAttempt ?? 1);
+      if (attempt < 3) return this.get(key, { ...options, bodyAttempt: attempt + 1 });
+      throw new StateBackendError(`reading object "${key}" in S3 bucket "${this.bucket}" was interrupted ${attempt} times: ${describeError(e)}`, { cause: e });
+    }
     return { body: bytes, etag: out.ETag, versionId: out.VersionId };
   }
 
