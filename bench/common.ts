@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AbortMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { S3BackendConfig, StateClient, StateClientOptions } from '../src/client';
 import type { LocalServers } from '../test/setup/local-servers';
 
@@ -67,9 +74,6 @@ export function fileStream(path: string) {
 
 /** Deletes every object version, open multipart upload and then the bucket (RGW caps buckets per user). */
 export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> {
-  const {
-    ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, ListMultipartUploadsCommand, AbortMultipartUploadCommand,
-  } = await import('@aws-sdk/client-s3');
   for (;;) {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
@@ -85,6 +89,5 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> 
 
 /** Deletes a DynamoDB table. */
 export async function deleteTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
-  const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
   await dynamodb.send(new DeleteTableCommand({ TableName: table }));
 }

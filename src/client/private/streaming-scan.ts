@@ -115,9 +115,7 @@ export class StatePrefixScanner {
           i++;
           break;
         case Mode.InKey:
-          if (this.escape) this.escape = false;
-          else if (c === BACKSLASH) this.escape = true;
-          else if (c === QUOTE) {
+          if (this.escape) {this.escape = false;} else if (c === BACKSLASH) {this.escape = true;} else if (c === QUOTE) {
             this.keyParts.push(buf.subarray(keyStart, i + 1));
             this.key = decodeKey(Buffer.concat(this.keyParts));
             keyStart = -1;

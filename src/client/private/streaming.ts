@@ -215,7 +215,11 @@ export class StreamingState {
     if (size === 0) return { ok: true, result: undefined, calculated: '', stored };
     const head = this.headOf(prefix);
     const result: StateHead = {
-      head, prefix, etag: out.ETag, versionId: out.VersionId, size: out.ContentLength,
+      head,
+      prefix,
+      etag: out.ETag,
+      versionId: out.VersionId,
+      size: out.ContentLength,
       ...(md5 ? { md5: calculated } : stored !== undefined ? { md5: stored } : {}),
     };
     if (stored === undefined) return { ok: false, result };
@@ -286,7 +290,8 @@ export class StreamingState {
           return { md5: copied.md5, bytes, etag: out.ETag, versionId: out.VersionId };
         }
         if (Date.now() >= deadline) {
-          throw new StateChecksumMismatchError(checksumMismatchMessage({ bucket: this.bucket, key: this.t.stateKey, calculated: md5, stored }), md5, stored);
+          const message = checksumMismatchMessage({ bucket: this.bucket, key: this.t.stateKey, calculated: md5, stored });
+          throw new StateChecksumMismatchError(message, md5, stored);
         }
       } finally {
         await fs.rm(spool, { force: true });
@@ -424,7 +429,10 @@ export class StreamingState {
    * through the in-memory `pushState`). The written object is the file with only `serial` (and, into
    * a workspace without state, `lineage`) replaced, per Terraform's PersistState rule.
    */
-  public async pushFile(path: string, options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string } = {}): Promise<StreamedWriteResult> {
+  public async pushFile(
+    path: string,
+    options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string } = {},
+  ): Promise<StreamedWriteResult> {
     const { signal } = options;
     const local = await scanFile(path);
     const where = `the state file ${path}`;
