@@ -7,6 +7,7 @@ export { backendAttributesFromOutputs } from './backend-outputs';
 export type { BackendOutputsMapping, BackendOutputsMappingOptions } from './backend-outputs';
 export * from './errors';
 export type * from './types';
+export type { PullResult } from './private/streaming';
 export type { S3BackendConfig, AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, EndpointsConfig } from '../protocol/config';
 export type { Diagnostic } from '../protocol/diagnostics';
 export type { LockInfo } from '../protocol/lock-info';

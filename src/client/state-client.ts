@@ -1,3 +1,5 @@
+import { promises as fsp } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
@@ -12,6 +14,7 @@ import {
   StateChecksumMismatchError,
   StateConflictError,
   WorkspaceError,
+  isEncryptedStateError,
   isStateBackendError,
   isStateLockedError,
 } from './errors';
@@ -48,6 +51,7 @@ import { DigestStore } from './private/digest-store';
 import { RequestCounter } from './private/instrumentation';
 import { ObjectStore } from './private/object-store';
 import { createDynamoDbClient, createS3Client, createStsClient, resolveSdkSettings, type SdkSettings } from './private/sdk-clients';
+import { StreamingState, spoolToTempFile, type PullResult, type StreamedWriteResult } from './private/streaming';
 import { sleep } from './private/timing';
 import type {
   BackendOutputs,
@@ -182,6 +186,7 @@ export class StateClient {
 
   private readonly store: ObjectStore;
   private readonly digests: DigestStore | undefined;
+  private readonly streaming: StreamingState;
   private readonly locker: Locker;
   private readonly warn: (message: string) => void;
 
@@ -207,6 +212,16 @@ export class StateClient {
     this.digests = runtime.dynamodb && config.dynamodb_table
       ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.warn)
       : undefined;
+    this.streaming = new StreamingState({
+      s3: runtime.s3,
+      counter: runtime.counter,
+      settings: this.store.settings,
+      stateKey,
+      digests: this.digests,
+      digestLockId: this.paths.digestLockId,
+      digestRetry: runtime.options.digestRetry,
+      terraformVersion: runtime.options.terraformVersion,
+    });
     const fileLocker = config.use_lockfile ? new LockFileLocker(this.store, this.paths.lockFileKey) : undefined;
     const tableLocker = runtime.dynamodb && config.dynamodb_table
       ? new DynamoDbLocker(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.paths.lockId)
@@ -450,8 +465,59 @@ export class StateClient {
 
   /** The root module outputs (`terraform_remote_state`), `{}` when there is no state. */
   public async readOutputs(options: OperationOptions = {}): Promise<Record<string, OutputValue>> {
-    const current = await this.readState(options);
-    return current ? readOutputs(current.state) : {};
+    await this.runtime.ready(options.signal);
+    try {
+      // Outputs come before resources: a bounded prefix of the object is enough, whatever its size.
+      return await this.streaming.readOutputs(options);
+    } catch (e) {
+      if (!isEncryptedStateError(e)) throw e;
+      // An OpenTofu envelope: the whole-object path gives the full refusal text.
+      const current = await this.readState(options);
+      return current ? readOutputs(current.state) : {};
+    }
+  }
+
+  /**
+   * Copies the stored state to `destination` (`terraform state pull` for states of any size) without
+   * holding it in memory. With a DynamoDB table the digest is verified before a byte is written
+   * (via a plain-MD5 ETag, or a temporary file). Ends `destination` unless `end: false`.
+   * Returns `undefined`, writing nothing, when there is no state.
+   *
+   * @throws StateChecksumMismatchError, BucketNotFoundError; a StateBackendError when the body breaks mid-way (output incomplete)
+   */
+  public async pullStateToStream(destination: Writable, options: OperationOptions & { end?: boolean } = {}): Promise<PullResult | undefined> {
+    await this.runtime.ready(options.signal);
+    return this.streaming.pullTo(destination, options);
+  }
+
+  /**
+   * `terraform state push` from a file, for states of any size: under the lock (as {@link pushState}),
+   * a file up to 8 MiB goes through {@link pushState} itself; a larger one is checked from its
+   * scanned prefix (lineage, serial, emptiness; "same content" compared by MD5, see the streaming
+   * notes) and uploaded as a multipart upload of bounded parts with only `serial`/`lineage` rewritten.
+   *
+   * @throws StateConflictError when a push rule refuses the state
+   */
+  public async pushStateFromFile(path: string, options: PushStateOptions = {}): Promise<WriteStateResult> {
+    const { size } = await fsp.stat(path);
+    if (size <= SMALL_PUSH_MAX_BYTES) return this.pushState(await fsp.readFile(path), options);
+    await this.runtime.ready(options.signal);
+    const run = async (): Promise<WriteStateResult> => {
+      const r: StreamedWriteResult = await this.streaming.pushFile(path, { force: options.force, signal: options.signal });
+      return { md5: r.md5, etag: r.etag, versionId: r.versionId };
+    };
+    if (options.lockId !== undefined) return run();
+    return this.withLock(run, { operation: 'state-push', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+  }
+
+  /** {@link pushStateFromFile} from a stream (e.g. stdin), spooled to a private temporary file first. */
+  public async pushStateFromStream(source: Readable | AsyncIterable<Uint8Array>, options: PushStateOptions = {}): Promise<WriteStateResult> {
+    const path = await spoolToTempFile(source);
+    try {
+      return await this.pushStateFromFile(path, options);
+    } finally {
+      await fsp.rm(path, { force: true });
+    }
   }
 
   /**
@@ -593,6 +659,9 @@ export class StateClient {
     return this.runtime.options.terraformVersion ?? EMULATED_TERRAFORM_VERSION;
   }
 }
+
+/** Pushes up to this size keep the exact in-memory rules (semantic comparison, Terraform's formatting). */
+const SMALL_PUSH_MAX_BYTES = 8 * 1024 * 1024;
 
 function invalidWorkspaceName(name: string): WorkspaceError {
   return new WorkspaceError(
