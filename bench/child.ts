@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const client = StateClient.fromConfig({ ...backendConfig(servers, bucket, 'lockfile', undefined), key }, { env: {} });
   // Warm up: load the SDK and open a connection, so the baseline includes them.
   await client.listWorkspaces();
+  client.resetRequestCounts();
   if (global.gc) global.gc();
   const baselineKiB = process.resourceUsage().maxRSS;
   const started = process.hrtime.bigint();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, printTable, progress } from '../output';
@@ -17,7 +17,13 @@ async function readStdin(): Promise<Buffer> {
 export async function pullCommand(opts: GlobalOptions & { versionId?: string }): Promise<void> {
   const s = await openSession(opts);
   try {
-    const result = await s.client.readState(opts.versionId ? { versionId: opts.versionId } : {});
+    if (!opts.versionId) {
+      // Streamed: states of any size, memory bounded, digest checked before the first byte.
+      const pulled = await s.client.pullStateToStream(io.stdout as unknown as import('node:stream').Writable, { end: false });
+      if (!pulled) note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
+      return;
+    }
+    const result = await s.client.readState({ versionId: opts.versionId });
     if (!result) {
       if (opts.versionId) throw new CliError(`Version "${opts.versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
       note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
@@ -35,9 +41,12 @@ export async function pullCommand(opts: GlobalOptions & { versionId?: string }):
 export async function pushCommand(file: string, opts: GlobalOptions & { force?: boolean }): Promise<void> {
   let bytes: Buffer;
   if (file === '-') {
-    bytes = await readStdin();
+    const head = await readStdinUpTo(STREAMED_PUSH_ABOVE_BYTES);
+    if (head.rest) return pushStreamed(head.rest, opts);
+    bytes = head.bytes;
   } else {
     if (!existsSync(file)) throw new CliError(`push: file "${file}" does not exist. Pass a state file path, or - to read stdin.`, EXIT.USAGE);
+    if (statSync(file).size > STREAMED_PUSH_ABOVE_BYTES) return pushStreamed(file, opts);
     bytes = readFileSync(file);
   }
   let parsed: any;
@@ -59,6 +68,49 @@ export async function pushCommand(file: string, opts: GlobalOptions & { force?: 
     }
     if (opts.json) printJson({ pushed: true, workspace: s.workspace, key: s.client.paths.stateKey });
     else note(`Pushed ${formatSize(bytes.length)} to ${s.client.paths.stateKey}.`);
+  } finally {
+    s.close();
+  }
+}
+
+/** Larger states are pushed streamed (multipart, bounded memory) instead of parsed whole. */
+const STREAMED_PUSH_ABOVE_BYTES = 8 * 1024 * 1024;
+
+/** Reads stdin up to `limit` bytes; past it, returns a stream of everything (read part first, then the rest). */
+async function readStdinUpTo(limit: number): Promise<{ bytes: Buffer; rest?: AsyncIterable<Buffer> }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = process.stdin[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return { bytes: Buffer.concat(chunks) };
+    chunks.push(Buffer.from(next.value));
+    size += next.value.length;
+    if (size > limit) {
+      return {
+        bytes: Buffer.alloc(0),
+        rest: (async function* () {
+          yield* chunks;
+          for (;;) {
+            const more = await it.next();
+            if (more.done) return;
+            yield Buffer.from(more.value);
+          }
+        })(),
+      };
+    }
+  }
+}
+
+/** `push` of a large state: `pushStateFromFile`/`pushStateFromStream` (push rules on the scanned prefix). */
+async function pushStreamed(source: string | AsyncIterable<Buffer>, opts: GlobalOptions & { force?: boolean }): Promise<void> {
+  const s = await openSession(opts);
+  try {
+    const r = typeof source === 'string'
+      ? await s.client.pushStateFromFile(source, { force: opts.force })
+      : await s.client.pushStateFromStream(source, { force: opts.force });
+    if (opts.json) printJson({ pushed: true, workspace: s.workspace, key: s.client.paths.stateKey, md5: r.md5 });
+    else note(`Pushed to ${s.client.paths.stateKey} (streamed).`);
   } finally {
     s.close();
   }
