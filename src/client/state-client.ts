@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { backendAttributesFromOutputs } from './backend-outputs';
 import {
   BucketNotFoundError,
@@ -118,6 +118,9 @@ class Runtime {
         this.owned.push(this.sts);
       }
       try {
+        // Loaded here, not at import: most runs never validate credentials (see sdk-clients.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
         await this.counter.send('sts', this.sts, new GetCallerIdentityCommand({}), signal);
       } catch (e) {
         throw new StateBackendError(`validating provider credentials: retrieving caller identity from STS: ${describeError(e)}`, { cause: e });

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
-import { fromIni, fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile, fromWebToken } from '@aws-sdk/credential-providers';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type * as CredentialProviders from '@aws-sdk/credential-providers';
 import type { ResolvedConfig } from '../../protocol/config';
 import { parseGoDuration } from '../../protocol/go-time';
 
@@ -17,6 +17,15 @@ export interface SdkSettings {
   readonly useFipsEndpoint?: boolean;
   readonly useDualstackEndpoint?: boolean;
   readonly endpoints: { readonly s3?: string; readonly dynamodb?: string; readonly sts?: string };
+}
+
+/**
+ * STS and the credential providers are loaded on first use: most runs need neither (static keys,
+ * `skip_credentials_validation`), and loading them costs about as much as the S3 client itself.
+ */
+function credentialProviders(): typeof CredentialProviders {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/credential-providers') as typeof CredentialProviders;
 }
 
 function nonEmpty(...values: (string | undefined)[]): string | undefined {
@@ -65,7 +74,7 @@ export function resolveCredentials(config: ResolvedConfig, env: Env, region: str
   if (config.access_key && config.secret_key) {
     base = { accessKeyId: config.access_key, secretAccessKey: config.secret_key, ...(config.token ? { sessionToken: config.token } : {}) };
   } else if (config.profile || config.shared_credentials_files?.length || config.shared_config_files?.length) {
-    base = fromIni({
+    base = credentialProviders().fromIni({
       profile: nonEmpty(config.profile, env.AWS_PROFILE),
       filepath: config.shared_credentials_files?.[0],
       configFilepath: config.shared_config_files?.[0],
@@ -77,7 +86,7 @@ export function resolveCredentials(config: ResolvedConfig, env: Env, region: str
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     };
   } else {
-    base = fromNodeProviderChain({ profile: nonEmpty(env.AWS_PROFILE), clientConfig: stsClientConfig });
+    base = credentialProviders().fromNodeProviderChain({ profile: nonEmpty(env.AWS_PROFILE), clientConfig: stsClientConfig });
   }
 
   const web = config.assume_role_with_web_identity;
@@ -91,14 +100,15 @@ export function resolveCredentials(config: ResolvedConfig, env: Env, region: str
       clientConfig: stsClientConfig,
     };
     const token = nonEmpty(web.web_identity_token, env.AWS_WEB_IDENTITY_TOKEN);
+    const providers = credentialProviders();
     base = token
-      ? fromWebToken({ ...webParams, webIdentityToken: token })
-      : fromTokenFile({ ...webParams, webIdentityTokenFile: nonEmpty(web.web_identity_token_file, env.AWS_WEB_IDENTITY_TOKEN_FILE) });
+      ? providers.fromWebToken({ ...webParams, webIdentityToken: token })
+      : providers.fromTokenFile({ ...webParams, webIdentityTokenFile: nonEmpty(web.web_identity_token_file, env.AWS_WEB_IDENTITY_TOKEN_FILE) });
   }
 
   const role = config.assume_role;
   if (role && role.role_arn) {
-    return fromTemporaryCredentials({
+    return credentialProviders().fromTemporaryCredentials({
       masterCredentials: base,
       clientConfig: stsClientConfig,
       params: {
@@ -164,5 +174,7 @@ export function createDynamoDbClient(settings: SdkSettings): DynamoDBClient {
 
 /** The STS client (credential validation). */
 export function createStsClient(settings: SdkSettings): STSClient {
-  return new STSClient(common(settings, settings.endpoints.sts));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+  return new sts.STSClient(common(settings, settings.endpoints.sts));
 }
