@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { FaultBackend, faultBackend } from './support';
 import { writeSyntheticState } from '../../bench/synthetic-state';
 import { isStateChecksumMismatchError, isStateConflictError } from '../../src/client';
 import { parseState, readOutputs } from '../../src/protocol/state';
-import { FaultBackend, faultBackend } from './support';
 
 const MiB = 1024 * 1024;
 
