@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { LOCK_INFO_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
 import { LockInfo, lockIdMismatchMessage, lockInfoRetrieveMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
-import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
-import type { Locker } from './locker';
+import { LockIdMismatchError, StateBackendError } from '../errors';
+import { type Locker, settleRefusedLock } from './locker';
 import { describeError, isAbort, isConditionalCheckFailed } from '../private/aws-errors';
 import type { RequestCounter } from '../private/instrumentation';
 
@@ -32,28 +32,18 @@ export class DynamoDbLocker implements Locker {
         ConditionExpression: `attribute_not_exists(${LOCK_TABLE_PARTITION_KEY})`,
       }), signal);
     } catch (e) {
-      if (isAbort(e)) throw e;
-      let holder: LockInfo | undefined;
-      let readError = '';
-      try {
-        holder = await this.getLockInfo(signal);
-      } catch (readErr) {
-        if (isAbort(readErr)) throw readErr;
-        readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
-      }
-      if (holder && marshalLockInfo(holder) === marshalLockInfo(info)) {
-        // Our own write succeeded but its response was lost, and the SDK's retry met our own lock
-        // (same random ID, same Created): we hold it. Reporting it as someone else's would strand it.
-        return;
-      }
-      if (!holder && !readError && isConditionalCheckFailed(e) && attempt < 3) {
-        // Released between our PutItem and our GetItem: the lock is free, try again.
-        return this.lock(info, signal, attempt + 1);
-      }
-      const reason = isConditionalCheckFailed(e)
-        ? `the DynamoDB lock item "${this.lockId}" already exists in table ${this.table}`
-        : `failed to write the DynamoDB lock item "${this.lockId}": ${describeError(e)}`;
-      throw new StateLockedError(`${reason}${readError}`, holder, { cause: e });
+      const contended = isConditionalCheckFailed(e);
+      return settleRefusedLock({
+        info,
+        cause: e,
+        contended,
+        reason: contended
+          ? `the DynamoDB lock item "${this.lockId}" already exists in table ${this.table}`
+          : `failed to write the DynamoDB lock item "${this.lockId}": ${describeError(e)}`,
+        readHolder: () => this.getLockInfo(signal),
+        retry: () => this.lock(info, signal, attempt + 1),
+        attempt,
+      });
     }
   }
 

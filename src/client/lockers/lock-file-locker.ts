@@ -1,6 +1,6 @@
 import { LockInfo, lockIdMismatchMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
-import { LockIdMismatchError, StateBackendError, StateLockedError } from '../errors';
-import type { Locker } from './locker';
+import { LockIdMismatchError, StateBackendError } from '../errors';
+import { type Locker, settleRefusedLock } from './locker';
 import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from '../private/aws-errors';
 import type { ObjectStore, StoredObject } from '../private/object-store';
 
@@ -30,29 +30,18 @@ export class LockFileLocker implements Locker {
       await this.store.put(this.key, Buffer.from(marshalLockInfo(info), 'utf8'), { ifNoneMatch: true, signal });
       return;
     } catch (e) {
-      if (isAbort(e)) throw e;
-      const cause = e;
-      let holder: LockInfo | undefined;
-      let readError = '';
-      try {
-        holder = await this.getLockInfo(signal);
-      } catch (readErr) {
-        if (isAbort(readErr)) throw readErr;
-        readError = `\n${readErr instanceof Error ? readErr.message : String(readErr)}`;
-      }
-      if (holder && marshalLockInfo(holder) === marshalLockInfo(info)) {
-        // Our own write succeeded but its response was lost, and the SDK's retry met our own lock
-        // (same random ID, same Created): we hold it. Reporting it as someone else's would strand it.
-        return;
-      }
-      if (!holder && !readError && isPreconditionFailed(cause) && attempt < 3) {
-        // Released between our PUT and our GET: the lock is free, try again rather than report no holder.
-        return this.lock(info, signal, attempt + 1);
-      }
-      const reason = isPreconditionFailed(cause)
-        ? `the lock file s3://${this.store.bucket}/${this.key} already exists`
-        : `failed to create the lock file s3://${this.store.bucket}/${this.key}: ${describeError(cause)}`;
-      throw new StateLockedError(`${reason}${readError}`, holder, { cause });
+      const contended = isPreconditionFailed(e);
+      return settleRefusedLock({
+        info,
+        cause: e,
+        contended,
+        reason: contended
+          ? `the lock file s3://${this.store.bucket}/${this.key} already exists`
+          : `failed to create the lock file s3://${this.store.bucket}/${this.key}: ${describeError(e)}`,
+        readHolder: () => this.getLockInfo(signal),
+        retry: () => this.lock(info, signal, attempt + 1),
+        attempt,
+      });
     }
   }
 
