@@ -16,7 +16,14 @@ export type Mode = 'lockfile' | 'dynamodb' | 'both';
 export const MODES: readonly Mode[] = ['lockfile', 'dynamodb', 'both'];
 
 /** Backend attributes for the local servers, as a user would write them. */
-export function backendConfig(servers: LocalServers, bucket: string, mode: Mode, table: string | undefined, key = 'bench/terraform.tfstate'): S3BackendConfig {
+export function backendConfig(
+  servers: LocalServers,
+  bucket: string,
+  mode: Mode,
+  table: string | undefined,
+  key = 'bench/terraform.tfstate',
+  endpoints: { s3: string; dynamodb: string } = { s3: servers.s3Endpoint, dynamodb: servers.dynamodbEndpoint },
+): S3BackendConfig {
   return {
     bucket,
     key,
@@ -26,7 +33,7 @@ export function backendConfig(servers: LocalServers, bucket: string, mode: Mode,
     // STS is not part of the local servers; Terraform's per-run STS call is listed separately.
     skip_credentials_validation: true,
     use_path_style: true,
-    endpoints: { s3: servers.s3Endpoint, dynamodb: servers.dynamodbEndpoint },
+    endpoints,
     ...(mode !== 'dynamodb' ? { use_lockfile: true } : {}),
     ...(mode !== 'lockfile' ? { dynamodb_table: table } : {}),
   };

@@ -1,7 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { IConstruct } from 'constructs';
 import { LockingMode, StateBackend } from '../../src';
+import { acknowledgements, findings, packs } from '../support/nag';
 
 /** The default backend and a backend with a lock table, in one app, synthesized. */
 function appWithBackends(): App {
@@ -10,30 +9,6 @@ function appWithBackends(): App {
   new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH });
   app.synth();
   return app;
-}
-
-const packs = (): Array<[string, NagPack]> => [
-  ['AwsSolutions', new AwsSolutionsChecks()],
-  ['NIST 800-53 R5', new NIST80053R5Checks()],
-  ['HIPAA Security', new HIPAASecurityChecks()],
-  ['PCI DSS 3.2.1', new PCIDSS321Checks()],
-];
-
-interface Finding { readonly rule: string; readonly path?: string; readonly severity?: string; readonly description: string }
-
-function findings(pack: NagPack, app: App): Finding[] {
-  return pack.validateScope(app).violations.flatMap((v) =>
-    v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath, severity: v.severity, description: v.description })));
-}
-
-interface Acknowledgement { readonly id: string; readonly reason: string; readonly path: string }
-
-function acknowledgements(root: IConstruct): Acknowledgement[] {
-  return root.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-      id: id.replace(/^annotation::/i, ''), reason, path: c.node.path,
-    }))));
 }
 
 describe('cdk-nag compliance packs', () => {

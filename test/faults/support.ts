@@ -1,6 +1,6 @@
 import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { deleteBucket, deleteTable } from '../../bench/common';
+import { backendConfig, deleteBucket, deleteTable } from '../../bench/common';
 import { S3BackendConfig, StateClient, StateClientOptions } from '../../src/client';
 import { FaultProxy } from '../support/fault-proxy';
 import { createLockTable, createTestBucket, dynamoClient, s3Client, testServers } from '../support/servers';
@@ -36,18 +36,7 @@ export async function faultBackend(mode: FaultMode): Promise<FaultBackend> {
   const rawDynamo = dynamoClient();
   const key = 'app/terraform.tfstate';
   const clients: StateClient[] = [];
-  const config: S3BackendConfig = {
-    bucket,
-    key,
-    region: servers.region,
-    access_key: servers.accessKeyId,
-    secret_key: servers.secretAccessKey,
-    skip_credentials_validation: true,
-    use_path_style: true,
-    endpoints: { s3: s3Proxy.url, dynamodb: dynamoProxy.url },
-    ...(mode !== 'dynamodb' ? { use_lockfile: true } : {}),
-    ...(table ? { dynamodb_table: table } : {}),
-  };
+  const config = backendConfig(servers, bucket, mode, table, key, { s3: s3Proxy.url, dynamodb: dynamoProxy.url });
   return {
     bucket,
     table,

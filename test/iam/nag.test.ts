@@ -1,8 +1,8 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { GitHubActionsIdentityProvider, LockingMode, StateAccess, StateBackend, StateScope } from '../../src';
+import { acknowledgements, findings, packs } from '../support/nag';
 
 /**
  * A landing-zone app with every kind of role: read-only and read-write roles on exact keys, on a key
@@ -26,27 +26,6 @@ function landingZone(): App {
   backend.grantRead(new iam.ArnPrincipal('arn:aws:iam::444444444444:role/audit'), prod);
   app.synth();
   return app;
-}
-
-const packs = (): Array<[string, NagPack]> => [
-  ['AwsSolutions', new AwsSolutionsChecks()],
-  ['NIST 800-53 R5', new NIST80053R5Checks()],
-  ['HIPAA Security', new HIPAASecurityChecks()],
-  ['PCI DSS 3.2.1', new PCIDSS321Checks()],
-];
-
-interface Finding { readonly rule: string; readonly path?: string }
-
-function findings(pack: NagPack, app: App): Finding[] {
-  return pack.validateScope(app).violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath })));
-}
-
-function acknowledgements(root: IConstruct): Array<{ id: string; reason: string; path: string }> {
-  return root.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-      id: id.replace(/^annotation::/i, ''), reason, path: c.node.path,
-    }))));
 }
 
 describe('cdk-nag with every access role type', () => {
