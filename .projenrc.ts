@@ -21,6 +21,9 @@ const RUNTIME_SDK_DEPS = [
   '@aws-sdk/lib-storage',
 ];
 
+/** ts-jest, type-checking against the tests' tsconfig (each jest project needs its own transform). */
+const TS_JEST = { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] };
+
 const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-tfstate-backend maintainers',
   authorAddress: 'maintainers@users.noreply.r-seed-10a1b1a0.example',
@@ -57,10 +60,29 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       testTimeout: 120_000,
       maxWorkers: 2,
+      // Two projects: `unit` needs no server and starts none; `integration` (files named
+      // `*.integration.test.ts`) runs against Ceph RGW and DynamoDB Local, started by its global setup.
+      // `npx jest --selectProjects unit` runs the fast half alone.
+      projects: [
+        {
+          displayName: 'unit',
+          testMatch: ['<rootDir>/test/**/*.test.ts'],
+          testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+          transform: TS_JEST,
+          clearMocks: true,
+        },
+        {
+          displayName: 'integration',
+          testMatch: ['<rootDir>/test/**/*.integration.test.ts'],
+          testPathIgnorePatterns: ['/node_modules/'],
+          globalSetup: '<rootDir>/test/setup/global-setup.ts',
+          globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+          transform: TS_JEST,
+          clearMocks: true,
+        },
+      ] as any,
     },
   },
   tsconfigDev: {
