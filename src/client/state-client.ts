@@ -1,8 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { backendAttributesFromOutputs } from './backend-outputs';
 import {
   BucketNotFoundError,
@@ -18,7 +15,7 @@ import {
   isStateBackendError,
   isStateLockedError,
 } from './errors';
-import { ResolvedConfig, S3BackendConfig, validateConfig } from '../protocol/config';
+import { S3BackendConfig, validateConfig } from '../protocol/config';
 import {
   CONSISTENCY_RETRY_POLL_INTERVAL_MS,
   CONSISTENCY_RETRY_TIMEOUT_MS,
@@ -48,9 +45,9 @@ import type { Locker } from './lockers/locker';
 import { NoLocker } from './lockers/no-locker';
 import { describeError, isAccessDenied, isNoSuchBucket } from './private/aws-errors';
 import { DigestStore } from './private/digest-store';
-import { RequestCounter } from './private/instrumentation';
 import { ObjectStore } from './private/object-store';
-import { createDynamoDbClient, createS3Client, createStsClient, resolveSdkSettings, type SdkSettings } from './private/sdk-clients';
+import { Runtime } from './private/runtime';
+import { resolveSdkSettings } from './private/sdk-clients';
 import { StreamingState, spoolToTempFile, type PullResult, type StreamedWriteResult } from './private/streaming';
 import { sleep } from './private/timing';
 import type {
@@ -71,74 +68,6 @@ import type {
   StateVersion,
   WriteStateResult,
 } from './types';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** What all clients of one configuration share: SDK clients, counters, credential check. */
-class Runtime {
-  public readonly counter = new RequestCounter();
-  private stsChecked: Promise<void> | undefined;
-  private sts: STSClient | undefined;
-  private readonly owned: { destroy(): void }[] = [];
-  public readonly s3: S3Client;
-  public readonly dynamodb: DynamoDBClient | undefined;
-
-  constructor(
-    public readonly config: ResolvedConfig,
-    public readonly env: Env,
-    public readonly options: StateClientOptions,
-    private readonly settings: SdkSettings,
-  ) {
-    if (options.s3) {
-      this.s3 = options.s3;
-    } else {
-      this.s3 = createS3Client(config, settings);
-      this.owned.push(this.s3);
-    }
-    if (!config.dynamodb_table) {
-      this.dynamodb = undefined;
-    } else if (options.dynamodb) {
-      this.dynamodb = options.dynamodb;
-    } else {
-      this.dynamodb = createDynamoDbClient(settings);
-      this.owned.push(this.dynamodb);
-    }
-    this.sts = options.sts;
-  }
-
-  /**
-   * `skip_credentials_validation = false`: one STS GetCallerIdentity before the first operation, as
-   * Terraform does when it configures the backend (here lazily, so building a client is free).
-   */
-  public async ready(signal?: AbortSignal): Promise<void> {
-    if (this.config.skip_credentials_validation) return;
-    this.stsChecked ??= (async () => {
-      if (!this.sts) {
-        this.sts = createStsClient(this.settings);
-        this.owned.push(this.sts);
-      }
-      try {
-        // Loaded here, not at import: most runs never validate credentials (see sdk-clients.ts).
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-        await this.counter.send('sts', this.sts, new GetCallerIdentityCommand({}), signal);
-      } catch (e) {
-        throw new StateBackendError(`validating provider credentials: retrieving caller identity from STS: ${describeError(e)}`, { cause: e });
-      }
-    })();
-    try {
-      await this.stsChecked;
-    } catch (e) {
-      // A failed or aborted check is retried by the next operation.
-      this.stsChecked = undefined;
-      throw e;
-    }
-  }
-
-  public destroy(): void {
-    for (const c of this.owned.splice(0)) c.destroy();
-  }
-}
 
 /**
  * Reads, writes and locks Terraform/OpenTofu state in S3 exactly as their `s3` backend does, so that
