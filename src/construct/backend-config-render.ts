@@ -7,7 +7,7 @@
  */
 
 /** Snippet formats, by their CLI names. */
-export const SNIPPET_FORMATS = ['tf', 'hcl', 'terragrunt', 'cdktf', 'json'] as const;
+export const SNIPPET_FORMATS = ['tf', 'hcl', 'terragrunt', 'cdktf', 'cdktn', 'json'] as const;
 
 /** One of `SNIPPET_FORMATS`. */
 export type SnippetFormat = typeof SNIPPET_FORMATS[number];
@@ -132,6 +132,16 @@ export function cdktfProps(v: SnippetValues): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Props for CDK Terrain's `new S3Backend(stack, props)` (package `cdktn`, the community successor of
+ * CDKTF). CDK Terrain kept CDKTF's `S3BackendConfig` names (checked against `cdktn` 0.24.0:
+ * `useLockfile`, `dynamodbTable`, `kmsKeyId`, `workspaceKeyPrefix`, `assumeRole.roleArn`), so the props
+ * are the same today; the separate function is where a future difference goes.
+ */
+export function cdktnProps(v: SnippetValues): Record<string, unknown> {
+  return cdktfProps(v);
+}
+
 /** The backend attributes as a JSON object with Terraform's (snake_case) names. */
 export function plainJson(v: SnippetValues): Record<string, unknown> {
   return Object.fromEntries(attributes(v));
@@ -144,6 +154,7 @@ export function renderSnippet(v: SnippetValues, format: SnippetFormat, q: Snippe
     case 'hcl': return renderBackendConfigFile(v, q);
     case 'terragrunt': return renderTerragrunt(v, q);
     case 'cdktf': return q.json(cdktfProps(v)) + '\n';
+    case 'cdktn': return q.json(cdktnProps(v)) + '\n';
     case 'json': return q.json(plainJson(v)) + '\n';
   }
 }

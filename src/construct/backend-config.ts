@@ -22,6 +22,8 @@ export enum BackendConfigFormat {
   TERRAGRUNT = 'terragrunt',
   /** Props for CDKTF's `S3Backend`, as JSON (camelCase names). */
   CDKTF = 'cdktf',
+  /** Props for CDK Terrain's `S3Backend` (package `cdktn`, CDKTF's successor), as JSON (camelCase names). */
+  CDKTN = 'cdktn',
   /** The backend attributes as JSON with Terraform's snake_case names. */
   JSON = 'json',
 }
@@ -207,6 +209,11 @@ export class BackendConfig {
   /** CDKTF `S3Backend` props as JSON. */
   public toCdktfJson(): string {
     return this.render(BackendConfigFormat.CDKTF);
+  }
+
+  /** CDK Terrain (`cdktn`) `S3Backend` props as JSON. */
+  public toCdktnJson(): string {
+    return this.render(BackendConfigFormat.CDKTN);
   }
 
   /** The backend attributes as JSON (Terraform's names). */
