@@ -161,7 +161,7 @@ function editBody(text: string, items: readonly HclItem[], ctx: BodyContext, edi
   const indent = kept.length > 0 || attrs.length > 0
     ? text.slice((kept[0] ?? attrs[0]).lineStart, (kept[0] ?? attrs[0]).nameStart)
     : siblingBlockIndent(text, items) ?? (ctx.blockIndent === undefined ? '' : ctx.blockIndent + '  ');
-  let anchor = (edit.after !== undefined ? kept.find((a) => a.name === edit.after) : undefined) ?? kept[kept.length - 1];
+  const anchor = (edit.after !== undefined ? kept.find((a) => a.name === edit.after) : undefined) ?? kept[kept.length - 1];
   const inserts: string[] = [];
   for (const [name, value] of edit.set ?? []) {
     const a = byName(name);
@@ -185,7 +185,6 @@ function editBody(text: string, items: readonly HclItem[], ctx: BodyContext, edi
       if (anchor.lineEnd >= text.length) inserts.unshift(nl);
     }
     splices.push({ start: at, end: at, text: inserts.join('') });
-    anchor = undefined;
   }
 
   let out = text;
