@@ -3,7 +3,9 @@
  *
  * Pure matching, no I/O. The client lists the state's versions and the `.tflock` file's versions
  * (ListObjectVersions, one request per 1000), then calls {@link attributeHistory} with a function that
- * reads one lock version's LockInfo (a GetObject of a few hundred bytes); states are never read.
+ * reads one lock version's LockInfo (a GetObject of a few hundred bytes) and, optionally, one that
+ * HEADs a state version for its metadata (ListObjectVersions does not return user metadata); state
+ * bodies are never read.
  *
  * Sources, in order of trust:
  * 1. `metadata`: versions this library writes carry the holder's LockInfo in S3 user metadata
@@ -240,10 +242,18 @@ export interface AttributeHistoryOptions {
   readonly heldDynamoLock?: Pick<LockInfo, 'ID' | 'Who' | 'Operation' | 'Created'>;
   /** Lock versions read at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * Reads one state version's user metadata (a HeadObject: ListObjectVersions does not return
+   * metadata). Called only for versions given without `metadata` that the lock file cannot attribute
+   * (ambiguous or unknown), so a history costs HEADs only where the listing is not enough.
+   * @default - no metadata reads
+   */
+  readonly readStateMetadata?: (versionId: string) => Promise<Readonly<Record<string, string | undefined>> | undefined>;
 }
 
 /**
- * Plans, reads each needed lock version once through `readLockVersion`, and resolves. A read that
+ * Plans, reads each needed lock version once through `readLockVersion`, resolves, then (with
+ * `readStateMetadata`) looks for this library's metadata on the versions still open. A read that
  * throws fails the whole call (the caller decides whether to retry); return `undefined` for a version
  * that is gone or unreadable instead.
  */
@@ -259,6 +269,25 @@ export async function attributeHistory(
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) infos.set(id, await readLockVersion(id));
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, queue.length)) }, worker));
-  return resolveAttribution(plan, infos);
+  const concurrency = options.concurrency ?? 4;
+  await pool(queue.length, concurrency, worker);
+  const resolved = resolveAttribution(plan, infos);
+  const readMeta = options.readStateMetadata;
+  if (!readMeta) return resolved;
+  const given = new Map(stateVersions.map((v) => [v.versionId, v.metadata]));
+  const heads = resolved
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => (r.attribution.source === 'ambiguous' || r.attribution.source === 'unknown') && given.get(r.versionId) === undefined);
+  const headWorker = async () => {
+    for (let h = heads.shift(); h !== undefined; h = heads.shift()) {
+      const own = parseLockMetadata(await readMeta(h.r.versionId));
+      if (own) resolved[h.i] = { ...h.r, attribution: { source: 'metadata', lock: own } };
+    }
+  };
+  await pool(heads.length, concurrency, headWorker);
+  return resolved;
+}
+
+async function pool(items: number, concurrency: number, worker: () => Promise<void>): Promise<void> {
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items)) }, worker));
 }

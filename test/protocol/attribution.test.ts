@@ -169,4 +169,23 @@ describe('planAttribution', () => {
     expect(result.every((r) => r.attribution.source === 'lock-file')).toBe(true);
     expect(result.find((r) => r.versionId === 's7b')!.attribution).toMatchObject({ lockVersionId: 'L7' });
   });
+
+  test('state metadata is read (HEAD) only for versions the lock file leaves ambiguous or unknown', async () => {
+    const locks = [lockPut('L2', '10:00:10'), unlock('d1', '10:00:10'), lockPut('L1', '10:00:00')];
+    const heads: string[] = [];
+    const result = await attributeHistory(
+      [state('s3', '10:00:10'), state('s2', '10:00:05'), state('s1', '09:00:00')],
+      locks,
+      async (id) => info(id),
+      {
+        readStateMetadata: async (id) => {
+          heads.push(id);
+          return id === 's3' ? buildLockMetadata({ id: 'mine', who: 'me@here', operation: 'apply' }) : {};
+        },
+      },
+    );
+    expect(heads.sort()).toEqual(['s1', 's3']);
+    expect(result.map((r) => r.attribution.source)).toEqual(['metadata', 'lock-file', 'unknown']);
+    expect(result[0].attribution).toEqual({ source: 'metadata', lock: { id: 'mine', who: 'me@here', operation: 'apply' } });
+  });
 });
