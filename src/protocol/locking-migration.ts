@@ -35,8 +35,14 @@ export interface MigrationStep {
   readonly id: 'check-no-lock' | 'probe-conditional-writes' | 'edit-backend' | 'print-snippet' | 'clean-digests' | 'reinit' | 'next';
   /** What `-dry-run` prints. */
   readonly text: string;
-  /** DynamoDB `LockID`s or S3 keys the step touches, where it touches any. */
+  /** DynamoDB `LockID`s or S3 keys the step touches, where it touches any (for display). */
   readonly targets?: readonly string[];
+  /** `check-no-lock`: DynamoDB lock items (`LockID`) that must not exist. */
+  readonly lockItems?: readonly string[];
+  /** `check-no-lock`: lock file keys that must not exist. */
+  readonly lockFiles?: readonly string[];
+  /** `clean-digests`: DynamoDB digest items (`LockID`) to delete. */
+  readonly digestItems?: readonly string[];
 }
 
 /** The configuration cannot take this phase; `code` is stable. */
@@ -87,14 +93,18 @@ export function planLockingMigration(config: LockingMigrationConfig, phase: Lock
   const prefix = config.workspaceKeyPrefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
   const stateKeys = (config.workspaces ?? [DEFAULT_WORKSPACE]).map((w) => stateObjectKey(config.key, w, prefix));
   const lockItems = stateKeys.map((k) => lockId(config.bucket, k));
+  const lockFiles = stateKeys.map(lockFileKey);
+  const digestItems = stateKeys.map((k) => digestLockId(config.bucket, k));
   const steps: MigrationStep[] = [];
 
+  // Lock files are checked in the first phase too: a stray .tflock (someone trying use_lockfile early)
+  // would make every run fail to lock once the lock file is on.
   steps.push({
     id: 'check-no-lock',
-    text: phase === 'both'
-      ? `Check that no lock is held: no lock item in DynamoDB table "${table}" for ${plural(stateKeys.length, 'state')}.`
-      : `Check that no lock is held: no lock item in DynamoDB table "${table}" and no lock file in bucket "${config.bucket}" for ${plural(stateKeys.length, 'state')}.`,
-    targets: phase === 'both' ? lockItems : [...lockItems, ...stateKeys.map(lockFileKey)],
+    text: `Check that no lock is held: no lock item in DynamoDB table "${table}" and no lock file in bucket "${config.bucket}" for ${plural(stateKeys.length, 'state')}.`,
+    targets: [...lockItems, ...lockFiles],
+    lockItems,
+    lockFiles,
   });
   steps.push({
     id: 'probe-conditional-writes',
@@ -110,7 +120,8 @@ export function planLockingMigration(config: LockingMigrationConfig, phase: Lock
       text: `Delete the state digest items (LockID "<bucket>/<state key>-md5") of ${plural(stateKeys.length, 'state')} from table "${table}": `
         + 'without DynamoDB nothing updates them, and a later return to dynamodb_table would compare every state with a stale digest '
         + 'and fail with "state data in S3 does not have the expected content". A missing digest is accepted.',
-      targets: stateKeys.map((k) => digestLockId(config.bucket, k)),
+      targets: digestItems,
+      digestItems,
     });
   }
   steps.push({

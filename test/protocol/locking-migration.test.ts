@@ -11,7 +11,8 @@ describe('planLockingMigration', () => {
   test('phase "both": checks, then the edit, then init, and no digest cleaning yet', () => {
     const steps = planLockingMigration({ ...CONFIG, file: 'main.tf' }, 'both');
     expect(steps.map((s) => s.id)).toEqual(['check-no-lock', 'probe-conditional-writes', 'edit-backend', 'reinit', 'next']);
-    expect(steps[0].targets).toEqual(['acme-tfstate/network/terraform.tfstate', 'acme-tfstate/env:/staging/network/terraform.tfstate']);
+    expect(steps[0].lockItems).toEqual(['acme-tfstate/network/terraform.tfstate', 'acme-tfstate/env:/staging/network/terraform.tfstate']);
+    expect(steps[0].lockFiles).toEqual(['network/terraform.tfstate.tflock', 'env:/staging/network/terraform.tfstate.tflock']);
     expect(steps[2].text).toMatch(/main\.tf.*use_lockfile = true and keep dynamodb_table/);
   });
 
@@ -24,12 +25,12 @@ describe('planLockingMigration', () => {
       'network/terraform.tfstate.tflock',
       'tenants/staging/network/terraform.tfstate.tflock',
     ]);
-    expect(steps[3].targets).toEqual(['acme-tfstate/network/terraform.tfstate-md5', 'acme-tfstate/tenants/staging/network/terraform.tfstate-md5']);
+    expect(steps[3].digestItems).toEqual(['acme-tfstate/network/terraform.tfstate-md5', 'acme-tfstate/tenants/staging/network/terraform.tfstate-md5']);
     expect(steps[3].text).toContain('does not have the expected content');
   });
 
   test('only the default workspace when none are listed', () => {
-    expect(planLockingMigration({ bucket: 'b', key: 'k', dynamodbTable: 't' }, 'both')[0].targets).toEqual(['b/k']);
+    expect(planLockingMigration({ bucket: 'b', key: 'k', dynamodbTable: 't' }, 'both')[0].targets).toEqual(['b/k', 'k.tflock']);
   });
 
   test.each([
