@@ -99,6 +99,17 @@ describe('runMigrateLocking', () => {
     expect(calls.some((c) => c.startsWith('write'))).toBe(false);
   });
 
+  test('with -chdir, settings that come from -backend-config are refused: the file edit would not take effect', async () => {
+    const partial = fakes();
+    partial.files['main.tf'] = 'terraform {\n  backend "s3" {}\n}\n';
+    const error = await failure(runMigrateLocking(OPTS, partial.ports));
+    expect(error.message).toMatch(/dynamodb_table is set by -backend-config, not in main\.tf/);
+    const overridden = fakes();
+    const error2 = await failure(runMigrateLocking({ ...OPTS, overridden: ['use_lockfile'] }, overridden.ports));
+    expect(error2.message).toMatch(/use_lockfile is set by -backend-config/);
+    expect([...partial.calls, ...overridden.calls]).toEqual([]);
+  });
+
   test('a configuration with nothing to migrate is a usage error', async () => {
     const { ports } = fakes();
     const error = await failure(runMigrateLocking({ ...OPTS, chdir: undefined, config: { bucket: 'b', key: 'k', useLockfile: true } }, ports));

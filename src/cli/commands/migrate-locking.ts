@@ -1,5 +1,5 @@
 import { renderSnippet, SnippetValues } from '../../construct/backend-config-render';
-import { findS3BackendFile } from '../../protocol/backend-block-edit';
+import { findBackendBlocks, findS3BackendFile } from '../../protocol/backend-block-edit';
 import type { LockInfo } from '../../protocol/lock-info';
 import {
   formatMigrationPlan,
@@ -45,6 +45,11 @@ export interface MigrateLockingOptions {
   readonly config: Omit<LockingMigrationConfig, 'workspaces' | 'file'>;
   /** The snippet values of the configuration (for the printed snippet). */
   readonly snippet: SnippetValues;
+  /**
+   * Attributes set by `-backend-config` files or arguments, which override the `.tf` block at init.
+   * @default - none
+   */
+  readonly overridden?: readonly string[];
 }
 
 /**
@@ -57,8 +62,17 @@ export async function runMigrateLocking(opts: MigrateLockingOptions, ports: Migr
   if (opts.chdir !== undefined) {
     const files = await ports.readTfFiles(opts.chdir);
     const name = findS3BackendFile(files);
-    const result = migrateBackendText(files.find((f) => f.name === name)!.text, opts.phase, 'tf', name);
+    const text = files.find((f) => f.name === name)!.text;
+    const result = migrateBackendText(text, opts.phase, 'tf', name);
     edit = { name, text: result.text, changes: result.changes };
+    // Editing the .tf block is not enough when -backend-config supplies these: init would still use
+    // the override (a kept use_lockfile = false, a kept dynamodb_table).
+    const inBlock = new Set(findBackendBlocks(text, name).backends[0].block.items.flatMap((i) => (i.kind === 'attribute' ? [i.name] : [])));
+    const elsewhere = ['use_lockfile', 'dynamodb_table'].filter((a) => (opts.overridden ?? []).includes(a) || (a === 'dynamodb_table' && opts.config.dynamodbTable && !inBlock.has(a)));
+    if (elsewhere.length > 0) {
+      throw new CliError(`migrate-locking: ${elsewhere.join(' and ')} ${elsewhere.length === 1 ? 'is' : 'are'} set by -backend-config, not in ${name}; `
+        + 'rewriting the backend block would not change what init uses. Edit the -backend-config file or arguments instead (run without -chdir to print the block). Nothing was changed.', EXIT.USAGE);
+    }
   }
   let steps: MigrationStep[];
   try {
