@@ -35,8 +35,9 @@ export class JsonSpanSyntaxError extends Error {
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/;
-// Nesting deeper than Go's decoder allows (10000) is refused rather than overflowing the JS stack.
-const MAX_DEPTH = 10_000;
+// Deep nesting is refused with an error rather than overflowing the JS stack (a few thousand frames);
+// Terraform states nest a few dozen levels at most.
+export const MAX_JSON_DEPTH = 1000;
 
 /** Parses `bytes` (UTF-8 JSON) into a span tree. Throws `JsonSpanSyntaxError` on invalid input. */
 export function parseJsonSpans(bytes: Uint8Array): SpanNode {
@@ -89,7 +90,7 @@ export function parseJsonSpans(bytes: Uint8Array): SpanNode {
   };
 
   const readValue = (depth: number): SpanNode => {
-    if (depth > MAX_DEPTH) fail('exceeded max depth');
+    if (depth > MAX_JSON_DEPTH) throw new JsonSpanSyntaxError(`nesting deeper than ${MAX_JSON_DEPTH} levels is not supported`, pos);
     skipWs();
     const start = pos;
     const c = buf[pos];

@@ -69,7 +69,7 @@ export function redactState(bytes: Uint8Array): RedactResult {
     root = parseJsonSpans(bytes);
   } catch (e) {
     if (e instanceof JsonSpanSyntaxError) {
-      throw new RedactError('NOT_JSON', `The state is not valid JSON (${e.message}); nothing was redacted. Check that the object is a Terraform state.`);
+      throw new RedactError('NOT_JSON', `The state could not be read as JSON (${e.message}); nothing was redacted. Check that the object is a Terraform state.`);
     }
     throw e;
   }

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { applySplices, JsonSpanSyntaxError, parseJsonSpans, SpanNode } from '../../src/protocol/json-spans';
+import { applySplices, JsonSpanSyntaxError, MAX_JSON_DEPTH, parseJsonSpans, SpanNode } from '../../src/protocol/json-spans';
 
 function nodes(n: SpanNode): SpanNode[] {
   if (n.kind === 'object') return [n, ...n.members.flatMap((m) => nodes(m.value))];
@@ -26,6 +26,13 @@ describe('parseJsonSpans', () => {
   test('escapes decode to the characters they stand for, surrogate pairs included', () => {
     const root = parseJsonSpans(Buffer.from('{"a\\u0062\\n\\ud83d\\ude00": "x"}'));
     expect(root.kind === 'object' && root.members[0].key).toBe('ab\n😀');
+  });
+
+  test('nesting up to the limit is read; deeper nesting is an error, not a stack overflow', () => {
+    const nest = (n: number) => Buffer.from('['.repeat(n) + ']'.repeat(n));
+    expect(parseJsonSpans(nest(MAX_JSON_DEPTH)).kind).toBe('array');
+    expect(() => parseJsonSpans(nest(MAX_JSON_DEPTH + 2))).toThrow(/nesting deeper than/);
+    expect(() => parseJsonSpans(nest(100_000))).toThrow(JsonSpanSyntaxError);
   });
 
   test.each([
