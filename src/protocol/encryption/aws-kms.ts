@@ -89,7 +89,8 @@ export function awsKmsKeyLength(keySpec: string): number {
 
 /** `json.Marshal(*keyMeta)`: `ciphertext_blob` as base64, `encryption_context` sorted and omitted when empty. */
 export function encodeAwsKmsMetadata(m: AwsKmsMetadata): Buffer {
-  const ctx = m.encryptionContext !== undefined && Object.keys(m.encryptionContext).length > 0 ? sortGoMapKeys({ ...m.encryptionContext }) : undefined;
+  const hasContext = m.encryptionContext !== undefined && Object.keys(m.encryptionContext).length > 0;
+  const ctx = hasContext ? sortGoMapKeys({ ...m.encryptionContext }) : undefined;
   return Buffer.from(marshalGoJson({ ciphertext_blob: Buffer.from(m.ciphertextBlob).toString('base64'), encryption_context: ctx }));
 }
 
@@ -132,7 +133,9 @@ function request(addr: string, s: AwsKmsSettings, signal: AbortSignal | undefine
 }
 
 /** provider.go `Provide`, encryption half: a new data key and the metadata to store. */
-export async function awsKmsEncryptionKey(addr: string, s: AwsKmsSettings, kms: AwsKmsOperations, signal?: AbortSignal): Promise<{ keys: KeyPair; metadata: AwsKmsMetadata }> {
+export async function awsKmsEncryptionKey(
+  addr: string, s: AwsKmsSettings, kms: AwsKmsOperations, signal?: AbortSignal,
+): Promise<{ keys: KeyPair; metadata: AwsKmsMetadata }> {
   let out: { plaintext: Uint8Array; ciphertextBlob: Uint8Array };
   try {
     out = await kms.generateDataKey({
@@ -145,12 +148,17 @@ export async function awsKmsEncryptionKey(addr: string, s: AwsKmsSettings, kms: 
   }
   return {
     keys: { encryptionKey: Buffer.from(out.plaintext) },
-    metadata: { ciphertextBlob: Buffer.from(out.ciphertextBlob), ...(s.encryptionContext !== undefined ? { encryptionContext: s.encryptionContext } : {}) },
+    metadata: {
+      ciphertextBlob: Buffer.from(out.ciphertextBlob),
+      ...(s.encryptionContext !== undefined ? { encryptionContext: s.encryptionContext } : {}),
+    },
   };
 }
 
 /** provider.go `Provide`, decryption half: unwraps the stored data key with the stored context. */
-export async function awsKmsDecryptionKey(addr: string, s: AwsKmsSettings, stored: AwsKmsMetadata, kms: AwsKmsOperations, signal?: AbortSignal): Promise<Buffer> {
+export async function awsKmsDecryptionKey(
+  addr: string, s: AwsKmsSettings, stored: AwsKmsMetadata, kms: AwsKmsOperations, signal?: AbortSignal,
+): Promise<Buffer> {
   try {
     const out = await kms.decrypt({
       ...request(addr, s, signal),

@@ -116,7 +116,9 @@ function single(value: unknown, what: string, source: string, syntax: ConfigSynt
   return bodies[0];
 }
 
-function decodeTarget(body: Record<string, unknown>, where: string, syntax: ConfigSyntax, source: string, enforceable: boolean): TargetConfig & { enforced?: boolean } {
+function decodeTarget(
+  body: Record<string, unknown>, where: string, syntax: ConfigSyntax, source: string, enforceable: boolean,
+): TargetConfig & { enforced?: boolean } {
   checkOnly(body, enforceable ? ['enforced', 'method', 'fallback'] : ['method', 'fallback'], where, source);
   const fb = single(body.fallback, 'fallback', source, syntax);
   let enforced: boolean | undefined;
@@ -220,7 +222,9 @@ function mergeTarget<T extends TargetConfig>(cfg: T | undefined, override: T | u
   return { ...(method !== undefined ? { method } : {}), ...(fallback !== undefined ? { fallback } : {}) };
 }
 
-function mergeEnforceable(cfg: EnforceableTargetConfig | undefined, override: EnforceableTargetConfig | undefined): EnforceableTargetConfig | undefined {
+type Enforceable = EnforceableTargetConfig | undefined;
+
+function mergeEnforceable(cfg: Enforceable, override: Enforceable): Enforceable {
   if (cfg === undefined) return override;
   if (override === undefined) return cfg;
   return { ...mergeTarget(cfg, override), enforced: cfg.enforced || override.enforced };
@@ -240,7 +244,9 @@ function mergeRemote(cfg: RemoteConfig | undefined, override: RemoteConfig | und
 }
 
 /** config_merge.go `MergeConfigs`: `override` takes precedence, as `TF_ENCRYPTION` does over the `.tf` files. */
-export function mergeEncryptionConfigs(cfg: EncryptionBlockConfig | undefined, override: EncryptionBlockConfig | undefined): EncryptionBlockConfig | undefined {
+export function mergeEncryptionConfigs(
+  cfg: EncryptionBlockConfig | undefined, override: EncryptionBlockConfig | undefined,
+): EncryptionBlockConfig | undefined {
   if (cfg === undefined) return override;
   if (override === undefined) return cfg;
   const state = mergeEnforceable(cfg.state, override.state);

@@ -54,9 +54,7 @@ export function parseTemplate(text: string): TemplatePart[] {
         if (quote) {
           if (c === '\\') j++;
           else if (c === '"') quote = false;
-        } else if (c === '"') quote = true;
-        else if (c === '{') depth++;
-        else if (c === '}') depth--;
+        } else if (c === '"') {quote = true;} else if (c === '{') {depth++;} else if (c === '}') {depth--;}
       }
       if (depth !== 0) throw new UnsupportedExpressionError(`unterminated template interpolation in "${text}"`);
       if (lit !== '') parts.push({ literal: lit });
@@ -107,8 +105,7 @@ export function referencesIn(value: unknown): Traversal[] {
           if (t) out.push(t);
         }
       }
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(walk);
+    } else if (Array.isArray(v)) {v.forEach(walk);} else if (typeof v === 'object' && v !== null) {Object.values(v).forEach(walk);}
   };
   walk(value);
   return out;

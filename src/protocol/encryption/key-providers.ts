@@ -20,6 +20,9 @@ export type KeyMode = 'encrypt' | 'decrypt' | 'validate';
 /** The key provider types OpenTofu registers (default_registry.go) that this client does not implement. */
 const OPENTOFU_ONLY_KEY_PROVIDERS = ['gcp_kms', 'azure_vault', 'openbao', 'external'];
 
+/** Key providers already set up during one method setup, by address (keyprovider.go `kpData`). */
+export type KeyProviderCache = Map<string, Promise<KeyProviderOutput>>;
+
 /** The keys a key provider produced, as expressions see them (`key_provider.<type>.<name>`). */
 export class KeyProviderOutput implements KeyPair {
   constructor(public readonly address: string, public readonly encryptionKey?: Buffer, public readonly decryptionKey?: Buffer) {}
@@ -50,7 +53,7 @@ function variableHint(attr: RawAttribute | undefined): string {
 }
 
 /** The scope expressions of a key provider or method are evaluated in. */
-export function scopeFor(ctx: SetupContext, where: string, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): EvalScope {
+export function scopeFor(ctx: SetupContext, where: string, cache: KeyProviderCache, stack: readonly string[]): EvalScope {
   return {
     variable(name: string): unknown {
       const vars = ctx.config.variables;
@@ -71,7 +74,7 @@ export function scopeFor(ctx: SetupContext, where: string, cache: Map<string, Pr
   };
 }
 
-async function evalAttr(ctx: SetupContext, attr: RawAttribute, where: string, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): Promise<unknown> {
+async function evalAttr(ctx: SetupContext, attr: RawAttribute, where: string, cache: KeyProviderCache, stack: readonly string[]): Promise<unknown> {
   try {
     return await evaluate(attr.value, scopeFor(ctx, where, cache, stack));
   } catch (e) {
@@ -94,7 +97,9 @@ function stringValue(v: unknown, where: string): string {
 }
 
 /** pbkdf2/config.go `DecodeConfig` and `extractChainTraversal`. */
-async function pbkdf2Settings(ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): Promise<Pbkdf2Settings> {
+async function pbkdf2Settings(
+  ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: KeyProviderCache, stack: readonly string[],
+): Promise<Pbkdf2Settings> {
   const allowed = ['passphrase', 'chain', 'key_length', 'iterations', 'hash_function', 'salt_length'];
   for (const k of Object.keys(kp.body)) {
     if (!allowed.includes(k)) throw keyError('ENCRYPTION_CONFIG_INVALID', `${kp.body[k].source}: ${addr}: Unsupported argument: An argument named "${k}" is not expected here.`);
@@ -121,7 +126,9 @@ async function pbkdf2Settings(ctx: SetupContext, kp: KeyProviderConfig, addr: st
 }
 
 /** aws_kms/config.go `Config` decoded by gohcl: required and typed attributes; the rest go to the KMS client. */
-async function awsKmsSettings(ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): Promise<AwsKmsSettings> {
+async function awsKmsSettings(
+  ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: KeyProviderCache, stack: readonly string[],
+): Promise<AwsKmsSettings> {
   const values: Record<string, unknown> = {};
   for (const [k, attr] of Object.entries(kp.body)) {
     if (!AWS_KMS_ATTRIBUTES.includes(k)) throw keyError('ENCRYPTION_CONFIG_INVALID', `${attr.source}: ${addr}: Unsupported argument: An argument named "${k}" is not expected here.`);
@@ -193,7 +200,7 @@ function storedMeta<T>(ctx: SetupContext, metaKey: string, decode: (b: Uint8Arra
 }
 
 /** Sets up one key provider (once per method setup) and returns its keys. */
-export function provideKeys(ctx: SetupContext, kp: KeyProviderConfig, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): Promise<KeyProviderOutput> {
+export function provideKeys(ctx: SetupContext, kp: KeyProviderConfig, cache: KeyProviderCache, stack: readonly string[]): Promise<KeyProviderOutput> {
   const addr = `key_provider.${kp.type}.${kp.name}`;
   if (stack.includes(addr)) {
     throw keyError('ENCRYPTION_CONFIG_INVALID', `Circular reference detected: Cannot load ${addr} due to circular reference between key providers. Stack trace ${[...stack, addr].join(' -> ')}`);
@@ -206,13 +213,15 @@ export function provideKeys(ctx: SetupContext, kp: KeyProviderConfig, cache: Map
   return p;
 }
 
-async function setupKeyProvider(ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: Map<string, Promise<KeyProviderOutput>>, stack: readonly string[]): Promise<KeyProviderOutput> {
+async function setupKeyProvider(
+  ctx: SetupContext, kp: KeyProviderConfig, addr: string, cache: KeyProviderCache, stack: readonly string[],
+): Promise<KeyProviderOutput> {
   const metaKey = metaKeyOf(kp);
   const buildError = (problem: string, hint: string): StateEncryptionError =>
     keyError('ENCRYPTION_KEY_UNAVAILABLE', `Unable to build encryption key data: ${metaKey} failed with error: ${problem}. ${hint}`);
   if (kp.type === 'pbkdf2') {
     const s = await pbkdf2Settings(ctx, kp, addr, cache, stack);
-    const problem = pbkdf2SettingsProblem(s);
+    const problem = pbkdf2SettingsProblem(s, ctx.mode === 'decrypt');
     if (problem !== undefined) {
       throw buildError(problem, `Set "passphrase" (at least 16 characters) or "chain" in key_provider "pbkdf2" "${kp.name}"${variableHint(kp.body.passphrase)}.`);
     }
@@ -240,7 +249,8 @@ async function setupKeyProvider(ctx: SetupContext, kp: KeyProviderConfig, addr: 
         return new KeyProviderOutput(addr, Buffer.from(keys.encryptionKey!));
       }
       const stored = storedMeta(ctx, metaKey, decodeAwsKmsMetadata);
-      return new KeyProviderOutput(addr, undefined, stored === undefined ? undefined : await awsKmsDecryptionKey(addr, s, stored, ctx.kms, ctx.signal));
+      const key = stored === undefined ? undefined : await awsKmsDecryptionKey(addr, s, stored, ctx.kms, ctx.signal);
+      return new KeyProviderOutput(addr, undefined, key);
     } catch (e) {
       if (e instanceof StateEncryptionError) throw e;
       throw keyError('ENCRYPTION_KEY_UNAVAILABLE', `Unable to fetch encryption key data: ${metaKey} failed with error: ${(e as Error).message}`, (e as Error).cause ?? e);

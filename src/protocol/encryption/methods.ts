@@ -2,7 +2,7 @@ import { AesGcmError, KeyPair, validateAesGcmKeys } from './aes-gcm';
 import type { MethodConfig } from './config';
 import { StateEncryptionError } from './errors';
 import { UnsupportedExpressionError, evaluate, parseTraversal } from './expressions';
-import { KeyProviderOutput, SetupContext, scopeFor, toKeyPair } from './key-providers';
+import { KeyProviderCache, SetupContext, scopeFor, toKeyPair } from './key-providers';
 import { UNENCRYPTED_METHOD } from './targets';
 
 /**
@@ -23,7 +23,7 @@ function configError(message: string): StateEncryptionError {
  * methods.go `ValueForExpression`: evaluates an attribute; a string that starts with `key_provider.` is
  * read again as a reference (OpenTofu's JSON convenience, e.g. `"keys": "key_provider.pbkdf2.k"`).
  */
-async function valueFor(ctx: SetupContext, m: MethodConfig, attr: string, cache: Map<string, Promise<KeyProviderOutput>>): Promise<unknown> {
+async function valueFor(ctx: SetupContext, m: MethodConfig, attr: string, cache: KeyProviderCache): Promise<unknown> {
   const raw = m.body[attr];
   const where = `method.${m.type}.${m.name}.${attr}`;
   const scope = scopeFor(ctx, where, cache, []);
@@ -54,7 +54,7 @@ export async function setupMethod(ctx: SetupContext, m: MethodConfig): Promise<B
   if (m.body.keys === undefined) {
     throw configError(`${address}: Missing required argument: The argument "keys" is required, but no definition was found. Set keys = key_provider.<type>.<name>.`);
   }
-  const cache = new Map<string, Promise<KeyProviderOutput>>();
+  const cache: KeyProviderCache = new Map();
   const keys = toKeyPair(await valueFor(ctx, m, 'keys', cache), `${address}.keys`);
   let aad: Buffer | undefined;
   if (m.body.aad !== undefined) {
@@ -65,8 +65,11 @@ export async function setupMethod(ctx: SetupContext, m: MethodConfig): Promise<B
     aad = Buffer.from(v as number[]);
   }
   try {
-    if (ctx.mode !== 'decrypt') validateAesGcmKeys(keys);
-    else if (keys.decryptionKey !== undefined && keys.decryptionKey.length > 0) validateAesGcmKeys({ encryptionKey: keys.decryptionKey, decryptionKey: keys.decryptionKey });
+    if (ctx.mode !== 'decrypt') {
+      validateAesGcmKeys(keys);
+    } else if (keys.decryptionKey !== undefined && keys.decryptionKey.length > 0) {
+      validateAesGcmKeys({ encryptionKey: keys.decryptionKey, decryptionKey: keys.decryptionKey });
+    }
   } catch (e) {
     // methods.go errorToDiagnostic: "Invalid method configuration".
     throw configError(`${address}: Invalid method configuration: ${(e as AesGcmError).message}. Use a key provider with key_length 16, 24 or 32.`);

@@ -52,20 +52,21 @@ function validateHashFunction(name: string): string | undefined {
 
 /**
  * config.go `Build`: OpenTofu's checks in its order. Returns OpenTofu's error text, or `undefined`
- * when the settings are valid.
+ * when the settings are valid. `decryptOnly` skips the checks of a chained encryption key: OpenTofu's
+ * upstream provider always makes one, this client's only when encrypting.
  */
-export function pbkdf2SettingsProblem(s: Pbkdf2Settings): string | undefined {
+export function pbkdf2SettingsProblem(s: Pbkdf2Settings, decryptOnly = false): string | undefined {
   const passphrase = s.passphrase ?? '';
   if (passphrase === '' && s.chain === undefined) return 'no passphrase provided and no chained provider defined';
   if (passphrase !== '' && s.chain !== undefined) return 'passphrase and chain are mutually exclusive';
-  if (s.chain !== undefined) {
+  if (s.chain !== undefined && !decryptOnly) {
     if (s.chain.encryptionKey === undefined) return 'no encryption key provided from upstream key provider';
     if (s.chain.encryptionKey.length < PBKDF2_MINIMUM_PASSPHRASE_LENGTH) {
       return `upstream key provider supplied an encryption key that is too short (minimum ${PBKDF2_MINIMUM_PASSPHRASE_LENGTH} characters)`;
     }
-    if (s.chain.decryptionKey !== undefined && s.chain.decryptionKey.length < PBKDF2_MINIMUM_PASSPHRASE_LENGTH) {
-      return `upstream key provider supplied an decryption key that is too short (minimum ${PBKDF2_MINIMUM_PASSPHRASE_LENGTH} characters)`;
-    }
+  }
+  if (s.chain?.decryptionKey !== undefined && s.chain.decryptionKey.length < PBKDF2_MINIMUM_PASSPHRASE_LENGTH) {
+    return `upstream key provider supplied an decryption key that is too short (minimum ${PBKDF2_MINIMUM_PASSPHRASE_LENGTH} characters)`;
   }
   if (passphrase !== '' && Buffer.byteLength(passphrase, 'utf8') < PBKDF2_MINIMUM_PASSPHRASE_LENGTH) {
     return `passphrase is too short (minimum ${PBKDF2_MINIMUM_PASSPHRASE_LENGTH} characters)`;

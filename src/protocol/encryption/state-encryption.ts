@@ -49,7 +49,9 @@ function stateMethods(config: StateEncryptionConfig | undefined): MethodConfig[]
   return methodConfigsFromTarget(config.block, state, 'state', state.enforced);
 }
 
-function context(config: StateEncryptionConfig, mode: KeyMode, options: StateEncryptionOptions, metaIn: ReadonlyMap<string, Uint8Array> = new Map()): SetupContext {
+function context(
+  config: StateEncryptionConfig, mode: KeyMode, options: StateEncryptionOptions, metaIn: ReadonlyMap<string, Uint8Array> = new Map(),
+): SetupContext {
   return {
     config,
     mode,
@@ -67,7 +69,9 @@ function context(config: StateEncryptionConfig, mode: KeyMode, options: StateEnc
  *
  * @throws StateEncryptionError (nothing may be written then)
  */
-export async function encryptState(plain: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {}): Promise<Buffer> {
+export async function encryptState(
+  plain: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {},
+): Promise<Buffer> {
   const methods = stateMethods(config);
   if (config === undefined || methods === undefined) return Buffer.from(plain);
   let passthrough;
@@ -113,7 +117,9 @@ function metaKeysText(meta: ReadonlyMap<string, Uint8Array>): string {
  *
  * @throws StateEncryptionError
  */
-export async function decryptState(input: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {}): Promise<DecryptedState> {
+export async function decryptState(
+  input: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {},
+): Promise<DecryptedState> {
   const methods = stateMethods(config);
   const parsed = parseEnvelope(input);
   if (config === undefined || methods === undefined) {
@@ -141,7 +147,7 @@ export async function decryptState(input: Uint8Array, config: StateEncryptionCon
     if (unencrypted === undefined) {
       throw new StateEncryptionError('ENCRYPTION_UNENCRYPTED_STATE',
         'encountered unencrypted payload without unencrypted method configured. The stored state is not encrypted but state encryption is configured; '
-        + `to encrypt it, add method "unencrypted" "migrate" {} and a fallback { method = method.unencrypted.migrate } block to the state block, write the state once, then remove them.`);
+        + 'to encrypt it, add method "unencrypted" "migrate" {} and a fallback { method = method.unencrypted.migrate } block to the state block, write the state once, then remove them.');
     }
     return { state: Buffer.from(input), status: methods[0].type === UNENCRYPTED_METHOD ? 'satisfied' : 'migration', wasEncrypted: false, method: `method.${unencrypted.type}.${unencrypted.name}` };
   }

@@ -25,7 +25,9 @@ function methodTraversal(attr: RawAttribute): readonly string[] | undefined {
 }
 
 /** The method chain of a target; `name` is the target's name in messages (`state`). */
-export function methodConfigsFromTarget(cfg: EncryptionBlockConfig, target: TargetConfig | undefined, name: string, enforced: boolean): MethodConfig[] {
+export function methodConfigsFromTarget(
+  cfg: EncryptionBlockConfig, target: TargetConfig | undefined, name: string, enforced: boolean,
+): MethodConfig[] {
   const methods: MethodConfig[] = [];
   let where = name;
   for (let t = target; t !== undefined; t = t.fallback, where += '.fallback') {

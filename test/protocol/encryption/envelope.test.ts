@@ -1,5 +1,5 @@
-import { AwsKmsOperations, decryptState, encryptState, parseEncryptionConfig, parseEnvelope } from '../../../src/protocol/encryption';
 import { KMS_BLOB, KMS_DATA_KEY, KMS_ENVELOPE, NONCE, PBKDF2_ENVELOPE, PBKDF2_TOFU_PASSPHRASE, PBKDF2_TOFU_SALT, STATE } from './vectors';
+import { AwsKmsOperations, decryptState, encryptState, parseEncryptionConfig, parseEnvelope } from '../../../src/protocol/encryption';
 
 const PBKDF2_CONFIG = `
 key_provider "pbkdf2" "mykey" {

@@ -1,11 +1,11 @@
 import { createCipheriv, pbkdf2Sync } from 'node:crypto';
-import { aesGcmOpen, aesGcmSeal, validateAesGcmKeys } from '../../../src/protocol/encryption/aes-gcm';
-import { decodeAwsKmsMetadata, encodeAwsKmsMetadata } from '../../../src/protocol/encryption/aws-kms';
-import { decodePbkdf2Metadata, encodePbkdf2Metadata, pbkdf2DecryptionKey, pbkdf2EncryptionKey, pbkdf2SettingsProblem, PBKDF2_DEFAULTS } from '../../../src/protocol/encryption/pbkdf2';
 import {
   GCM_TC13_TAG_HEX, GCM_TC14_CIPHERTEXT_TAG_HEX, KMS_BLOB, KMS_META_JSON, NONCE, PBKDF2_SEALED_AAD_B64, PBKDF2_SHA256_KEY_HEX,
   PBKDF2_TOFU_KEY_HEX, PBKDF2_TOFU_PASSPHRASE, PBKDF2_TOFU_SALT, STATE,
 } from './vectors';
+import { aesGcmOpen, aesGcmSeal, validateAesGcmKeys } from '../../../src/protocol/encryption/aes-gcm';
+import { decodeAwsKmsMetadata, encodeAwsKmsMetadata } from '../../../src/protocol/encryption/aws-kms';
+import { decodePbkdf2Metadata, encodePbkdf2Metadata, pbkdf2DecryptionKey, pbkdf2EncryptionKey, pbkdf2SettingsProblem, PBKDF2_DEFAULTS } from '../../../src/protocol/encryption/pbkdf2';
 
 describe('pbkdf2 key provider (keyprovider/pbkdf2)', () => {
   test('derives OpenTofu\'s Example_decrypt key from the stored metadata (provider.go Provide)', () => {
