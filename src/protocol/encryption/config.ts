@@ -1,5 +1,5 @@
 import { StateEncryptionError } from './errors';
-import type { ConfigSyntax, RawAttribute } from './expressions';
+import { ConfigSyntax, RawAttribute, parseTemplate } from './expressions';
 
 /**
  * The `encryption` block as OpenTofu decodes it (internal/encryption/config: config.go, config_parse.go,
@@ -123,7 +123,9 @@ function decodeTarget(
   const fb = single(body.fallback, 'fallback', source, syntax);
   let enforced: boolean | undefined;
   if (enforceable) {
-    const e = body.enforced;
+    // Decoded without an evaluation context (gohcl.DecodeBody(body, nil, cfg)): literals only; cty
+    // converts the strings "true" and "false".
+    const e = body.enforced === 'true' ? true : body.enforced === 'false' ? false : body.enforced;
     if (e !== undefined && typeof e !== 'boolean') throw invalid(source, 'Incorrect attribute value type', `Inappropriate value for attribute "enforced" in ${where}: bool required.`);
     enforced = e === true;
   }
@@ -143,10 +145,7 @@ export function decodeEncryptionBody(body: unknown, syntax: ConfigSyntax, source
   checkOnly(body, ['key_provider', 'method', 'state', 'plan', 'remote_state_data_sources'], 'the encryption block', source);
   const keyProviders: KeyProviderConfig[] = [];
   for (const { labels: [type, name], body: b } of labeledBodies(body.key_provider ?? [], 2, 'key_provider', source)) {
-    const alias = b.encrypted_metadata_alias;
-    if (alias !== undefined && typeof alias !== 'string') {
-      throw invalid(source, 'Incorrect attribute value type', `Inappropriate value for attribute "encrypted_metadata_alias" of key_provider.${type}.${name}: string required.`);
-    }
+    const alias = literalString(b.encrypted_metadata_alias, syntax, source, `key_provider.${type}.${name}.encrypted_metadata_alias`);
     keyProviders.push({ type, name, ...(alias ? { encryptedMetadataAlias: alias } : {}), body: rawBody(b, syntax, source, ['encrypted_metadata_alias']) });
   }
   const methods: MethodConfig[] = labeledBodies(body.method ?? [], 2, 'method', source)
@@ -190,6 +189,24 @@ export function decodeEncryptionBody(body: unknown, syntax: ConfigSyntax, source
     ...(planBody !== undefined ? { plan: decodeTarget(planBody, 'plan', syntax, source, true) as EnforceableTargetConfig } : {}),
     ...(remote !== undefined ? { remote } : {}),
   };
+}
+
+/**
+ * A string attribute decoded without an evaluation context (config_parse.go `gohcl.DecodeBody(body, nil, cfg)`):
+ * no references; native HCL's `$${` escapes (kept by hcl2json) are undone.
+ */
+function literalString(value: unknown, syntax: ConfigSyntax, source: string, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(source, 'Incorrect attribute value type', `Inappropriate value for attribute ${where}: string required.`);
+  if (syntax === 'json') return value;
+  let parts;
+  try {
+    parts = parseTemplate(value);
+  } catch (e) {
+    throw invalid(source, 'Invalid expression', `${where}: ${(e as Error).message}`);
+  }
+  if (parts.some((p) => 'expr' in p)) throw invalid(source, 'Variables not allowed', `${where}: Variables may not be used here; write a literal string.`);
+  return parts.map((p) => ('literal' in p ? p.literal : '')).join('');
 }
 
 function checkName(value: string, what: string, source: string): void {

@@ -22,7 +22,7 @@ export interface RawAttribute {
 export type Traversal = readonly string[];
 
 /** What a template is made of. */
-type TemplatePart = { readonly literal: string } | { readonly expr: string };
+export type TemplatePart = { readonly literal: string } | { readonly expr: string };
 
 /** Thrown for expressions this evaluator does not implement; the caller adds the attribute's name. */
 export class UnsupportedExpressionError extends Error {}

@@ -62,6 +62,19 @@ describe('parseEncryptionConfig: where OpenTofu reads the configuration', () => 
     expect(methodConfigsFromTarget(c!.block, c!.block.state, 'state', true).map((m) => m.name)).toEqual(['m']);
   });
 
+  test('JSON syntax: enforced may be the string "true" (cty conversion); the alias is taken literally', async () => {
+    const json = JSON.stringify({
+      key_provider: { pbkdf2: { k: { encrypted_metadata_alias: 'lit-${x}', passphrase: 'p'.repeat(16) } } },
+      method: { aes_gcm: { m: { keys: 'key_provider.pbkdf2.k' } } },
+      state: { method: 'method.aes_gcm.m', enforced: 'true' },
+    });
+    const c = await parseEncryptionConfig({ env: { TF_ENCRYPTION: json } });
+    expect(c?.block.state?.enforced).toBe(true);
+    expect(c?.block.keyProviders[0].encryptedMetadataAlias).toBe('lit-${x}');
+    const hcl = await parseEncryptionConfig({ env: { TF_ENCRYPTION: 'key_provider "pbkdf2" "k" {\n encrypted_metadata_alias = "a$${b}"\n}\n' } });
+    expect(hcl?.block.keyProviders[0].encryptedMetadataAlias).toBe('a${b}');
+  });
+
   test('in JSON syntax a "${...}" method is not a static reference (hcl.AbsTraversalForExpr)', async () => {
     const json = JSON.stringify({ method: { unencrypted: { u: {} } }, state: { method: '${method.unencrypted.u}' } });
     await expect(parseEncryptionConfig({ env: { TF_ENCRYPTION: json } })).rejects.toThrow(/Invalid expression: state\.method: A single static variable reference is required; write "method.<type>.<name>"/);
@@ -127,6 +140,9 @@ describe('parseEncryptionConfig: where OpenTofu reads the configuration', () => 
       'state: Unencrypted method is forbidden: Unable to use unencrypted method since the enforced flag is set.'],
     ['an undeclared fallback in the plan target', 'method "unencrypted" "u" {}\nplan {\n method = method.unencrypted.u\n fallback {\n method = method.x.y\n }\n}', 'There is no method "x" "y" block declared'],
     ['an invalid name', 'key_provider "pbkdf2" "a.b" {}', 'The provided key provider name is invalid'],
+    ['a variable in encrypted_metadata_alias', 'key_provider "pbkdf2" "a" {\n encrypted_metadata_alias = var.alias\n}',
+      'Variables not allowed: key_provider.pbkdf2.a.encrypted_metadata_alias: Variables may not be used here; write a literal string.'],
+    ['a reference in enforced', 'method "unencrypted" "u" {}\nstate {\n method = method.unencrypted.u\n enforced = var.e\n}', 'Inappropriate value for attribute "enforced" in state: bool required.'],
   ])('refuses %s', async (_label, text, message) => {
     const err = await parseEncryptionConfig({ env: { TF_ENCRYPTION: text } }).catch((e) => e);
     expect(isStateEncryptionError(err, 'ENCRYPTION_CONFIG_INVALID')).toBe(true);
