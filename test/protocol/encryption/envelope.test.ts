@@ -102,3 +102,23 @@ describe('the v0 envelope, byte for byte (encryption/state.go, base.go)', () => 
     expect((await decryptState(Buffer.from(out), config)).state).toEqual(plain);
   });
 });
+
+describe('parseEnvelope (base.go json.Unmarshal into basedata)', () => {
+  test('field names match case-insensitively and meta values are base64', () => {
+    const r = parseEnvelope(Buffer.from('{"Encryption_Version":"v0","META":{"key_provider.pbkdf2.k":"e30="},"encrypted_data":"AQID"}'));
+    expect(r).toEqual({ envelope: { version: 'v0', meta: new Map([['key_provider.pbkdf2.k', Buffer.from('{}')]]), data: Buffer.from([1, 2, 3]) } });
+  });
+
+  test('a type error or bad base64 makes it "not an envelope", as a failed Unmarshal does', () => {
+    expect(parseEnvelope(Buffer.from('{"encryption_version":"v0","meta":5}'))).toMatchObject({ notEnvelope: 'not an envelope' });
+    expect(parseEnvelope(Buffer.from('{"encryption_version":"v0","encrypted_data":"%%"}'))).toMatchObject({ notEnvelope: 'not an envelope' });
+    expect(parseEnvelope(Buffer.from('{"encryption_version":""}'))).toEqual({ notEnvelope: 'no encryption_version' });
+    expect(parseEnvelope(Buffer.from('[]'))).toMatchObject({ notEnvelope: 'not a JSON object' });
+  });
+
+  test('such input is then judged as a plain state, and refused when it is none', async () => {
+    const config = await parseEncryptionConfig({ env: { TF_ENCRYPTION: PBKDF2_CONFIG } });
+    await expect(decryptState(Buffer.from('{"encryption_version":"v0","meta":5}'), config))
+      .rejects.toThrow('invalid data format for decryption: json: cannot unmarshal meta: object required, Given payload is not a state file');
+  });
+});
