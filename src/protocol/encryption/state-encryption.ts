@@ -113,7 +113,8 @@ function metaKeysText(meta: ReadonlyMap<string, Uint8Array>): string {
 /**
  * state.go `DecryptState`: the plain state from an envelope or, when the configuration allows it
  * (an `unencrypted` method in the chain), from a plain state. With no `state` target configured, a plain
- * state passes through and an envelope is refused with what to configure.
+ * state passes through and an envelope is refused with what to configure. Empty input (no state) is
+ * returned as it is.
  *
  * @throws StateEncryptionError
  */
@@ -121,6 +122,8 @@ export async function decryptState(
   input: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {},
 ): Promise<DecryptedState> {
   const methods = stateMethods(config);
+  // statefile.go Read: an empty object is "no state" and is never decrypted.
+  if (input.length === 0) return { state: Buffer.alloc(0), status: 'satisfied', wasEncrypted: false };
   const parsed = parseEnvelope(input);
   if (config === undefined || methods === undefined) {
     if ('envelope' in parsed) {

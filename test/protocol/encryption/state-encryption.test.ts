@@ -89,8 +89,9 @@ describe('migrating to and from encryption (the unencrypted method)', () => {
     expect(await decryptState(PLAIN, back)).toMatchObject({ status: 'satisfied', wasEncrypted: false });
   });
 
-  test('input that is neither a state nor an envelope gets OpenTofu\'s texts', async () => {
+  test('input that is neither a state nor an envelope gets OpenTofu\'s texts; empty input is no state', async () => {
     const c = await config(TO_ENCRYPTED);
+    expect(await decryptState(Buffer.alloc(0), c)).toEqual({ state: Buffer.alloc(0), status: 'satisfied', wasEncrypted: false });
     await expect(decryptState(Buffer.from('{"foo":1}'), c)).rejects.toThrow('unable to determine data structure during decryption: Given payload is not a state file');
     await expect(decryptState(Buffer.from('not json'), c)).rejects.toThrow(/^invalid data format for decryption: invalid character 'o' in literal null/);
     await expect(encryptState(Buffer.from('[1]'), c)).rejects.toThrow('Cannot encrypt: the input is not a state');
