@@ -234,7 +234,10 @@ function mergeNamed<T extends { type: string; name: string; body: RawBody }>(con
 function mergeTarget<T extends TargetConfig>(cfg: T | undefined, override: T | undefined): TargetConfig | undefined {
   if (cfg === undefined) return override;
   if (override === undefined) return cfg;
-  const method = override.method ?? cfg.method;
+  // gohcl gives an absent `method` a synthetic null expression, never nil, so config_merge.go's
+  // `override.Method != nil` always holds: the override's method wins even when it sets none (and the
+  // merged target then fails as OpenTofu's does). `fallback` is a block, nil when absent.
+  const method = override.method;
   const fallback = override.fallback ?? cfg.fallback;
   return { ...(method !== undefined ? { method } : {}), ...(fallback !== undefined ? { fallback } : {}) };
 }

@@ -35,7 +35,8 @@ export function methodConfigsFromTarget(
     if (attr === undefined) {
       throw new StateEncryptionError('ENCRYPTION_CONFIG_INVALID',
         `${where}: Invalid expression: the "method" attribute is missing. Set method = method.<type>.<name> in the ${where.replace(/\./g, ' ')} block `
-        + '(in the terraform { encryption { ... } } block or TF_ENCRYPTION).');
+        + '(in the terraform { encryption { ... } } block or TF_ENCRYPTION). As in OpenTofu, a target block in TF_ENCRYPTION replaces the '
+        + 'method of the same block in the .tf files even when it sets none: repeat the method there.');
     }
     const traversal = methodTraversal(attr);
     if (traversal === undefined) {

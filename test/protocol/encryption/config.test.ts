@@ -153,7 +153,16 @@ describe('parseEncryptionConfig: where OpenTofu reads the configuration', () => 
 describe('mergeEncryptionConfigs (config_merge.go)', () => {
   const decode = (body: unknown, source: string) => decodeEncryptionBody(body, 'json', source);
 
-  test('enforced is OR-ed; method and fallback are taken from the override only when it sets them', () => {
+  test('an override target without method clears the base\'s method (gohcl\'s synthetic null expression is never nil)', async () => {
+    const c = mergeEncryptionConfigs(
+      decode({ method: { unencrypted: { u: {} } }, state: { method: 'method.unencrypted.u', fallback: { method: 'method.unencrypted.u' } } }, 'main.tf'),
+      decode({ state: { enforced: true } }, 'TF_ENCRYPTION'));
+    expect(c?.state).toEqual({ fallback: { method: { value: 'method.unencrypted.u', syntax: 'json', source: 'main.tf' } }, enforced: true });
+    await expect(parseEncryptionConfig({ hclFiles: [{ name: 'main.tf', text: TF_MAIN }], env: { TF_ENCRYPTION: 'state {\n enforced = true\n}\n' } }))
+      .rejects.toThrow(/state: Invalid expression: the "method" attribute is missing\. .* a target block in TF_ENCRYPTION replaces the method/);
+  });
+
+  test('enforced is OR-ed; the override\'s method wins, its fallback only when it has one', () => {
     const base = decode({ state: { enforced: true, method: 'method.a.a', fallback: { method: 'method.b.b' } } }, 'base');
     const over = decode({ state: { method: 'method.c.c' } }, 'over');
     expect(mergeEncryptionConfigs(base, over)?.state).toEqual({
@@ -175,6 +184,6 @@ describe('mergeEncryptionConfigs (config_merge.go)', () => {
     const over = decode({ remote_state_data_sources: { remote_state_data_source: { x: { fallback: { method: 'method.b.b' } }, y: { method: 'method.c.c' } } } }, 'over');
     const merged = mergeEncryptionConfigs(base, over)?.remote;
     expect(merged?.default?.method?.value).toBe('method.a.a');
-    expect(merged?.targets.map((t) => [t.name, t.method?.value, t.fallback?.method?.value])).toEqual([['x', 'method.a.a', 'method.b.b'], ['y', 'method.c.c', undefined]]);
+    expect(merged?.targets.map((t) => [t.name, t.method?.value, t.fallback?.method?.value])).toEqual([['x', undefined, 'method.b.b'], ['y', 'method.c.c', undefined]]);
   });
 });
