@@ -6,7 +6,7 @@ export { parseEncryptionConfig, selectConfigFiles } from './source';
 export type { ConfigFile, EncryptionConfigSource } from './source';
 export type { StateEncryptionConfig } from './types';
 export type { EncryptionBlockConfig, KeyProviderConfig, MethodConfig, TargetConfig, EnforceableTargetConfig, RemoteConfig } from './config';
-export { encryptState, decryptState } from './state-encryption';
+export { encryptState, decryptState, StateEncryption } from './state-encryption';
 export type { StateEncryptionOptions, DecryptedState, EncryptionStatus } from './state-encryption';
 export type { AwsKmsOperations, AwsKmsKeyProviderRequest } from './aws-kms';
 export { AWS_KMS_KEY_SPECS } from './aws-kms';

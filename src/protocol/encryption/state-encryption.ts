@@ -1,10 +1,10 @@
 import { AesGcmError, aesGcmOpen, aesGcmSeal } from './aes-gcm';
 import type { AwsKmsOperations } from './aws-kms';
 import type { MethodConfig } from './config';
-import { ENVELOPE_VERSION, marshalEnvelope, parseEnvelope, readPassthrough } from './envelope';
+import { ENVELOPE_VERSION, StatePassthrough, marshalEnvelope, parseEnvelope, readPassthrough } from './envelope';
 import { StateEncryptionError } from './errors';
 import { KeyMode, SetupContext } from './key-providers';
-import { setupMethod } from './methods';
+import { BuiltMethod, setupMethod } from './methods';
 import { UNENCRYPTED_METHOD, methodConfigsFromTarget } from './targets';
 import type { StateEncryptionConfig } from './types';
 import { parseGoJson } from '../go-json';
@@ -63,26 +63,39 @@ function context(
   };
 }
 
-/**
- * state.go `EncryptState`: the envelope OpenTofu would write for `plain` (a serialized state). Returns
- * `plain` unchanged when no `state` target is configured or its method is `unencrypted`.
- *
- * @throws StateEncryptionError (nothing may be written then)
- */
-export async function encryptState(
-  plain: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {},
-): Promise<Buffer> {
+/** The primary method, ready to seal, and the `meta` its key providers produced. */
+interface Encryptor {
+  readonly method: BuiltMethod;
+  readonly meta: ReadonlyMap<string, Uint8Array>;
+}
+
+/** base.go `newBaseEncryption`: sets the primary method up for encryption (new salt, new KMS data key). */
+async function setupEncryptor(config: StateEncryptionConfig, primary: MethodConfig, options: StateEncryptionOptions): Promise<Encryptor> {
+  const ctx = context(config, 'encrypt', options);
+  return { method: await setupMethod(ctx, primary), meta: ctx.metaOut };
+}
+
+type Prepared =
+  | { readonly plain: Buffer }
+  | { readonly passthrough: StatePassthrough; readonly primary: MethodConfig; readonly config: StateEncryptionConfig };
+
+/** state.go `EncryptState` up to the method: the passthrough fields, or the input itself when nothing encrypts. */
+function prepare(plain: Uint8Array, config: StateEncryptionConfig | undefined): Prepared {
   const methods = stateMethods(config);
-  if (config === undefined || methods === undefined) return Buffer.from(plain);
+  if (config === undefined || methods === undefined) return { plain: Buffer.from(plain) };
   let passthrough;
   try {
     passthrough = readPassthrough(plain);
   } catch (e) {
     throw new StateEncryptionError('ENCRYPTION_PAYLOAD_INVALID', `Cannot encrypt: the input is not a state: ${(e as Error).message}`, { cause: e });
   }
-  if (methods[0].type === UNENCRYPTED_METHOD) return Buffer.from(plain);
-  const ctx = context(config, 'encrypt', options);
-  const method = await setupMethod(ctx, methods[0]);
+  if (methods[0].type === UNENCRYPTED_METHOD) return { plain: Buffer.from(plain) };
+  return { passthrough, primary: methods[0], config };
+}
+
+/** base.go `encrypt`: seals with the primary method and wraps the result in the envelope. */
+function seal(encryptor: Encryptor, passthrough: StatePassthrough, plain: Uint8Array, options: StateEncryptionOptions): Buffer {
+  const { method } = encryptor;
   if (method.type !== 'aes_gcm') return Buffer.from(plain);
   let sealed: Buffer;
   try {
@@ -90,7 +103,53 @@ export async function encryptState(
   } catch (e) {
     throw new StateEncryptionError('ENCRYPTION_CONFIG_INVALID', `encryption failed for state: ${(e as Error).message}`, { cause: e });
   }
-  return marshalEnvelope(passthrough, ctx.metaOut, sealed);
+  return marshalEnvelope(passthrough, encryptor.meta, sealed);
+}
+
+/**
+ * state.go `EncryptState`: the envelope OpenTofu would write for `plain` (a serialized state), with a
+ * key made for this call. Returns `plain` unchanged when no `state` target is configured or its method
+ * is `unencrypted`. See {@link StateEncryption} to reuse one key per process as OpenTofu does.
+ *
+ * @throws StateEncryptionError (nothing may be written then)
+ */
+export async function encryptState(
+  plain: Uint8Array, config: StateEncryptionConfig | undefined, options: StateEncryptionOptions = {},
+): Promise<Buffer> {
+  const p = prepare(plain, config);
+  if ('plain' in p) return p.plain;
+  return seal(await setupEncryptor(p.config, p.primary, options), p.passthrough, plain, options);
+}
+
+/**
+ * One state encryption for the life of a client, as OpenTofu keeps one per process (base.go
+ * `newBaseEncryption`): the primary method's key (pbkdf2 salt and key, KMS data key) is made on the first
+ * write and reused by every later write, each with a fresh nonce. Reads are {@link decryptState}.
+ */
+export class StateEncryption {
+  private encryptor?: Promise<Encryptor>;
+
+  constructor(public readonly config: StateEncryptionConfig | undefined, private readonly options: StateEncryptionOptions = {}) {}
+
+  /** {@link encryptState}, with the key made once. */
+  public async encrypt(plain: Uint8Array): Promise<Buffer> {
+    const p = prepare(plain, this.config);
+    if ('plain' in p) return p.plain;
+    if (this.encryptor === undefined) {
+      const pending = setupEncryptor(p.config, p.primary, this.options);
+      // A failed setup (KMS unreachable, missing passphrase) is not kept: the next write tries again.
+      pending.catch(() => {
+        if (this.encryptor === pending) this.encryptor = undefined;
+      });
+      this.encryptor = pending;
+    }
+    return seal(await this.encryptor, p.passthrough, plain, this.options);
+  }
+
+  /** {@link decryptState}. */
+  public decrypt(input: Uint8Array): Promise<DecryptedState> {
+    return decryptState(input, this.config, this.options);
+  }
 }
 
 /** state.go `DecryptState`'s validator: a plain state has a non-empty `terraform_version`. */

@@ -1,5 +1,5 @@
 import { NONCE, PBKDF2_SEALED_AAD_B64, PBKDF2_TOFU_PASSPHRASE, PBKDF2_TOFU_SALT, STATE } from './vectors';
-import { AwsKmsOperations, StateEncryptionConfig, decryptState, encryptState, isStateEncryptionError, parseEncryptionConfig, parseEnvelope } from '../../../src/protocol/encryption';
+import { AwsKmsOperations, StateEncryption, StateEncryptionConfig, decryptState, encryptState, isStateEncryptionError, parseEncryptionConfig, parseEnvelope } from '../../../src/protocol/encryption';
 
 /** Fast pbkdf2 settings for tests that are not known-answer tests (OpenTofu's minimum iterations). */
 const fastPbkdf2 = (name: string, passphrase: string, extra = ''): string =>
@@ -252,5 +252,42 @@ describe('aws_kms key provider (injected KMS)', () => {
     expect((await caught(encryptState(STATE, badSpec, { kms }))).message).toContain('invalid key_spec RSA_2048, expected one of [AES_256 AES_128]');
     const unknownAttr = await config(KMS.replace('key_spec', 'kms_region = "x"\n key_spec'), { AWS_REGION: 'eu-west-1' });
     expect((await caught(encryptState(STATE, unknownAttr, { kms }))).message).toContain('Unsupported argument: An argument named "kms_region" is not expected here.');
+  });
+});
+
+describe('StateEncryption: one key per process, as base.go newBaseEncryption', () => {
+  const KMS = 'key_provider "aws_kms" "k" {\n kms_key_id = "alias/tofu"\n key_spec = "AES_256"\n region = "eu-west-1"\n}\n'
+    + 'method "aes_gcm" "m" {\n keys = key_provider.aws_kms.k\n}\nstate {\n method = method.aes_gcm.m\n}\n';
+
+  test('the data key is generated once; every write has a fresh nonce and the same meta; all decrypt', async () => {
+    let generated = 0;
+    let failNext = true;
+    const kms: AwsKmsOperations = {
+      generateDataKey: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('throttled');
+        }
+        generated++;
+        return { plaintext: Buffer.alloc(32, generated), ciphertextBlob: Buffer.from(`blob-${generated}`) };
+      },
+      decrypt: async (req) => ({ plaintext: Buffer.alloc(32, Number(Buffer.from(req.ciphertextBlob).toString().slice(5))) }),
+    };
+    const enc = new StateEncryption(await config(KMS), { kms });
+    // A failed first setup is not kept.
+    await expect(enc.encrypt(STATE)).rejects.toThrow('failed to generate key: throttled');
+    const a = await enc.encrypt(STATE);
+    const b = await enc.encrypt(STATE);
+    expect(generated).toBe(1);
+    expect(a.equals(b)).toBe(false);
+    expect(JSON.parse(a.toString()).meta).toEqual(JSON.parse(b.toString()).meta);
+    expect((await enc.decrypt(a)).state).toEqual(STATE);
+    expect((await enc.decrypt(b)).state).toEqual(STATE);
+  });
+
+  test('without a state target it passes states through', async () => {
+    const enc = new StateEncryption(undefined);
+    expect(await enc.encrypt(STATE)).toEqual(STATE);
+    expect((await enc.decrypt(STATE)).wasEncrypted).toBe(false);
   });
 });
