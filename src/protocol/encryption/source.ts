@@ -107,19 +107,23 @@ function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
-/** The `encryption` bodies of a parsed file, and its `variable` defaults. */
-function scanFile(parsed: Parsed): { encryptions: unknown[]; defaults: Record<string, unknown> } {
+/** The `encryption` bodies of a parsed file, its `variable` defaults and primitive types. */
+function scanFile(parsed: Parsed): { encryptions: unknown[]; defaults: Record<string, unknown>; types: Record<string, string> } {
   const encryptions: unknown[] = [];
   for (const tf of asList(parsed.terraform)) {
     if (typeof tf === 'object' && tf !== null) encryptions.push(...asList((tf as Parsed).encryption));
   }
   const defaults: Record<string, unknown> = {};
+  const types: Record<string, string> = {};
   for (const [name, blocks] of Object.entries((parsed.variable ?? {}) as Parsed)) {
     for (const b of asList(blocks)) {
       if (typeof b === 'object' && b !== null && 'default' in b) defaults[name] = (b as Parsed).default;
+      const type = typeof b === 'object' && b !== null ? (b as Parsed).type : undefined;
+      // hcl2json writes the type expression as a template ("${number}"); .tf.json as a plain string.
+      if (typeof type === 'string') types[name] = type.replace(/^\$\{(.*)\}$/, '$1').trim();
     }
   }
-  return { encryptions, defaults };
+  return { encryptions, defaults, types };
 }
 
 /**
@@ -161,6 +165,7 @@ export async function parseEncryptionConfig(source: EncryptionConfigSource): Pro
   const files = new Map((source.hclFiles ?? []).map((f) => [f.name, f]));
   const { primary, override } = selectConfigFiles([...files.keys()]);
   const variables: Record<string, unknown> = {};
+  const types: Record<string, string> = {};
   const sources: string[] = [];
   let block: EncryptionBlockConfig | undefined;
   let firstSource: string | undefined;
@@ -168,7 +173,8 @@ export async function parseEncryptionConfig(source: EncryptionConfigSource): Pro
   const read = async (names: string[], isOverride: boolean): Promise<void> => {
     for (const name of names) {
       const { parsed, syntax } = await readFile(files.get(name)!);
-      const { encryptions, defaults } = scanFile(parsed);
+      const { encryptions, defaults, types: fileTypes } = scanFile(parsed);
+      Object.assign(types, fileTypes);
       for (const [k, v] of Object.entries(defaults)) {
         if (!(k in variables)) variables[k] = await literalValue(v, syntax, `${name}: variable "${k}" default`);
       }
@@ -196,6 +202,7 @@ export async function parseEncryptionConfig(source: EncryptionConfigSource): Pro
     for (const [k, v] of Object.entries(parsed)) variables[k] = await literalValue(v, syntax, `${name}: ${k}`);
   }
   Object.assign(variables, source.variables ?? {});
+  for (const [name, type] of Object.entries(types)) variables[name] = convertVariable(variables[name], type);
 
   const envText = (env.TF_ENCRYPTION ?? '').trim();
   if (envText !== '') {
@@ -221,6 +228,17 @@ export async function parseEncryptionConfig(source: EncryptionConfigSource): Pro
     : [];
   const regionEnv = { AWS_REGION: env.AWS_REGION, AWS_DEFAULT_REGION: env.AWS_DEFAULT_REGION };
   return { block, variables, env: regionEnv, sources, warnings };
+}
+
+/**
+ * The conversion to a declared primitive type that OpenTofu applies to string values (`TF_VAR_`, tfvars):
+ * `number` and `bool` variables given as text become numbers and booleans.
+ */
+function convertVariable(value: unknown, type: string): unknown {
+  if (typeof value !== 'string') return value;
+  if (type === 'number' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())) return Number(value.trim());
+  if (type === 'bool' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
 }
 
 function rank(name: string): number {

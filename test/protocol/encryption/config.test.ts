@@ -123,6 +123,12 @@ describe('parseEncryptionConfig: where OpenTofu reads the configuration', () => 
     expect(c2?.variables).toEqual({ passphrase: 'from-tfvars', a: 'lit${x}', b: 'auto ${raw}', c: 'explicit' });
   });
 
+  test('TF_VAR_ text is converted to a declared number or bool type', async () => {
+    const files = [{ name: 'main.tf', text: 'variable "n" {\n type = number\n}\nvariable "b" {\n type = bool\n}\nvariable "s" {\n type = string\n}\n' }];
+    const c = await parseEncryptionConfig({ hclFiles: files, env: { TF_VAR_n: '300000', TF_VAR_b: 'true', TF_VAR_s: '42', TF_ENCRYPTION: 'method "unencrypted" "u" {}' } });
+    expect(c?.variables).toEqual({ n: 300000, b: true, s: '42' });
+  });
+
   test('HCL syntax errors name the source and are StateEncryptionErrors', async () => {
     const err = await parseEncryptionConfig({ env: { TF_ENCRYPTION: 'key_provider "pbkdf2" {' } }).catch((e) => e);
     expect(isStateEncryptionError(err, 'ENCRYPTION_CONFIG_INVALID')).toBe(true);
