@@ -5,8 +5,10 @@ import { goQuote } from './go-time';
  * OpenTofu's state encryption envelope (OpenTofu ≥ 1.7, `terraform { encryption { ... } }` or
  * `TF_ENCRYPTION`). The object stored in S3 is then not a state but
  * `{"serial":N,"lineage":"L","meta":{"key_provider.<type>.<name>":"<b64>"},"encrypted_data":"<b64>","encryption_version":"v0"}`.
- * Terraform cannot read it (no `version` attribute); this library does not decrypt it either, but it
- * must recognise it so it never mistakes it for corrupt state or overwrites it.
+ * Terraform cannot read it (no `version` attribute). `protocol/encryption` decrypts and writes it when
+ * the caller has the encryption configuration (see docs/opentofu-encryption.md); without one, this
+ * detection lets the client recognise the envelope so it never mistakes it for corrupt state or
+ * overwrites it.
  *
  * @see https://github.com/opentofu/opentofu/tree/main/internal/encryption
  */
