@@ -1,7 +1,9 @@
-import { Annotations, Duration, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { StateGrantStatement, stateGrantStatements, warnAboutTraps } from './grants';
+import { acknowledgeFindings } from './private/acknowledge';
 import { AccessLevel } from './private/permissions';
+import { allowThroughRestriction } from './private/state-access-restriction';
 import type { IStateBackend } from './state-backend-base';
 import { StateScope } from './state-scope';
 
@@ -10,8 +12,17 @@ import { StateScope } from './state-scope';
  */
 export enum StateAccess {
   /**
+   * What `terraform plan -lock=false` needs, for untrusted branches and pull requests: read state, list
+   * workspaces and read (never write or delete) lock files and lock items.
+   *
+   * Any role that may take a lock may also delete another holder's lock: S3 and DynamoDB IAM cannot tell
+   * lock holders apart. A role that must never disturb a running `apply` uses this level.
+   */
+  READ_WITHOUT_LOCK = 'READ_WITHOUT_LOCK',
+
+  /**
    * What `terraform plan` needs: read state, list workspaces, take and release the lock.
-   * The state itself cannot be changed.
+   * The state itself cannot be changed, but a lock (anyone's) can be deleted.
    */
   READ_ONLY = 'READ_ONLY',
 
@@ -21,6 +32,12 @@ export enum StateAccess {
    */
   READ_WRITE = 'READ_WRITE',
 }
+
+const ACCESS_LEVELS: Record<StateAccess, AccessLevel> = {
+  [StateAccess.READ_WITHOUT_LOCK]: AccessLevel.READ_WITHOUT_LOCK,
+  [StateAccess.READ_ONLY]: AccessLevel.READ,
+  [StateAccess.READ_WRITE]: AccessLevel.READ_WRITE,
+};
 
 /**
  * Properties of a role made by `StateBackend.addAccessRole()`.
@@ -33,7 +50,7 @@ export interface StateAccessRoleProps {
   readonly assumedBy: iam.IPrincipal;
 
   /**
-   * Read-only (`plan`) or read-write (`apply`).
+   * Read without locking (`plan -lock=false`), read-only (`plan`) or read-write (`apply`).
    *
    * @default StateAccess.READ_ONLY
    */
@@ -92,7 +109,7 @@ export interface StateAccessRoleProps {
 export function createStateAccessRole(backend: IStateBackend, id: string, props: StateAccessRoleProps): iam.Role {
   const access = props.access ?? StateAccess.READ_ONLY;
   const scope = props.scope ?? StateScope.all();
-  const level = access === StateAccess.READ_WRITE ? AccessLevel.READ_WRITE : AccessLevel.READ;
+  const level = ACCESS_LEVELS[access];
   const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(1);
   const seconds = maxSessionDuration.toSeconds();
   if (seconds < 3600 || seconds > 43200) {
@@ -115,6 +132,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
     description: props.description ?? `Terraform state access (${access}) to ${backend.node.path}`,
   });
 
+  allowThroughRestriction(backend, role, `the access role ${role.node.path}`);
   const statements = stateGrantStatements(backend, level, scope);
   const policies = packIntoManagedPolicies(role, access, backend, scope, statements);
   warnAboutTraps(backend, scope);
@@ -134,7 +152,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       .map((arn) => flattenReference(arn))
       .filter((arn) => arn.includes('*')));
     if (wildcards.size > 0) {
-      Validations.of(policy).acknowledge(...[...wildcards].map((arn) => ({
+      acknowledgeFindings(policy, ...[...wildcards].map((arn) => ({
         id: `AwsSolutions-IAM5[Resource::${arn}]`,
         reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
           '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',

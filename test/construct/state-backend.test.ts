@@ -33,6 +33,7 @@ describe('StateBackend defaults', () => {
     expect(bucket.resource.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{
       BucketKeyEnabled: true,
       ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } },
+      BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
     }]);
   });
 
@@ -124,7 +125,7 @@ describe('StateBackend defaults', () => {
     });
 
     test('separates administration (no crypto actions) from use', () => {
-      expect(keyStatements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughS3AndDynamoDB']);
+      expect(keyStatements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughS3AndDynamoDB', 'DenyGrantsNotForAWSResources']);
       const admin: string[] = byId('KeyAdministration').Action;
       expect(admin).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:EnableKeyRotation']));
       for (const crypto of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant', 'kms:*']) {
@@ -152,7 +153,7 @@ describe('StateBackend defaults', () => {
 
     test('uses SSE-S3, versioning, blocked public access and bucket-owner-enforced ownership', () => {
       expect(logBucket.resource.Properties).toEqual(expect.objectContaining({
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }] },
         VersioningConfiguration: { Status: 'Enabled' },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },

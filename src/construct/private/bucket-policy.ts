@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LOCK_FILE_SUFFIX } from '../../protocol/constants';
 
 const SSE = 's3:x-amz-server-side-encryption';
 const SSE_KMS_KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
@@ -66,4 +67,50 @@ export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, pre
       StringEquals: { 'aws:SourceAccount': Stack.of(target).account },
     },
   });
+}
+
+/** The condition key of the request's `If-None-Match` header (present only on conditional writes). */
+const IF_NONE_MATCH = 's3:if-none-match';
+
+/**
+ * Lock files may only be created, never overwritten: a `PutObject` of a `*.tflock` key without an
+ * `If-None-Match` header is denied.
+ *
+ * Terraform >= 1.10 and OpenTofu >= 1.10 (`use_lockfile`) and this library's client write the lock file
+ * with `If-None-Match: *` (Terraform `internal/backend/remote-state/s3/client.go`, `lockWithFile`), so
+ * none of them is affected; a script or stale tool that would overwrite a held lock is. State objects
+ * are not covered: Terraform writes them unconditionally.
+ *
+ * | PutObject of `<state>.tflock` | decision |
+ * |---|---|
+ * | `If-None-Match: *` (Terraform, OpenTofu, this client) | allowed (when granted); S3 answers 412 if the lock exists |
+ * | no `If-None-Match` | denied: `DenyUnconditionalLockWrites` |
+ */
+export function lockFileConditionalWriteStatement(bucket: s3.IBucket): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyUnconditionalLockWrites',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects(`*${LOCK_FILE_SUFFIX}`)],
+    conditions: { Null: { [IF_NONE_MATCH]: 'true' } },
+  });
+}
+
+/** The value of `BlockedEncryptionTypes` that refuses server-side encryption with customer-provided keys. */
+export const SSE_C = 'SSE-C';
+
+/**
+ * Blocks SSE-C at the bucket (`BlockedEncryptionTypes`), on top of the policy deny: S3 itself refuses
+ * uploads with customer-provided keys, whatever a policy says. New AWS buckets block SSE-C by default since
+ * April 2026; the construct writes it out instead of relying on that default.
+ */
+export function blockSseC(bucket: s3.Bucket): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  const encryption = cfn.bucketEncryption as s3.CfnBucket.BucketEncryptionProperty;
+  const rules = encryption.serverSideEncryptionConfiguration as s3.CfnBucket.ServerSideEncryptionRuleProperty[];
+  cfn.bucketEncryption = {
+    ...encryption,
+    serverSideEncryptionConfiguration: rules.map((rule) => ({ ...rule, blockedEncryptionTypes: { encryptionType: [SSE_C] } })),
+  };
 }
