@@ -1,5 +1,6 @@
 import { Annotations, Duration, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { GitHubActionsPrincipal } from './github-actions';
 import { StateGrantStatement, stateGrantStatements, warnAboutTraps } from './grants';
 import { acknowledgeFindings } from './private/acknowledge';
 import { AccessLevel } from './private/permissions';
@@ -121,6 +122,13 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
   if (props.externalIds && props.assumedBy instanceof iam.FederatedPrincipal) {
     throw new Error(`addAccessRole('${id}'): externalIds cannot be combined with a federated principal (${props.assumedBy.federated}): ` +
       'sts:AssumeRoleWithWebIdentity never carries an external ID, so the role could never be assumed. Remove externalIds; the OIDC subject condition restricts the caller.');
+  }
+
+  if (access === StateAccess.READ_WRITE && props.assumedBy instanceof GitHubActionsPrincipal && !props.assumedBy.pinned) {
+    // `repo:<repo>:*` also matches `repo:<repo>:pull_request`, which a pull request from a fork presents.
+    throw new Error(`addAccessRole('${id}'): a READ_WRITE role must be pinned to one branch or one environment, but the GitHub Actions subject is ${JSON.stringify(props.assumedBy.subject)}, ` +
+      'which any branch (or any pull request, forks included) can present. Pass github.principal({ repository, environment: \'prod\' }) (an environment with required reviewers) ' +
+      'or an exact branch such as { branch: \'main\' }; untrusted branches get StateAccess.READ_WITHOUT_LOCK.');
   }
 
   const role = new iam.Role(backend, id, {

@@ -289,7 +289,7 @@ export class StateBackend extends StateBackendBase {
     this.accessLogsBucket = this.createAccessLogsBucket(props, removalPolicy, autoDeleteObjects);
 
     const bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
+      bucketName: props.bucketName ?? this.nameForLogsInAnotherStack(),
       versioned: true,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
@@ -328,7 +328,7 @@ export class StateBackend extends StateBackendBase {
         destinationBucketName: this.accessLogsBucket.bucketName,
         logFilePrefix: props.accessLogsPrefix,
       };
-      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix));
+      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix, bucket.node.defaultChild as s3.CfnBucket));
     }
 
     if (withTable) {
@@ -381,6 +381,20 @@ export class StateBackend extends StateBackendBase {
    */
   private retainPolicy(bucket: s3.Bucket, removalPolicy: RemovalPolicy): void {
     bucket.policy?.applyRemovalPolicy(removalPolicy);
+  }
+
+  /**
+   * A log bucket of another stack can only scope its delivery grant to the state bucket (`aws:SourceArn`)
+   * if it can name the bucket without referencing this stack, which already references the log bucket
+   * (the two stacks would depend on each other). So the state bucket then gets a name known at synth time:
+   * `tfstate-<unique id>-<account>-<region>`, unique per construct, account and region.
+   */
+  private nameForLogsInAnotherStack(): string | undefined {
+    const logs = this.accessLogsBucket;
+    if (!logs || Stack.of(logs) === Stack.of(this)) return undefined;
+    const stack = Stack.of(this);
+    const unique = Names.uniqueResourceName(this, { maxLength: 24, separator: '', allowedSpecialCharacters: '' }).toLowerCase();
+    return `tfstate-${unique}-${stack.account}-${stack.region}`;
   }
 
   /** Aliases are unique per account and region: include the stack name and the construct's unique name. */

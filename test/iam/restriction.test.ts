@@ -40,8 +40,12 @@ beforeAll(() => {
   const breakGlass = everything(stack, 'BreakGlass', 'break-glass');
   everything(stack, 'Admin', 'admin');
   const backend = new StateBackend(stack, 'State', {
-    bucketName: BUCKET, lockTableName: TABLE, lockingMode: LockingMode.BOTH, bucketKeyEnabled: false,
-    restrictStateAccess: true, breakGlassPrincipals: [breakGlass],
+    bucketName: BUCKET,
+    lockTableName: TABLE,
+    lockingMode: LockingMode.BOTH,
+    bucketKeyEnabled: false,
+    restrictStateAccess: true,
+    breakGlassPrincipals: [breakGlass],
   });
   const account = new iam.AccountRootPrincipal();
   backend.addAccessRole('Apply', { assumedBy: account, roleName: 'apply', access: StateAccess.READ_WRITE });

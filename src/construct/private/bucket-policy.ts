@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -51,19 +51,22 @@ export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey
  * Lets the S3 logging service deliver the state bucket's access logs into `target`.
  *
  * Granted by bucket policy because the log bucket enforces bucket ownership, which disables ACLs (the
- * older `LogDeliveryWrite` grant). S3 requires source and target in the same account, so the
- * `aws:SourceAccount` condition holds in either stack; `aws:SourceArn` is added only when both buckets
- * are in one stack, because referencing the state bucket from another stack would create a cycle.
+ * older `LogDeliveryWrite` grant). `aws:SourceAccount` and `aws:SourceArn` (the state bucket) keep any other
+ * bucket, in this account or another, from delivering into it. When the log bucket is in another stack,
+ * the state bucket's ARN is built from its name (`source.bucketName` on the L1, a name known at synth time,
+ * see `StateBackend`), because a reference to the state bucket would make the two stacks depend on each
+ * other.
  */
-export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, prefix: string | undefined): iam.PolicyStatement {
+export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, prefix: string | undefined, sourceL1: s3.CfnBucket): iam.PolicyStatement {
   const sameStack = Stack.of(target) === Stack.of(source);
+  const sourceArn = sameStack ? source.bucketArn : `arn:${Aws.PARTITION}:s3:::${sourceL1.bucketName}`;
   return new iam.PolicyStatement({
     effect: iam.Effect.ALLOW,
     principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
     actions: ['s3:PutObject'],
     resources: [target.arnForObjects(`${prefix ?? ''}*`)],
     conditions: {
-      ...(sameStack ? { ArnLike: { 'aws:SourceArn': source.bucketArn } } : {}),
+      ArnLike: { 'aws:SourceArn': sourceArn },
       StringEquals: { 'aws:SourceAccount': Stack.of(target).account },
     },
   });
