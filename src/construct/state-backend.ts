@@ -328,7 +328,8 @@ export class StateBackend extends StateBackendBase {
         destinationBucketName: this.accessLogsBucket.bucketName,
         logFilePrefix: props.accessLogsPrefix,
       };
-      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix, bucket.node.defaultChild as s3.CfnBucket));
+      const l1 = bucket.node.defaultChild as s3.CfnBucket;
+      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix, l1));
     }
 
     if (withTable) {

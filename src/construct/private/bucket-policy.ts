@@ -57,7 +57,9 @@ export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey
  * see `StateBackend`), because a reference to the state bucket would make the two stacks depend on each
  * other.
  */
-export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, prefix: string | undefined, sourceL1: s3.CfnBucket): iam.PolicyStatement {
+export function logDeliveryStatement(
+  target: s3.IBucket, source: s3.IBucket, prefix: string | undefined, sourceL1: s3.CfnBucket,
+): iam.PolicyStatement {
   const sameStack = Stack.of(target) === Stack.of(source);
   const sourceArn = sameStack ? source.bucketArn : `arn:${Aws.PARTITION}:s3:::${sourceL1.bucketName}`;
   return new iam.PolicyStatement({
