@@ -6,7 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackendConfig, BackendConfigOptions } from './backend-config';
 import { LockingMode } from './locking-mode';
-import { blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement } from './private/bucket-policy';
+import {
+  blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement, sendEventsToEventBridge,
+} from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
 import { restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
 import { validateStateBackendProps } from './private/validation';
@@ -318,6 +320,7 @@ export class StateBackend extends StateBackendBase {
     }
     bucket.addToResourcePolicy(lockFileConditionalWriteStatement(bucket));
     blockSseC(bucket);
+    sendEventsToEventBridge(bucket);
     this.bucket = bucket;
     this.retainPolicy(bucket, removalPolicy);
 
@@ -429,6 +432,7 @@ export class StateBackend extends StateBackendBase {
       autoDeleteObjects,
     });
     blockSseC(logs);
+    sendEventsToEventBridge(logs);
     this.retainPolicy(logs, removalPolicy);
     // cdk-nag counts a bucket that receives another bucket's access logs as logged, so only the encryption
     // and replication findings need a reason here.

@@ -67,7 +67,7 @@ describe('key policy', () => {
       Principal: { AWS: '*' },
       Action: 'kms:CreateGrant',
       Resource: '*',
-      Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' } },
+      Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
     });
   });
 });
@@ -242,5 +242,14 @@ describe('StateAccess.READ_WITHOUT_LOCK', () => {
     const template = Template.fromStack(stack);
     const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).flatMap((s: any) => [s.Action].flat());
     expect(actions.sort()).toEqual(policyOf(LockingMode.BOTH).flatMap((s) => [s.Action].flat()).sort());
+  });
+});
+
+describe('object events', () => {
+  test.each([STATE_BUCKET, LOG_BUCKET])('%s sends its object events to EventBridge natively (no custom resource)', (prefix) => {
+    const { template } = synthBackend();
+    expect(resourceOf(template, 'AWS::S3::Bucket', prefix).resource.Properties.NotificationConfiguration)
+      .toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
   });
 });

@@ -119,3 +119,12 @@ export function blockSseC(bucket: s3.Bucket): void {
     serverSideEncryptionConfiguration: rules.map((rule) => ({ ...rule, blockedEncryptionTypes: { encryptionType: [SSE_C] } })),
   };
 }
+
+/**
+ * Sends the bucket's object events (state written, lock taken, version deleted) to Amazon EventBridge, set on
+ * the L1 (CloudFormation's native `EventBridgeConfiguration`, no custom resource as with aws-s3's
+ * `eventBridgeEnabled`). Rules on the default event bus can then alert on unexpected writes or deletes.
+ */
+export function sendEventsToEventBridge(bucket: s3.Bucket): void {
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+}
