@@ -135,7 +135,9 @@ export function typeCheck(examples: Array<{ source: string; text: string; fileNa
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     const virtual = byFile.get(path.resolve(fileName));
-    return virtual ? ts.createSourceFile(fileName, virtual.text, languageVersion, true) : getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    return virtual
+      ? ts.createSourceFile(fileName, virtual.text, languageVersion, true)
+      : getSourceFile(fileName, languageVersion, onError, shouldCreate);
   };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (f) => byFile.has(path.resolve(f)) || fileExists(f);
@@ -157,7 +159,8 @@ export function typeCheck(examples: Array<{ source: string; text: string; fileNa
  * relative imports resolve to the sources, everything else to this repository's node_modules.
  */
 export function run(text: string, fileName: string, load: (id: string) => unknown): void {
-  const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const js = ts.transpileModule(text, { compilerOptions }).outputText;
   const dir = path.dirname(path.join(ROOT, fileName));
   const module = { exports: {} as Record<string, unknown> };
   const requireFn = Object.assign((id: string) => {

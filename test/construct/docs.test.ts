@@ -36,6 +36,7 @@ describe('documented TypeScript examples', () => {
   test.each(assembled.filter((e) => e.fixture !== 'client').map((e) => [e.source, e] as const))('%s runs and synthesizes', (_source, example) => {
     const synth = jest.spyOn(App.prototype, 'synth');
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example's imports, through jest's module registry
       run(example.text, example.fileName, (id) => require(id));
       expect(synth).toHaveBeenCalled();
       for (const result of synth.mock.results) {
@@ -84,6 +85,7 @@ describe('documented HCL examples', () => {
 
 /** What is wrong with the `backend "s3"` block of an HCL text, by Terraform's schema and validation (placeholders filled in). */
 async function backendBlockProblems(code: string): Promise<string[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest cannot run the package's dynamic import without VM modules
   const { parse } = require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
   const parsed = await parse('example.tf', code);
   const backends = (parsed.terraform ?? []).flatMap((t: any) => t.backend?.s3 ?? []);

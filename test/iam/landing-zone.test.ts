@@ -8,6 +8,7 @@ function landingZone(): Stack {
   if (!example) throw new Error('the README no longer has the "A landing zone" example (role platform-ci-plan)');
   const synth = jest.spyOn(App.prototype, 'synth');
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example's imports, through jest's module registry
     run(assemble(example), 'test/iam/__landing_zone_example.ts', (id) => require(id));
     const app = synth.mock.contexts[0] as App;
     return app.node.findChild('TerraformState') as Stack;
