@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, IPolicyValidationContextBeta1, Stack } from 'aws-cdk-lib';
 import { LockingMode, StateBackend } from '../../src';
 
 /*
@@ -20,19 +20,20 @@ const EXCEPTIONS: Record<string, { readonly rule: string; readonly resources: st
   'ct-s3-pr-2': { rule: 's3_bucket_logging_enabled_check', resources: ['BackendAccessLogsBucketFD7D37B9'] },
 };
 
-function templatePaths(): string[] {
+/** What the CDK hands a policy-validation plugin at synth: the app and its templates. */
+function validationContext(): IPolicyValidationContextBeta1 {
   const app = new App();
   new StateBackend(new Stack(app, 'DefaultBackend'), 'Backend');
   new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH });
   const assembly = app.synth();
-  return assembly.stacks.map((s) => path.join(assembly.directory, s.templateFile));
+  return { appConstruct: app, templatePaths: assembly.stacks.map((s) => path.join(assembly.directory, s.templateFile)) };
 }
 
 describe('AWS Control Tower proactive controls (cfn-guard)', () => {
-  const templates = templatePaths();
+  const context = validationContext();
 
   test('no control reports a finding, apart from the documented exceptions', () => {
-    const report = new CfnGuardValidator({ disabledRules: Object.keys(EXCEPTIONS) }).validate({ templatePaths: templates });
+    const report = new CfnGuardValidator({ disabledRules: Object.keys(EXCEPTIONS) }).validate(context);
     expect(report.violations).toEqual([]);
     expect(report.success).toBe(true);
   });
@@ -41,7 +42,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     const report = new CfnGuardValidator({
       controlTowerRulesEnabled: false,
       rules: Object.keys(EXCEPTIONS).map((id) => path.join(RULES, 's3', `${id}.guard`)),
-    }).validate({ templatePaths: templates });
+    }).validate(context);
     const fired = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${path.basename(r.templatePath)} ${r.resourceLogicalId}`)).sort();
     const expected = Object.values(EXCEPTIONS).flatMap((e) => ['BothLockingBackend', 'DefaultBackend']
       .flatMap((stack) => e.resources.map((r) => `${e.rule} ${stack}.template.json ${r}`))).sort();
