@@ -194,9 +194,11 @@ export interface StateBackendProps {
  * A secure Terraform/OpenTofu S3 state backend.
  *
  * Creates a versioned S3 bucket encrypted with a customer managed KMS key, a bucket policy that refuses
- * plain HTTP, TLS below 1.2, and uploads naming another encryption, lifecycle rules that keep state
- * history by count and age, access logging to a dedicated bucket, and, for `LockingMode.DYNAMODB` or
- * `LockingMode.BOTH`, a DynamoDB lock table. Stateful resources are retained by default.
+ * plain HTTP, TLS below 1.2, uploads naming another encryption and lock-file writes without
+ * `If-None-Match`, SSE-C blocked at the bucket, lifecycle rules that keep state history by count and age,
+ * access logging to a dedicated bucket, and, for `LockingMode.DYNAMODB` or `LockingMode.BOTH`, a DynamoDB
+ * lock table. Stateful resources and the bucket policies are retained by default. With
+ * `restrictStateAccess`, only principals granted through the construct (or break-glass) reach state.
  *
  * Outputs, without export names: `BucketName`, `Region`, `KmsKeyArn`, `LockingMode` (`S3_LOCKFILE`, `DYNAMODB`
  * or `BOTH`), `WorkspaceKeyPrefix` (absent when the prefix is `""`: CloudFormation refuses empty output values)
