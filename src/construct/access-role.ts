@@ -65,7 +65,7 @@ export interface StateAccessRoleProps {
   readonly scope?: StateScope;
 
   /**
-   * External IDs that the caller must pass to `sts:AssumeRole` (`assume_role { external_id = ... }`).
+   * External IDs that the caller must pass to `sts:AssumeRole` (`assume_role = { external_id = ... }`).
    * Meant for principals in other accounts; federated principals ignore it.
    *
    * @default - no external ID required
@@ -73,7 +73,7 @@ export interface StateAccessRoleProps {
   readonly externalIds?: string[];
 
   /**
-   * The longest session the role allows (`assume_role { duration = ... }`), between 1 and 12 hours.
+   * The longest session the role allows (`assume_role = { duration = ... }`), between 1 and 12 hours.
    *
    * @default Duration.hours(1)
    */
