@@ -131,6 +131,12 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       'or an exact branch such as { branch: \'main\' }; untrusted branches get StateAccess.READ_WITHOUT_LOCK.');
   }
 
+  if (access === StateAccess.READ_ONLY && props.assumedBy instanceof GitHubActionsPrincipal && !props.assumedBy.pinned) {
+    Annotations.of(backend).addWarningV2('cdk-tfstate-backend:github-unpinned-lock',
+      `addAccessRole('${id}'): the READ_ONLY role trusts the GitHub Actions subject ${JSON.stringify(props.assumedBy.subject)}, which any branch or pull request (forks included) presents, ` +
+      'and READ_ONLY may take and therefore delete locks, including the lock of a running apply. Use StateAccess.READ_WITHOUT_LOCK (terraform plan -lock=false), or pin a branch or environment.');
+  }
+
   const role = new iam.Role(backend, id, {
     assumedBy: props.assumedBy,
     externalIds: props.externalIds,

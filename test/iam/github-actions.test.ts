@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { GitHubActionsIdentityProvider, StateAccess, StateBackend } from '../../src';
 
@@ -115,12 +115,17 @@ describe('GitHub Actions write roles are pinned', () => {
     expect(backend.addAccessRole('Apply', { assumedBy: github.principal(options), access: StateAccess.READ_WRITE })).toBeDefined();
   });
 
-  test('READ_WITHOUT_LOCK and READ_ONLY roles may trust every branch', () => {
+  test.each([
+    [StateAccess.READ_WITHOUT_LOCK, false],
+    [StateAccess.READ_ONLY, true],
+  ])('a %s role may trust every branch; warned: %p (READ_ONLY can take and delete locks)', (access, warned) => {
     const s = stack();
     const github = new GitHubActionsIdentityProvider(s, 'GitHub');
     const backend = new StateBackend(s, 'State');
-    backend.addAccessRole('Plan', { assumedBy: github.principal({ repository: 'acme/infra' }), access: StateAccess.READ_WITHOUT_LOCK });
-    backend.addAccessRole('PlanLocked', { assumedBy: github.principal({ repository: 'acme/infra' }) });
-    Template.fromStack(s).resourceCountIs('AWS::IAM::Role', 2);
+    backend.addAccessRole('Plan', { assumedBy: github.principal({ repository: 'acme/infra' }), access });
+    Template.fromStack(s).resourceCountIs('AWS::IAM::Role', 1);
+    const warning = Match.stringLikeRegexp("addAccessRole\\('Plan'\\): the READ_ONLY role trusts .*Use StateAccess.READ_WITHOUT_LOCK");
+    if (warned) Annotations.fromStack(s).hasWarning('/Stack/State', warning);
+    else Annotations.fromStack(s).hasNoWarning('*', Match.anyValue());
   });
 });
