@@ -171,6 +171,17 @@ describe('restrictStateAccess', () => {
     expect(() => backend.grantRead(role)).toThrow(/restrictStateAccess: the grantee .* is Other\/Ci, defined in stack Other, whose ARN is only known after deployment\..*iam\.Role\.fromRoleName/);
   });
 
+  test('a role of another stack passed by name (its ARN needs no deployment) is allowed', () => {
+    const app = new App();
+    const stack = new Stack(app, 'State');
+    const backend = new StateBackend(stack, 'Backend', { restrictStateAccess: true });
+    backend.grantRead(iam.Role.fromRoleName(new Stack(app, 'Other'), 'Ci', 'ci-plan'));
+    app.synth();
+    const template = Template.fromStack(stack);
+    const deny = sid(bucketPolicyStatements(template, resourceOf(template, 'AWS::S3::Bucket', STATE_BUCKET).logicalId), 'DenyStateAccessToUngrantedPrincipals');
+    expect(JSON.stringify(deny.Condition.ArnNotLike)).toContain(':role/ci-plan');
+  });
+
   test('fails when the grantee is a federated principal, which no policy condition can name', () => {
     const { backend } = restricted();
     expect(() => backend.grantRead(new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {}))).toThrow(/is a Federated principal.*Grant the IAM role that this principal assumes/);

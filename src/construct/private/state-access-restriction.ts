@@ -101,7 +101,8 @@ export class StateAccessRestriction {
         this.add(this.accounts, /^\d{12}$/.test(arn) ? arn : arn.split(':')[4]);
         continue;
       }
-      if (Token.isUnresolved(arn) && Construct.isConstruct(principal) && Stack.of(principal) !== Stack.of(this.backend)) {
+      if (Token.isUnresolved(arn) && Construct.isConstruct(principal) && Stack.of(principal) !== Stack.of(this.backend)
+        && referencesResources(Stack.of(principal).resolve(arn))) {
         throw new Error(`restrictStateAccess: ${what} is ${principal.node.path}, defined in stack ${Stack.of(principal).stackName}, whose ARN is only known after deployment. ` +
           `Naming it in the policies of stack ${Stack.of(this.backend).stackName} would make the two stacks depend on each other. ` +
           'Give the role a fixed name and pass iam.Role.fromRoleName(...) (or new iam.ArnPrincipal(<role ARN>)) to the grant, or create the role in the backend\'s stack.');
@@ -167,6 +168,12 @@ export class StateAccessRestriction {
     const provider = Stack.of(this.backend).node.tryFindChild(AUTO_DELETE_PROVIDER_ID);
     return provider instanceof CustomResourceProviderBase ? [...this.arns, provider.roleArn] : [...this.arns];
   }
+}
+
+/** Whether a resolved value refers to a resource (`Ref`, `Fn::GetAtt`, an import), not only to pseudo parameters such as `AWS::Partition`. */
+function referencesResources(resolved: unknown): boolean {
+  const json = JSON.stringify(resolved);
+  return /"Ref":"(?!AWS::)/.test(json) || json.includes('"Fn::GetAtt"') || json.includes('"Fn::ImportValue"');
 }
 
 /** Adds the deny statements to the bucket, key (when it is this app's) and table policies. */
