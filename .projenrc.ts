@@ -56,6 +56,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2',
     '@types/jest',
     'fast-check@^4',
+    // The newest aws-cdk-lib, next to the peer-dependency floor (2.258.0) the library compiles against: a unit
+    // test loads the construct with it (jest module mocks) so that acknowledgements stay valid on both.
+    'aws-cdk-lib-latest@npm:aws-cdk-lib@^2',
+    // AWS Control Tower proactive controls as a CDK policy-validation plugin (ships cfn-guard).
+    '@cdklabs/cdk-validator-cfnguard',
   ],
 
   jestOptions: {

@@ -4,7 +4,8 @@
  * - `LogArchive`: one access-log bucket per region that every state bucket of the account logs into.
  * - `TerraformState`: the shared state backend of the platform team. It still has teams on Terraform
  *   < 1.10 that lock with DynamoDB, so it runs in `BOTH` mode while they upgrade to `use_lockfile`.
- *   Each team gets a role scoped to its own state keys; CI applies, developers only plan.
+ *   Each team gets a role scoped to its own state keys; CI applies, developers only plan. Access is
+ *   denied by default (`restrictStateAccess`): only those roles and the break-glass role reach state.
  *
  * Synthesize it offline: `npx cdk synth --app "npx ts-node --transpile-only examples/landing-zone.ts"`.
  */
@@ -35,6 +36,8 @@ export class LogArchiveStack extends Stack {
 /** Props of the state stack: where the logs go and which teams own which state keys. */
 export interface TerraformStateStackProps extends StackProps {
   readonly accessLogs: s3.IBucket;
+  /** The account's break-glass role: it reaches state without a grant (restrictStateAccess). */
+  readonly breakGlassRoleName: string;
   readonly teams: Record<string, { readonly ciAccount: string; readonly developerAccount: string }>;
 }
 
@@ -50,6 +53,10 @@ export class TerraformStateStack extends Stack {
       accessLogsPrefix: 'tfstate/',
       noncurrentVersionsToRetain: 50,
       noncurrentVersionExpiration: Duration.days(180),
+      // Deny by default: only the roles below and the break-glass role reach state, whatever an
+      // administrator's or another team's identity policy allows.
+      restrictStateAccess: true,
+      breakGlassPrincipals: [iam.Role.fromRoleName(this, 'BreakGlass', props.breakGlassRoleName)],
     });
 
     for (const [team, accounts] of Object.entries(props.teams)) {
@@ -75,6 +82,7 @@ export function landingZoneApp(app = new App()): App {
   new TerraformStateStack(app, 'TerraformState', {
     env,
     accessLogs: logs.accessLogs,
+    breakGlassRoleName: 'BreakGlassAdmin',
     teams: {
       network: { ciAccount: '222222222222', developerAccount: '333333333333' },
       payments: { ciAccount: '444444444444', developerAccount: '555555555555' },

@@ -1,7 +1,10 @@
-import { Annotations, Duration, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { GitHubActionsPrincipal } from './github-actions';
 import { StateGrantStatement, stateGrantStatements, warnAboutTraps } from './grants';
+import { acknowledgeFindings } from './private/acknowledge';
 import { AccessLevel } from './private/permissions';
+import { allowThroughRestriction } from './private/state-access-restriction';
 import type { IStateBackend } from './state-backend-base';
 import { StateScope } from './state-scope';
 
@@ -10,8 +13,17 @@ import { StateScope } from './state-scope';
  */
 export enum StateAccess {
   /**
+   * What `terraform plan -lock=false` needs, for untrusted branches and pull requests: read state, list
+   * workspaces and read (never write or delete) lock files and lock items.
+   *
+   * Any role that may take a lock may also delete another holder's lock: S3 and DynamoDB IAM cannot tell
+   * lock holders apart. A role that must never disturb a running `apply` uses this level.
+   */
+  READ_WITHOUT_LOCK = 'READ_WITHOUT_LOCK',
+
+  /**
    * What `terraform plan` needs: read state, list workspaces, take and release the lock.
-   * The state itself cannot be changed.
+   * The state itself cannot be changed, but a lock (anyone's) can be deleted.
    */
   READ_ONLY = 'READ_ONLY',
 
@@ -21,6 +33,12 @@ export enum StateAccess {
    */
   READ_WRITE = 'READ_WRITE',
 }
+
+const ACCESS_LEVELS: Record<StateAccess, AccessLevel> = {
+  [StateAccess.READ_WITHOUT_LOCK]: AccessLevel.READ_WITHOUT_LOCK,
+  [StateAccess.READ_ONLY]: AccessLevel.READ,
+  [StateAccess.READ_WRITE]: AccessLevel.READ_WRITE,
+};
 
 /**
  * Properties of a role made by `StateBackend.addAccessRole()`.
@@ -33,7 +51,7 @@ export interface StateAccessRoleProps {
   readonly assumedBy: iam.IPrincipal;
 
   /**
-   * Read-only (`plan`) or read-write (`apply`).
+   * Read without locking (`plan -lock=false`), read-only (`plan`) or read-write (`apply`).
    *
    * @default StateAccess.READ_ONLY
    */
@@ -47,7 +65,7 @@ export interface StateAccessRoleProps {
   readonly scope?: StateScope;
 
   /**
-   * External IDs that the caller must pass to `sts:AssumeRole` (`assume_role { external_id = ... }`).
+   * External IDs that the caller must pass to `sts:AssumeRole` (`assume_role = { external_id = ... }`).
    * Meant for principals in other accounts; federated principals ignore it.
    *
    * @default - no external ID required
@@ -55,7 +73,7 @@ export interface StateAccessRoleProps {
   readonly externalIds?: string[];
 
   /**
-   * The longest session the role allows (`assume_role { duration = ... }`), between 1 and 12 hours.
+   * The longest session the role allows (`assume_role = { duration = ... }`), between 1 and 12 hours.
    *
    * @default Duration.hours(1)
    */
@@ -92,7 +110,7 @@ export interface StateAccessRoleProps {
 export function createStateAccessRole(backend: IStateBackend, id: string, props: StateAccessRoleProps): iam.Role {
   const access = props.access ?? StateAccess.READ_ONLY;
   const scope = props.scope ?? StateScope.all();
-  const level = access === StateAccess.READ_WRITE ? AccessLevel.READ_WRITE : AccessLevel.READ;
+  const level = ACCESS_LEVELS[access];
   const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(1);
   const seconds = maxSessionDuration.toSeconds();
   if (seconds < 3600 || seconds > 43200) {
@@ -106,6 +124,19 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       'sts:AssumeRoleWithWebIdentity never carries an external ID, so the role could never be assumed. Remove externalIds; the OIDC subject condition restricts the caller.');
   }
 
+  if (access === StateAccess.READ_WRITE && props.assumedBy instanceof GitHubActionsPrincipal && !props.assumedBy.pinned) {
+    // `repo:<repo>:*` also matches `repo:<repo>:pull_request`, which a pull request from a fork presents.
+    throw new Error(`addAccessRole('${id}'): a READ_WRITE role must be pinned to one branch or one environment, but the GitHub Actions subject is ${JSON.stringify(props.assumedBy.subject)}, ` +
+      'which any branch (or any pull request, forks included) can present. Pass github.principal({ repository, environment: \'prod\' }) (an environment with required reviewers) ' +
+      'or an exact branch such as { branch: \'main\' }; untrusted branches get StateAccess.READ_WITHOUT_LOCK.');
+  }
+
+  if (access === StateAccess.READ_ONLY && props.assumedBy instanceof GitHubActionsPrincipal && !props.assumedBy.pinned) {
+    Annotations.of(backend).addWarningV2('cdk-tfstate-backend:github-unpinned-lock',
+      `addAccessRole('${id}'): the READ_ONLY role trusts the GitHub Actions subject ${JSON.stringify(props.assumedBy.subject)}, which any branch or pull request (forks included) presents, ` +
+      'and READ_ONLY may take and therefore delete locks, including the lock of a running apply. Use StateAccess.READ_WITHOUT_LOCK (terraform plan -lock=false), or pin a branch or environment.');
+  }
+
   const role = new iam.Role(backend, id, {
     assumedBy: props.assumedBy,
     externalIds: props.externalIds,
@@ -115,6 +146,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
     description: props.description ?? `Terraform state access (${access}) to ${backend.node.path}`,
   });
 
+  allowThroughRestriction(backend, role, `the access role ${role.node.path}`);
   const statements = stateGrantStatements(backend, level, scope);
   const policies = packIntoManagedPolicies(role, access, backend, scope, statements);
   warnAboutTraps(backend, scope);
@@ -134,7 +166,7 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       .map((arn) => flattenReference(arn))
       .filter((arn) => arn.includes('*')));
     if (wildcards.size > 0) {
-      Validations.of(policy).acknowledge(...[...wildcards].map((arn) => ({
+      acknowledgeFindings(policy, ...[...wildcards].map((arn) => ({
         id: `AwsSolutions-IAM5[Resource::${arn}]`,
         reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
           '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',

@@ -49,6 +49,31 @@ export interface GitHubActionsPrincipalOptions {
   readonly branch?: string;
 
   /**
+   * The immutable numeric ID of the repository (`repository_id` claim), from
+   * `gh api repos/<owner>/<name> --jq .id`. With `repositoryOwnerId`, the subject is pinned to IDs rather
+   * than names, so a renamed, transferred or deleted-and-re-created repository of the same name cannot
+   * assume the role.
+   *
+   * This needs GitHub's subject claim customization on the repository (or organization), in exactly this
+   * order: `include_claim_keys = ["repository_owner_id", "repository_id", "context"]`. The subject then
+   * reads `repository_owner_id:<id>:repository_id:<id>:<context>` (context = `ref:refs/heads/<branch>`,
+   * `environment:<name>`, `pull_request`, ...). `repository` is still required: it names the role's
+   * purpose and is checked for wildcards.
+   *
+   * @default - the subject names the repository (`repo:<owner>/<name>:...`)
+   * @see https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+   */
+  readonly repositoryId?: string;
+
+  /**
+   * The immutable numeric ID of the repository owner (`repository_owner_id` claim), from
+   * `gh api users/<owner> --jq .id`. Required with `repositoryId`.
+   *
+   * @default - the subject names the owner
+   */
+  readonly repositoryOwnerId?: string;
+
+  /**
    * Only jobs that run in this GitHub environment (`sub` = `repo:<repository>:environment:<name>`).
    * An environment with required reviewers or branch rules is the usual gate for `apply` roles.
    *
@@ -93,6 +118,7 @@ export class GitHubActionsIdentityProvider extends Construct {
    */
   public principal(options: GitHubActionsPrincipalOptions): iam.IPrincipal {
     const subject = githubSubject(options);
+    const pinned = !subject.includes('*');
     const operator = subject.includes('*') ? 'StringLike' : 'StringEquals';
     const conditions: Record<string, Record<string, unknown>> = {
       StringEquals: { [`${GITHUB_ACTIONS_ISSUER}:aud`]: this.audience },
@@ -102,7 +128,20 @@ export class GitHubActionsIdentityProvider extends Construct {
     } else {
       conditions.StringEquals[`${GITHUB_ACTIONS_ISSUER}:sub`] = subject;
     }
-    return new iam.WebIdentityPrincipal(this.provider.openIdConnectProviderArn, conditions);
+    return new GitHubActionsPrincipal(this.provider.openIdConnectProviderArn, conditions, subject, pinned);
+  }
+}
+
+/**
+ * A GitHub Actions principal that remembers its subject, so that access roles can refuse write access to
+ * a subject that is not pinned to one branch or environment.
+ *
+ * @internal
+ */
+export class GitHubActionsPrincipal extends iam.WebIdentityPrincipal {
+  constructor(providerArn: string, conditions: Record<string, Record<string, unknown>>,
+    public readonly subject: string, public readonly pinned: boolean) {
+    super(providerArn, conditions);
   }
 }
 
@@ -112,7 +151,7 @@ export class GitHubActionsIdentityProvider extends Construct {
  * @internal
  */
 export function githubSubject(options: GitHubActionsPrincipalOptions): string {
-  const { repository, branch, environment } = options;
+  const { repository, branch, environment, repositoryId, repositoryOwnerId } = options;
   if (!REPOSITORY.test(repository)) {
     throw new Error(`GitHubActionsIdentityProvider.principal(): repository must be "owner/name" without wildcards, got ${JSON.stringify(repository)}. ` +
       'Trusting several repositories needs one principal (one role) per repository.');
@@ -121,17 +160,24 @@ export function githubSubject(options: GitHubActionsPrincipalOptions): string {
     throw new Error(`GitHubActionsIdentityProvider.principal(): set branch or environment, not both (got branch ${JSON.stringify(branch)} and environment ${JSON.stringify(environment)}). ` +
       'A job that runs in an environment presents "repo:<repo>:environment:<name>" as its subject, never the branch; protect the environment with a branch rule instead.');
   }
+  if ((repositoryId === undefined) !== (repositoryOwnerId === undefined)
+    || [repositoryId, repositoryOwnerId].some((id) => id !== undefined && !/^[1-9][0-9]{0,19}$/.test(id))) {
+    throw new Error('GitHubActionsIdentityProvider.principal(): repositoryId and repositoryOwnerId go together and are the numeric IDs GitHub shows ' +
+      `(gh api repos/${repository} --jq '.id, .owner.id'), got repositoryId ${JSON.stringify(repositoryId)} and repositoryOwnerId ${JSON.stringify(repositoryOwnerId)}.`);
+  }
+  // Default subject: `repo:<owner>/<name>:<context>`; customized: `repository_owner_id:<id>:repository_id:<id>:<context>`.
+  const origin = repositoryId !== undefined ? `repository_owner_id:${repositoryOwnerId}:repository_id:${repositoryId}` : `repo:${repository}`;
   if (branch !== undefined) {
     if (branch === '' || branch.startsWith('refs/')) {
       throw new Error(`GitHubActionsIdentityProvider.principal(): branch must be a branch name such as "main" (without "refs/heads/"), got ${JSON.stringify(branch)}.`);
     }
-    return `repo:${repository}:ref:refs/heads/${branch}`;
+    return `${origin}:ref:refs/heads/${branch}`;
   }
   if (environment !== undefined) {
     if (environment === '' || environment.includes('*')) {
       throw new Error(`GitHubActionsIdentityProvider.principal(): environment must be an environment name without wildcards, got ${JSON.stringify(environment)}.`);
     }
-    return `repo:${repository}:environment:${environment}`;
+    return `${origin}:environment:${environment}`;
   }
-  return `repo:${repository}:*`;
+  return `${origin}:*`;
 }

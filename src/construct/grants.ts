@@ -9,7 +9,9 @@ import {
   DYNAMODB_ENCRYPTION_CONTEXT_ACCOUNT_KEY,
   DYNAMODB_ENCRYPTION_CONTEXT_TABLE_KEY,
   DYNAMODB_LOCK_ACTIONS,
+  DYNAMODB_LOCK_READ_ACTIONS,
   KMS_DYNAMODB_ACTIONS,
+  KMS_DYNAMODB_READ_ACTIONS,
   KMS_S3_DECRYPT_ACTIONS,
   KMS_S3_ENCRYPT_ACTIONS,
   S3_DELETE_OBJECT_ACTIONS,
@@ -20,6 +22,7 @@ import {
   scopePaths,
   stateKeyProblem,
 } from './private/permissions';
+import { allowThroughRestriction } from './private/state-access-restriction';
 import type { IStateBackend } from './state-backend-base';
 import { StateScope } from './state-scope';
 
@@ -58,16 +61,16 @@ export function usesLockTable(mode: LockingMode): boolean {
 /**
  * The statements that let a principal run Terraform against the states of `scope`.
  *
- * | statement | READ (`plan`) | READ_WRITE (`apply`) |
- * |---|---|---|
- * | `s3:ListBucket` on the bucket | prefixes `<workspace_key_prefix>/` and the scope's state paths | same |
- * | `s3:GetObject` | state and lock objects | same |
- * | `s3:PutObject`, `s3:DeleteObject` | lock objects | lock and state objects |
- * | DynamoDB lock items (`GetItem`, `PutItem`, `DeleteItem`) | scope's `LockID`s, never a digest item | same |
- * | DynamoDB digest items | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
- * | `kms:Decrypt` via S3 | context = state and lock object ARNs (plus the bucket ARN with a Bucket Key) | same |
- * | `kms:GenerateDataKey` via S3 | context = lock object ARNs (plus the bucket ARN) | lock and state object ARNs (plus the bucket ARN) |
- * | KMS via DynamoDB (table encrypted with a customer managed key) | context = the table name | same |
+ * | statement | READ_WITHOUT_LOCK (`plan -lock=false`) | READ (`plan`) | READ_WRITE (`apply`) |
+ * |---|---|---|---|
+ * | `s3:ListBucket` on the bucket | prefixes `<workspace_key_prefix>/` and the scope's state and lock paths | same | same |
+ * | `s3:GetObject` | state and lock objects | same | same |
+ * | `s3:PutObject`, `s3:DeleteObject` | none | lock objects | lock and state objects |
+ * | DynamoDB lock items, never a digest item | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` | same |
+ * | DynamoDB digest items | `GetItem` | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
+ * | `kms:Decrypt` via S3 | context = state and lock object ARNs (plus the bucket ARN with a Bucket Key) | same | same |
+ * | `kms:GenerateDataKey` via S3 | none | context = lock object ARNs (plus the bucket ARN) | lock and state object ARNs (plus the bucket ARN) |
+ * | KMS via DynamoDB (table encrypted with a customer managed key) | `kms:Decrypt`, context = the table name | `Decrypt`, `Encrypt`, `GenerateDataKey` | same |
  *
  * Lock-file statements exist only when the locking mode uses the lock file, DynamoDB statements only
  * when it uses the table and the backend has one.
@@ -81,12 +84,13 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   const lockFile = usesLockFile(backend.lockingMode);
   const table = usesLockTable(backend.lockingMode) ? backend.lockTable : undefined;
   const write = level === AccessLevel.READ_WRITE;
+  const lock = level !== AccessLevel.READ_WITHOUT_LOCK;
   const stack = Stack.of(backend);
   const region = bucket.env.region;
 
   const objects = (keys: string[]) => keys.map((k) => bucket.arnForObjects(k));
   const readObjects = collapse([...paths.statePaths, ...(lockFile ? paths.lockPaths : [])]);
-  const writtenObjects = collapse([...(lockFile ? paths.lockPaths : []), ...(write ? paths.statePaths : [])]);
+  const writtenObjects = collapse([...(lockFile && lock ? paths.lockPaths : []), ...(write ? paths.statePaths : [])]);
 
   // S3 answers a GET/HEAD of a missing key with 404 only when the caller may list the bucket with that
   // key as `s3:prefix` (else 403, which Terraform reports as an error instead of "no state"; ceph/ceph#68577
@@ -144,7 +148,7 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   if (table) {
     const tableResource = isResourceWithPolicy(table) ? table : undefined;
     statements.push({
-      actions: DYNAMODB_LOCK_ACTIONS,
+      actions: lock ? DYNAMODB_LOCK_ACTIONS : DYNAMODB_LOCK_READ_ACTIONS,
       resourceArns: [table.tableArn],
       conditions: {
         ...SECURE_TRANSPORT,
@@ -164,7 +168,8 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
     if (table.encryptionKey) {
       const viaDynamoDB = `dynamodb.${table.env.region}.${stack.urlSuffix}`;
       statements.push({
-        actions: KMS_DYNAMODB_ACTIONS,
+        // Reading an item of a table encrypted with a customer managed key only decrypts.
+        actions: lock ? KMS_DYNAMODB_ACTIONS : KMS_DYNAMODB_READ_ACTIONS,
         resourceArns: [table.encryptionKey.keyArn],
         conditions: {
           StringEquals: {
@@ -195,6 +200,13 @@ export function grantStateAccess(
   backend: IStateBackend, grantee: iam.IGrantable, level: AccessLevel, scope: StateScope = StateScope.all(),
 ): iam.Grant {
   warnAboutTraps(backend, scope);
+  const service = servicePrincipalNames(grantee.grantPrincipal);
+  if (service.length > 0 && !Resource.isOwnedResource(backend.bucket)) {
+    throw new Error(`${backend.node.path}: cannot grant state access to the service principal ${service.join(', ')} on an imported backend: ` +
+      'a service has no identity policy, so only the bucket, key and table policies of the owning app can let it in. ' +
+      'Grant it on the StateBackend of the owning app, with new iam.ServicePrincipal(<service>, { conditions: { ArnLike: { \'aws:SourceArn\': <the calling resource ARN> } } }).');
+  }
+  allowThroughRestriction(backend, grantee.grantPrincipal, `the grantee ${grantee.grantPrincipal}`);
   let grant: iam.Grant | undefined;
   const notOwned = new Set<string>();
   for (const s of stateGrantStatements(backend, level, scope)) {
@@ -226,6 +238,12 @@ function grantOne(backend: IStateBackend, grantee: iam.IGrantable, s: StateGrant
     resources: s.resource === backend.bucket ? s.resourceArns : ['*'],
     conditions: s.resourceConditions ?? s.conditions,
   });
+  if (servicePrincipalNames(grantee.grantPrincipal).length > 0) {
+    // Confused deputy: a service acts for any account that calls it unless the policy names the caller's
+    // account. An `aws:SourceArn` condition given on the principal (ServicePrincipal `conditions`,
+    // `withConditions`) is kept by PolicyStatement; `aws:SourceAccount` is always added.
+    statement.addCondition('StringEquals', { 'aws:SourceAccount': s.resource.env.account });
+  }
   if (!Resource.isOwnedResource(s.resource)) {
     notOwned.add(s.resource.node.path);
     return principalGrant;
@@ -264,6 +282,13 @@ export function warnAboutTraps(backend: IStateBackend, scope: StateScope): void 
 /** `*` covers every object: listing `*.tflock` next to it would only lengthen the policy. */
 function collapse(keys: string[]): string[] {
   return keys.includes('*') ? ['*'] : keys;
+}
+
+/** The service names of a principal (`Service` in its policy fragment); empty for every other principal. */
+function servicePrincipalNames(principal: iam.IPrincipal): string[] {
+  if (principal instanceof iam.ServicePrincipal) return [principal.service];
+  const service = principal.policyFragment.principalJson.Service;
+  return service ? [service].flat() : [];
 }
 
 function isResourceWithPolicy(x: unknown): x is iam.IResourceWithPolicy {

@@ -54,6 +54,9 @@ export interface IStateBackend extends IConstruct {
    * release the lock (lock object and/or DynamoDB lock item), read the digest, and use the key through
    * S3 (and DynamoDB) for those objects only. The state itself cannot be written.
    *
+   * A principal that may take a lock may also delete another holder's lock: S3 and DynamoDB IAM cannot
+   * tell lock holders apart. Use `grantReadWithoutLock` where that must not happen.
+   *
    * A grantee in another account also gets matching bucket, key and table policy statements when this
    * app owns those resources.
    *
@@ -62,6 +65,18 @@ export interface IStateBackend extends IConstruct {
    * @default scope StateScope.all()
    */
   grantRead(grantee: iam.IGrantable, scope?: StateScope): iam.Grant;
+
+  /**
+   * Grants what `terraform plan -lock=false` needs on the states of `scope`, for untrusted branches and
+   * pull requests: list workspaces, read state and lock objects (never write or delete them), read lock
+   * and digest items, and decrypt through S3 (and DynamoDB). Unlike `grantRead`, the grantee cannot delete
+   * another holder's lock.
+   *
+   * @param grantee the principal
+   * @param scope the states covered
+   * @default scope StateScope.all()
+   */
+  grantReadWithoutLock(grantee: iam.IGrantable, scope?: StateScope): iam.Grant;
 
   /**
    * Grants what `terraform apply` needs on the states of `scope`: everything of `grantRead`, plus
@@ -112,6 +127,10 @@ export abstract class StateBackendBase extends Construct implements IStateBacken
 
   public grantRead(grantee: iam.IGrantable, scope?: StateScope): iam.Grant {
     return grantStateAccess(this, grantee, AccessLevel.READ, scope ?? StateScope.all());
+  }
+
+  public grantReadWithoutLock(grantee: iam.IGrantable, scope?: StateScope): iam.Grant {
+    return grantStateAccess(this, grantee, AccessLevel.READ_WITHOUT_LOCK, scope ?? StateScope.all());
   }
 
   public grantReadWrite(grantee: iam.IGrantable, scope?: StateScope): iam.Grant {

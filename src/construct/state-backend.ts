@@ -1,12 +1,16 @@
 import { Annotations, Arn, ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackendConfig, BackendConfigOptions } from './backend-config';
 import { LockingMode } from './locking-mode';
-import { encryptionHeaderDenyStatements, logDeliveryStatement } from './private/bucket-policy';
+import {
+  blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement, sendEventsToEventBridge,
+} from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
+import { restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
 import { validateStateBackendProps } from './private/validation';
 import { IStateBackend, StateBackendBase } from './state-backend-base';
 import { DEFAULT_WORKSPACE_KEY_PREFIX, LOCK_TABLE_PARTITION_KEY } from '../protocol/constants';
@@ -152,6 +156,32 @@ export interface StateBackendProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * Deny by default: the bucket, key and lock table policies refuse reading, writing and deleting state
+   * and lock objects (and their versions), decrypting through S3, and reading or writing lock items, to
+   * every principal that was not granted through this construct (`grantRead`, `grantReadWrite`,
+   * `grantReadWithoutLock`, `addAccessRole`, grants made after construction included) or listed in
+   * `breakGlassPrincipals`, whatever its identity policy says (an administrator, `PowerUserAccess`, a CI
+   * role of another team). AWS services acting with their own service principal are not affected (they
+   * still need an allow, which only the construct's own statements give); neither is deploying or updating
+   * the stack, which never touches objects.
+   *
+   * An administrator who may rewrite the bucket or key policy can still lift the restriction (and
+   * CloudTrail records it); pair it with a service control policy if that matters.
+   *
+   * @default false
+   */
+  readonly restrictStateAccess?: boolean;
+
+  /**
+   * Principals that `restrictStateAccess` lets through without a grant: the break-glass roles of the
+   * account. They still need their own identity policy (e.g. `s3:*` and `kms:*`). Only valid with
+   * `restrictStateAccess: true`.
+   *
+   * @default - none
+   */
+  readonly breakGlassPrincipals?: iam.IPrincipal[];
+
+  /**
    * Empty the buckets (all versions) when the stack is deleted, through a custom resource.
    * Requires `removalPolicy: RemovalPolicy.DESTROY`. Meant for tests and demos.
    *
@@ -164,9 +194,11 @@ export interface StateBackendProps {
  * A secure Terraform/OpenTofu S3 state backend.
  *
  * Creates a versioned S3 bucket encrypted with a customer managed KMS key, a bucket policy that refuses
- * plain HTTP, TLS below 1.2, and uploads naming another encryption, lifecycle rules that keep state
- * history by count and age, access logging to a dedicated bucket, and, for `LockingMode.DYNAMODB` or
- * `LockingMode.BOTH`, a DynamoDB lock table. Stateful resources are retained by default.
+ * plain HTTP, TLS below 1.2, uploads naming another encryption and lock-file writes without
+ * `If-None-Match`, SSE-C blocked at the bucket, lifecycle rules that keep state history by count and age,
+ * access logging to a dedicated bucket, and, for `LockingMode.DYNAMODB` or `LockingMode.BOTH`, a DynamoDB
+ * lock table. Stateful resources and the bucket policies are retained by default. With
+ * `restrictStateAccess`, only principals granted through the construct (or break-glass) reach state.
  *
  * Outputs, without export names: `BucketName`, `Region`, `KmsKeyArn`, `LockingMode` (`S3_LOCKFILE`, `DYNAMODB`
  * or `BOTH`), `WorkspaceKeyPrefix` (absent when the prefix is `""`: CloudFormation refuses empty output values)
@@ -236,6 +268,9 @@ export class StateBackend extends StateBackendBase {
    */
   public readonly accessLogsBucket?: s3.IBucket;
 
+  /** Whether the bucket, key and table policies deny state access to principals not granted through the construct. */
+  public readonly restrictStateAccess: boolean;
+
   constructor(scope: Construct, id: string, props: StateBackendProps = {}) {
     super(scope, id);
     validateStateBackendProps(this, props);
@@ -258,7 +293,7 @@ export class StateBackend extends StateBackendBase {
     this.accessLogsBucket = this.createAccessLogsBucket(props, removalPolicy, autoDeleteObjects);
 
     const bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
+      bucketName: props.bucketName ?? this.nameForLogsInAnotherStack(),
       versioned: true,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
@@ -285,7 +320,11 @@ export class StateBackend extends StateBackendBase {
     for (const statement of encryptionHeaderDenyStatements(bucket, this.encryptionKey)) {
       bucket.addToResourcePolicy(statement);
     }
+    bucket.addToResourcePolicy(lockFileConditionalWriteStatement(bucket));
+    blockSseC(bucket);
+    sendEventsToEventBridge(bucket);
     this.bucket = bucket;
+    this.retainPolicy(bucket, removalPolicy);
 
     if (this.accessLogsBucket) {
       // Set on the L1 rather than through `serverAccessLogsBucket`: for a bucket passed in, CDK would grant
@@ -294,7 +333,8 @@ export class StateBackend extends StateBackendBase {
         destinationBucketName: this.accessLogsBucket.bucketName,
         logFilePrefix: props.accessLogsPrefix,
       };
-      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix));
+      const l1 = bucket.node.defaultChild as s3.CfnBucket;
+      this.accessLogsBucket.addToResourcePolicy(logDeliveryStatement(this.accessLogsBucket, bucket, props.accessLogsPrefix, l1));
     }
 
     if (withTable) {
@@ -318,6 +358,18 @@ export class StateBackend extends StateBackendBase {
       this.lockTable = table;
     }
 
+    this.restrictStateAccess = props.restrictStateAccess ?? false;
+    if (this.restrictStateAccess) {
+      const restriction = new StateAccessRestriction(this);
+      props.breakGlassPrincipals?.forEach((p, i) => restriction.allow(p, `breakGlassPrincipals[${i}]`));
+      const { keyPolicyOwned } = restrictStateAccess(restriction, bucket, this.encryptionKey, this.lockTable as dynamodb.Table | undefined);
+      if (!keyPolicyOwned) {
+        Annotations.of(this).addWarningV2('cdk-tfstate-backend:restrict-own-key',
+          'restrictStateAccess cannot add its deny to the policy of the encryptionKey you passed (imported). Add the statement DenyStateDecryptionToUngrantedPrincipals ' +
+          '(see the README section "Deny-by-default state access") to that key policy, or let the construct create the key.');
+      }
+    }
+
     Validations.of(bucket).acknowledge(
       ...COMPLIANCE_PACKS.map((pack) => ({
         id: `${pack}-S3BucketReplicationEnabled`,
@@ -327,6 +379,28 @@ export class StateBackend extends StateBackendBase {
     );
 
     this.createOutputs();
+  }
+
+  /**
+   * A retained bucket keeps its policy: without it, a bucket left behind by a deleted stack would lose the
+   * TLS, encryption, lock-file and deny-by-default statements.
+   */
+  private retainPolicy(bucket: s3.Bucket, removalPolicy: RemovalPolicy): void {
+    bucket.policy?.applyRemovalPolicy(removalPolicy);
+  }
+
+  /**
+   * A log bucket of another stack can only scope its delivery grant to the state bucket (`aws:SourceArn`)
+   * if it can name the bucket without referencing this stack, which already references the log bucket
+   * (the two stacks would depend on each other). So the state bucket then gets a name known at synth time:
+   * `tfstate-<unique id>-<account>-<region>`, unique per construct, account and region.
+   */
+  private nameForLogsInAnotherStack(): string | undefined {
+    const logs = this.accessLogsBucket;
+    if (!logs || Stack.of(logs) === Stack.of(this)) return undefined;
+    const stack = Stack.of(this);
+    const unique = Names.uniqueResourceName(this, { maxLength: 24, separator: '', allowedSpecialCharacters: '' }).toLowerCase();
+    return `tfstate-${unique}-${stack.account}-${stack.region}`;
   }
 
   /** Aliases are unique per account and region: include the stack name and the construct's unique name. */
@@ -359,6 +433,9 @@ export class StateBackend extends StateBackendBase {
       removalPolicy,
       autoDeleteObjects,
     });
+    blockSseC(logs);
+    sendEventsToEventBridge(logs);
+    this.retainPolicy(logs, removalPolicy);
     // cdk-nag counts a bucket that receives another bucket's access logs as logged, so only the encryption
     // and replication findings need a reason here.
     Validations.of(logs).acknowledge(

@@ -2,11 +2,12 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { LockingMode, StateBackend } from '../../src';
 import { acknowledgements, findings, packs } from '../support/nag';
 
-/** The default backend and a backend with a lock table, in one app, synthesized. */
+/** The default backend, a backend with a lock table and a deny-by-default one, in one app, synthesized. */
 function appWithBackends(): App {
   const app = new App();
   new StateBackend(new Stack(app, 'DefaultBackend'), 'Backend');
   new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH });
+  new StateBackend(new Stack(app, 'RestrictedBackend'), 'Backend', { lockingMode: LockingMode.BOTH, restrictStateAccess: true });
   app.synth();
   return app;
 }
@@ -14,7 +15,7 @@ function appWithBackends(): App {
 describe('cdk-nag compliance packs', () => {
   const app = appWithBackends();
 
-  test.each(packs())('%s reports no error and no warning on the default and BOTH-locking backends', (_name, pack) => {
+  test.each(packs())('%s reports no error and no warning on the default, BOTH-locking and restricted backends', (_name, pack) => {
     expect(findings(pack, app)).toEqual([]);
   });
 

@@ -33,6 +33,7 @@ describe('StateBackend defaults', () => {
     expect(bucket.resource.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{
       BucketKeyEnabled: true,
       ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } },
+      BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
     }]);
   });
 
@@ -124,7 +125,7 @@ describe('StateBackend defaults', () => {
     });
 
     test('separates administration (no crypto actions) from use', () => {
-      expect(keyStatements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughS3AndDynamoDB']);
+      expect(keyStatements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughS3AndDynamoDB', 'DenyGrantsNotForAWSResources']);
       const admin: string[] = byId('KeyAdministration').Action;
       expect(admin).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:EnableKeyRotation']));
       for (const crypto of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant', 'kms:*']) {
@@ -152,7 +153,7 @@ describe('StateBackend defaults', () => {
 
     test('uses SSE-S3, versioning, blocked public access and bucket-owner-enforced ownership', () => {
       expect(logBucket.resource.Properties).toEqual(expect.objectContaining({
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }] },
         VersioningConfiguration: { Status: 'Enabled' },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -342,7 +343,7 @@ describe('StateBackend overrides', () => {
     }]);
   });
 
-  test('accessLogsBucket in another stack is granted delivery without a reference back to the state bucket', () => {
+  test('accessLogsBucket in another stack is granted delivery for the state bucket only (aws:SourceArn), without a reference back to it', () => {
     const app = new App();
     const env = { account: '111111111111', region: 'eu-west-1' };
     const logStack = new Stack(app, 'Logs', { env });
@@ -351,11 +352,28 @@ describe('StateBackend overrides', () => {
     new StateBackend(backendStack, 'Backend', { accessLogsBucket: central });
     // A reference from the log stack back to the backend stack would be a dependency cycle: synth would throw.
     app.synth();
+    const stateBucket = resourceOf(Template.fromStack(backendStack), 'AWS::S3::Bucket', STATE_BUCKET).resource;
+    const name: string = stateBucket.Properties.BucketName;
+    expect(name).toMatch(/^tfstate-backend[a-z0-9]+-111111111111-eu-west-1$/);
+    expect(name.length).toBeLessThanOrEqual(63);
     const statements = bucketPolicyStatements(Template.fromStack(logStack), logStack.getLogicalId(central.node.defaultChild as s3.CfnBucket));
     expect(statements).toEqual([expect.objectContaining({
       Principal: { Service: 'logging.s3.amazonaws.com' },
-      Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${name}`]] } },
+        StringEquals: { 'aws:SourceAccount': '111111111111' },
+      },
     })]);
+  });
+
+  test('a bucketName given by the caller is the one the log bucket in another stack names', () => {
+    const app = new App();
+    const logStack = new Stack(app, 'Logs');
+    const central = new s3.Bucket(logStack, 'CentralLogs');
+    new StateBackend(new Stack(app, 'Backend'), 'Backend', { accessLogsBucket: central, bucketName: 'acme-tfstate' });
+    app.synth();
+    const statements = bucketPolicyStatements(Template.fromStack(logStack), logStack.getLogicalId(central.node.defaultChild as s3.CfnBucket));
+    expect(statements[0].Condition.ArnLike).toEqual({ 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-tfstate']] } });
   });
 
   test('accessLogsExpiration expires objects in the created log bucket', () => {

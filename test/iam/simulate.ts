@@ -100,7 +100,14 @@ export class DeployedPolicies {
         principal: roleArn,
         action: req.action,
         resource: { resource: req.resource, accountId: resourceAccount },
-        contextVariables: { 'aws:SecureTransport': 'true', ...(req.context ?? {}) },
+        // What AWS puts in every request of an IAM role session (the deny-by-default statements test them).
+        contextVariables: {
+          'aws:SecureTransport': 'true',
+          'aws:PrincipalArn': roleArn,
+          'aws:PrincipalAccount': roleArn.split(':')[4],
+          'aws:PrincipalIsAWSService': 'false',
+          ...(req.context ?? {}),
+        },
       },
       identityPolicies: this.identityPolicies(roleName),
       serviceControlPolicies: [],

@@ -77,6 +77,8 @@ const s3Get = (r: string, key: string, context?: Record<string, string>): SimReq
   ({ role: r, action: 's3:GetObject', resource: obj(BUCKET, key), context });
 const s3Put = (r: string, key: string, context?: Record<string, string>): SimRequest =>
   ({ role: r, action: 's3:PutObject', resource: obj(BUCKET, key), context });
+/** A lock-file PUT as Terraform >= 1.10, OpenTofu >= 1.10 and this library's client send it: `If-None-Match: *`. */
+const lockPut = (r: string, key: string, context?: Record<string, string>): SimRequest => s3Put(r, key, { 's3:if-none-match': '*', ...context });
 const s3Delete = (r: string, key: string): SimRequest => ({ role: r, action: 's3:DeleteObject', resource: obj(BUCKET, key) });
 const s3List = (r: string, prefix?: string): SimRequest =>
   ({ role: r, action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: prefix === undefined ? {} : { 's3:prefix': prefix } });
@@ -108,15 +110,15 @@ const matrix: Cell[] = [
   ['plan reads env:/prod/app.tfstate', () => s3Get(PLAN, 'env:/prod/app.tfstate'), 'Allowed'],
   ['plan reads the default-workspace app.tfstate', () => s3Get(PLAN, 'app.tfstate'), 'Allowed'],
   ['plan reads network/terraform.tfstate in prod', () => s3Get(PLAN, 'env:/prod/network/terraform.tfstate'), 'Allowed'],
-  ['plan creates the prod lock object with SSE-KMS headers', () => s3Put(PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
+  ['plan creates the prod lock object with SSE-KMS headers', () => lockPut(PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
   // Terraform/OpenTofu with `encrypt` unset send no SSE header; the bucket default applies the key (opentofu#2970).
-  ['plan creates the prod lock object without SSE headers (encrypt unset)', () => s3Put(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
+  ['plan creates the prod lock object without SSE headers (encrypt unset)', () => lockPut(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan reads the prod lock object', () => s3Get(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan deletes the prod lock object', () => s3Delete(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan cannot PUT the prod state', () => s3Put(PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],
   ['plan cannot delete the prod state', () => s3Delete(PLAN, 'env:/prod/app.tfstate'), 'ImplicitlyDenied'],
   ['plan cannot read env:/dev/app.tfstate', () => s3Get(PLAN, 'env:/dev/app.tfstate'), 'ImplicitlyDenied'],
-  ['plan cannot lock env:/dev/app.tfstate', () => s3Put(PLAN, 'env:/dev/app.tfstate.tflock', sseKms()), 'ImplicitlyDenied'],
+  ['plan cannot lock env:/dev/app.tfstate', () => lockPut(PLAN, 'env:/dev/app.tfstate.tflock', sseKms()), 'ImplicitlyDenied'],
   ['plan cannot read another key', () => s3Get(PLAN, 'team-a/app.tfstate'), 'ImplicitlyDenied'],
   ['plan cannot list another prefix', () => s3List(PLAN, 'team-a/'), 'ImplicitlyDenied'],
   // S3 decides 404 vs 403 for a missing key by evaluating s3:ListBucket with s3:prefix = that key
@@ -210,7 +212,7 @@ const matrix: Cell[] = [
     role: DDB_PLAN,
     action: 's3:PutObject',
     resource: obj(DDB_BUCKET, 'env:/prod/app.tfstate.tflock'),
-    context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': ddbKeyArn },
+    context: { 's3:if-none-match': '*', 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': ddbKeyArn },
   }), 'ImplicitlyDenied'],
   ['dynamodb-only plan takes the DynamoDB lock', () => ({
     role: DDB_PLAN,
@@ -222,8 +224,8 @@ const matrix: Cell[] = [
 
   // cross-account: identity policy in the workload account + bucket/key/table policy in the central one
   ['workload plan reads the prod state across accounts', () => s3Get(WORKLOAD_PLAN, 'env:/prod/app.tfstate'), 'Allowed'],
-  ['workload plan locks prod across accounts', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
-  ['workload plan locks prod across accounts without SSE headers', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
+  ['workload plan locks prod across accounts', () => lockPut(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock', sseKms()), 'Allowed'],
+  ['workload plan locks prod across accounts without SSE headers', () => lockPut(WORKLOAD_PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['workload plan lists workspaces across accounts', () => s3List(WORKLOAD_PLAN, 'env:/'), 'Allowed'],
   ['workload plan cannot list another prefix across accounts', () => s3List(WORKLOAD_PLAN, 'team-a/'), 'ImplicitlyDenied'],
   ['workload plan cannot write the prod state', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],

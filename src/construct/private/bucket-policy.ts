@@ -1,7 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LOCK_FILE_SUFFIX } from '../../protocol/constants';
 
 const SSE = 's3:x-amz-server-side-encryption';
 const SSE_KMS_KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
@@ -50,20 +51,80 @@ export function encryptionHeaderDenyStatements(bucket: s3.IBucket, key: kms.IKey
  * Lets the S3 logging service deliver the state bucket's access logs into `target`.
  *
  * Granted by bucket policy because the log bucket enforces bucket ownership, which disables ACLs (the
- * older `LogDeliveryWrite` grant). S3 requires source and target in the same account, so the
- * `aws:SourceAccount` condition holds in either stack; `aws:SourceArn` is added only when both buckets
- * are in one stack, because referencing the state bucket from another stack would create a cycle.
+ * older `LogDeliveryWrite` grant). `aws:SourceAccount` and `aws:SourceArn` (the state bucket) keep any other
+ * bucket, in this account or another, from delivering into it. When the log bucket is in another stack,
+ * the state bucket's ARN is built from its name (`source.bucketName` on the L1, a name known at synth time,
+ * see `StateBackend`), because a reference to the state bucket would make the two stacks depend on each
+ * other.
  */
-export function logDeliveryStatement(target: s3.IBucket, source: s3.IBucket, prefix: string | undefined): iam.PolicyStatement {
+export function logDeliveryStatement(
+  target: s3.IBucket, source: s3.IBucket, prefix: string | undefined, sourceL1: s3.CfnBucket,
+): iam.PolicyStatement {
   const sameStack = Stack.of(target) === Stack.of(source);
+  const sourceArn = sameStack ? source.bucketArn : `arn:${Aws.PARTITION}:s3:::${sourceL1.bucketName}`;
   return new iam.PolicyStatement({
     effect: iam.Effect.ALLOW,
     principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
     actions: ['s3:PutObject'],
     resources: [target.arnForObjects(`${prefix ?? ''}*`)],
     conditions: {
-      ...(sameStack ? { ArnLike: { 'aws:SourceArn': source.bucketArn } } : {}),
+      ArnLike: { 'aws:SourceArn': sourceArn },
       StringEquals: { 'aws:SourceAccount': Stack.of(target).account },
     },
   });
+}
+
+/** The condition key of the request's `If-None-Match` header (present only on conditional writes). */
+const IF_NONE_MATCH = 's3:if-none-match';
+
+/**
+ * Lock files may only be created, never overwritten: a `PutObject` of a `*.tflock` key without an
+ * `If-None-Match` header is denied.
+ *
+ * Terraform >= 1.10 and OpenTofu >= 1.10 (`use_lockfile`) and this library's client write the lock file
+ * with `If-None-Match: *` (Terraform `internal/backend/remote-state/s3/client.go`, `lockWithFile`), so
+ * none of them is affected; a script or stale tool that would overwrite a held lock is. State objects
+ * are not covered: Terraform writes them unconditionally.
+ *
+ * | PutObject of `<state>.tflock` | decision |
+ * |---|---|
+ * | `If-None-Match: *` (Terraform, OpenTofu, this client) | allowed (when granted); S3 answers 412 if the lock exists |
+ * | no `If-None-Match` | denied: `DenyUnconditionalLockWrites` |
+ */
+export function lockFileConditionalWriteStatement(bucket: s3.IBucket): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyUnconditionalLockWrites',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects(`*${LOCK_FILE_SUFFIX}`)],
+    conditions: { Null: { [IF_NONE_MATCH]: 'true' } },
+  });
+}
+
+/** The value of `BlockedEncryptionTypes` that refuses server-side encryption with customer-provided keys. */
+export const SSE_C = 'SSE-C';
+
+/**
+ * Blocks SSE-C at the bucket (`BlockedEncryptionTypes`), on top of the policy deny: S3 itself refuses
+ * uploads with customer-provided keys, whatever a policy says. New AWS buckets block SSE-C by default since
+ * April 2026; the construct writes it out instead of relying on that default.
+ */
+export function blockSseC(bucket: s3.Bucket): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  const encryption = cfn.bucketEncryption as s3.CfnBucket.BucketEncryptionProperty;
+  const rules = encryption.serverSideEncryptionConfiguration as s3.CfnBucket.ServerSideEncryptionRuleProperty[];
+  cfn.bucketEncryption = {
+    ...encryption,
+    serverSideEncryptionConfiguration: rules.map((rule) => ({ ...rule, blockedEncryptionTypes: { encryptionType: [SSE_C] } })),
+  };
+}
+
+/**
+ * Sends the bucket's object events (state written, lock taken, version deleted) to Amazon EventBridge, set on
+ * the L1 (CloudFormation's native `EventBridgeConfiguration`, no custom resource as with aws-s3's
+ * `eventBridgeEnabled`). Rules on the default event bus can then alert on unexpected writes or deletes.
+ */
+export function sendEventsToEventBridge(bucket: s3.Bucket): void {
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 }

@@ -53,6 +53,7 @@ export const KEY_USE_ACTIONS = [
  * | KeyAdministration | manage the key, never use it | none |
  * | KeyUseThroughS3AndDynamoDB | encrypt/decrypt/data keys | `kms:ViaService` is S3 or DynamoDB in this region, `kms:CallerAccount` is this account |
  * | DynamoDBTableGrants (when a table exists) | `kms:CreateGrant` | same, DynamoDB only, and the grant is for an AWS resource |
+ * | DenyGrantsNotForAWSResources (deny, anyone) | `kms:CreateGrant` | neither `kms:GrantIsForAWSResource` nor `aws:PrincipalIsAWSService` is true |
  */
 export function stateKeyPolicy(scope: IConstruct, withTable: boolean): iam.PolicyDocument {
   const stack = Stack.of(scope);
@@ -82,6 +83,18 @@ export function stateKeyPolicy(scope: IConstruct, withTable: boolean): iam.Polic
       }),
     ],
   });
+  // A KMS grant is a second, invisible key policy: nobody may create one for themselves (an administrator
+  // could otherwise grant a role Decrypt outside every condition above). Only AWS services integrated
+  // with KMS (DynamoDB for the lock table) create grants, for the resources they encrypt.
+  doc.addStatements(new iam.PolicyStatement({
+    sid: 'DenyGrantsNotForAWSResources',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    // The form AWS Control Tower's proactive control CT.KMS.PR.3 asks for.
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }));
   if (withTable) {
     // DynamoDB encrypts a table with a customer managed key through a KMS grant it creates itself.
     doc.addStatements(new iam.PolicyStatement({

@@ -26,6 +26,8 @@ export const KMS_S3_DECRYPT_ACTIONS = ['kms:Decrypt'];
 export const KMS_S3_ENCRYPT_ACTIONS = ['kms:GenerateDataKey'];
 /** DynamoDB reads and writes items of a table encrypted with a customer managed key. */
 export const KMS_DYNAMODB_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+/** DynamoDB reads items of a table encrypted with a customer managed key. */
+export const KMS_DYNAMODB_READ_ACTIONS = ['kms:Decrypt'];
 
 /** S3's encryption context key for SSE-KMS: the object ARN, or the bucket ARN with an S3 Bucket Key. */
 export const S3_ENCRYPTION_CONTEXT_KEY = 'kms:EncryptionContext:aws:s3:arn';
@@ -36,11 +38,15 @@ export const DYNAMODB_ENCRYPTION_CONTEXT_ACCOUNT_KEY = 'kms:EncryptionContext:aw
 /** A `LeadingKeys` pattern that matches every digest item. */
 export const DIGEST_ITEM_PATTERN = '*' + DIGEST_ITEM_SUFFIX;
 
-/** Read-only or read-write, as the grant helpers see it. */
+/** Read without locking, read (and lock), or read-write, as the grant helpers see it. */
 export enum AccessLevel {
+  READ_WITHOUT_LOCK = 'READ_WITHOUT_LOCK',
   READ = 'READ',
   READ_WRITE = 'READ_WRITE',
 }
+
+/** Lock items are only read (`tfstate lock-info`, Terraform's holder report), never written. */
+export const DYNAMODB_LOCK_READ_ACTIONS = ['dynamodb:GetItem'];
 
 /**
  * The S3 keys and DynamoDB `LockID`s that a scope covers in one backend. Patterns use IAM `*`.

@@ -24,6 +24,8 @@ export interface ValidatedProps {
   readonly encryptionKeyAlias?: string;
   readonly removalPolicy?: RemovalPolicy;
   readonly autoDeleteObjects?: boolean;
+  readonly restrictStateAccess?: boolean;
+  readonly breakGlassPrincipals?: unknown[];
 }
 
 function fail(scope: IConstruct, id: string, message: string): never {
@@ -127,6 +129,12 @@ export function validateStateBackendProps(scope: IConstruct, props: ValidatedPro
     fail(scope, 'SnapshotRemovalPolicy',
       'Invalid removalPolicy: RemovalPolicy.SNAPSHOT. S3 buckets and KMS keys cannot be snapshotted, so CloudFormation would reject the stack. ' +
       'Use RemovalPolicy.RETAIN (the default), RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE or RemovalPolicy.DESTROY.');
+  }
+
+  if (props.breakGlassPrincipals !== undefined && props.restrictStateAccess !== true) {
+    fail(scope, 'BreakGlassWithoutRestriction',
+      `Invalid breakGlassPrincipals: ${props.breakGlassPrincipals.length} principal(s) given, but restrictStateAccess is ${props.restrictStateAccess ?? 'false (the default)'}, ` +
+      'so nothing is restricted and a break-glass exemption means nothing. Set restrictStateAccess: true, or remove breakGlassPrincipals.');
   }
 
   if (props.autoDeleteObjects === true && (props.removalPolicy ?? RemovalPolicy.RETAIN) !== RemovalPolicy.DESTROY) {
