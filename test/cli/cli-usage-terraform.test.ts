@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { runCli, requireCompiledCli } from './run-cli';
 import { normaliseArgs, parseDuration, parseGoBool } from '../../src/cli/argv';
 import { FORCE_UNLOCK_DESCRIPTION, FORCE_UNLOCK_QUERY, lockCommand } from '../../src/cli/commands/lock';
@@ -226,7 +228,10 @@ describe('Terraform\'s diagnostic layout', () => {
       + '  Version:   1.10.5\n'
       + '  Created:   2026-12-02 06:00:00.123456789 +0000 UTC\n'
       + '  Info:      \n';
-    expect(formatLockAcquireError(lockError, { isTTY: false })).toBe([
+    const box = formatLockAcquireError(lockError, { isTTY: false });
+    // The README shows this very box (a documented example is a tested example).
+    expect(readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8')).toContain(`\`\`\`\n${box}\nIf that lock is stale`);
+    expect(box).toBe([
       '╷',
       '│ Error: Error acquiring the state lock',
       '│',
