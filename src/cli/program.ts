@@ -57,14 +57,17 @@ function lockOptions(cmd: Command): Command {
 
 /**
  * The modules loaded on use, never at start. Plain `require` rather than `import()`: it stays a
- * CommonJS require under every TypeScript module setting (ts-jest's included).
+ * CommonJS require under every TypeScript module setting (ts-jest's included). The commands that
+ * reach AWS check first that the SDK is installed, for an error that names the packages.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
+/** Fails with the names of the `@aws-sdk/*` packages to install when they are missing (`--omit=optional`). */
+const sdk = () => require('../client/private/require-sdk');
 export const load = {
-  state: (): typeof import('./commands/state') => require('./commands/state'),
-  workspaces: (): typeof import('./commands/workspace') => require('./commands/workspace'),
-  locks: (): typeof import('./commands/lock') => require('./commands/lock'),
-  doctor: (): typeof import('./commands/doctor') => require('./commands/doctor'),
+  state: (): typeof import('./commands/state') => (sdk(), require('./commands/state')),
+  workspaces: (): typeof import('./commands/workspace') => (sdk(), require('./commands/workspace')),
+  locks: (): typeof import('./commands/lock') => (sdk(), require('./commands/lock')),
+  doctor: (): typeof import('./commands/doctor') => (sdk(), require('./commands/doctor')),
   backendConfig: (): typeof import('./commands/backend-config') => require('./commands/backend-config'),
   reportError: (): typeof import('./report-error') => require('./report-error'),
 };
