@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { cliColdStart } from './cold-start';
 import { MODES, Mode, deleteBucket, deleteTable, median, newClient, rawClients } from './common';
 import { writeSyntheticState } from './synthetic-state';
 
@@ -286,11 +287,7 @@ async function coldStart(): Promise<ColdRow[]> {
   } else {
     rows.push({ what: 'lib/client', ms: NaN, note: 'not compiled: run `npx projen compile` first' });
   }
-  if (existsSync(join(ROOT, 'lib/cli/main.js'))) {
-    rows.push({ what: '`tfstate --help` (node lib/cli/main.js --help)', ms: await time(['lib/cli/main.js', '--help']), note: 'whole CLI start' });
-  } else {
-    rows.push({ what: '`tfstate --help`', ms: NaN, note: 'lib/cli/main.js not compiled' });
-  }
+  rows.push(...cliColdStart(ROOT, QUICK ? 9 : 21));
   return rows;
 }
 

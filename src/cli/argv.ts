@@ -1,3 +1,5 @@
+import { parseGoDuration } from '../protocol/go-time';
+
 /**
  * Terraform spells its long options with one dash (`-backend-config=x`, `-chdir=dir`, `-force`);
  * commander expects two. Terraform users type the former, so the known long option names are
@@ -13,6 +15,8 @@ export const LONG_OPTIONS = new Set([
   'operation',
   'info',
   'timeout',
+  'lock',
+  'lock-timeout',
   'raw',
   'json',
   'format',
@@ -21,7 +25,13 @@ export const LONG_OPTIONS = new Set([
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */
-const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'format']);
+const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'lock-timeout', 'format']);
+
+/**
+ * Go boolean flags (`-lock`, `-lock=false`): the value is only ever attached with `=`, so the word
+ * after a bare `-lock` is never its value (Go's `flag` package). Commander sees `--lock=VALUE` always.
+ */
+const BOOL_VALUE_OPTIONS = new Set(['lock']);
 
 /** Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form. */
 export function normaliseArgs(args: readonly string[]): string[] {
@@ -41,7 +51,8 @@ export function normaliseArgs(args: readonly string[]): string[] {
     }
     const m = /^--?([a-z][a-z0-9-]*)(=.*)?$/.exec(arg);
     if (m && LONG_OPTIONS.has(m[1])) {
-      out.push(`--${m[1]}${m[2] ?? ''}`);
+      const value = m[2] ?? (BOOL_VALUE_OPTIONS.has(m[1]) ? '=true' : '');
+      out.push(`--${m[1]}${value}`);
       takesValue = m[2] === undefined && VALUE_OPTIONS.has(m[1]);
       continue;
     }
@@ -50,23 +61,39 @@ export function normaliseArgs(args: readonly string[]): string[] {
   return out;
 }
 
+/** The lock options of every command that takes the state lock, as commander parses them. */
+export interface LockOptions {
+  /** `-lock=false`: do not take the state lock (Terraform's `-lock`). @default true */
+  readonly lock?: boolean;
+  /** `-lock-timeout=DURATION`: retry a held lock this long, Go duration syntax. @default "0s" */
+  readonly lockTimeout?: string;
+}
+
 /**
- * Parses a Go `time.ParseDuration` string (`0s`, `30s`, `1m30s`, `500ms`, `1.5h`) into milliseconds.
- * Returns `undefined` when the text is not a duration.
+ * Go's `strconv.ParseBool`, what Terraform's `-lock=VALUE` accepts. Returns `undefined` for
+ * anything else.
+ */
+export function parseGoBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
+
+/**
+ * Parses a Go `time.ParseDuration` string (`0s`, `30s`, `1m30s`, `500ms`, `1.5h`) into milliseconds
+ * with the project's one Go duration parser (`protocol/go-time.ts`). A negative duration is 0: one
+ * attempt, as Terraform's lock wait does with a deadline already past. Returns `undefined` when the
+ * text is not a duration.
  */
 export function parseDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  if (text.length === 0) return undefined;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (!m) return undefined;
-    total += parseFloat(m[1]) * units[m[2]];
-    pos = re.lastIndex;
+  try {
+    return Math.max(0, Math.round(parseGoDuration(text) / 1e6));
+  } catch {
+    return undefined;
   }
-  return Math.round(total);
+}
+
+/** Why `text` is not a duration, for a usage error of option `flag`. */
+export function notADuration(flag: string, text: string): string {
+  return `${flag}: "${text}" is not a duration. Use Go duration syntax such as 30s, 2m or 1m30s.`;
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * `tfstate`: the command-line face of cdk-tfstate-backend. See the README section "tfstate CLI reference".
+ *
+ * Start-up is kept to commander and the command tree: the command modules, the client and the AWS SDK
+ * are loaded by the action that needs them, and the error printer only when something failed.
  */
 import { CommanderError } from 'commander';
 import { normaliseArgs } from './argv';
 import { EXIT } from './output';
-import { buildProgram, commanderExitCode, reportError } from './program';
+import { buildProgram, commanderExitCode, load } from './program';
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -20,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return commanderExitCode(e);
-    return reportError(e);
+    return load.reportError().reportError(e);
   }
   return code;
 }
@@ -34,6 +37,6 @@ if (require.main === module) {
   });
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
-    (e) => { process.exitCode = reportError(e); },
+    (e) => { process.exitCode = load.reportError().reportError(e); },
   );
 }

@@ -54,8 +54,52 @@ export function printJson(value: unknown): void {
   out(JSON.stringify(value, undefined, 2));
 }
 
+/** The width Terraform wraps diagnostics to: the terminal's, else 78 columns (`terminal.defaultColumns`). */
+export function diagnosticWidth(stream: { isTTY?: boolean; columns?: number } = io.stderr): number {
+  return stream.isTTY && stream.columns ? stream.columns : 78;
+}
+
 /**
- * Terraform's diagnostic box:
+ * Word-wraps one line at `limit` characters the way Terraform's diagnostics do (mitchellh/go-wordwrap
+ * `WrapString`): breaks only at white space, drops the spaces at a break, and leaves a word longer
+ * than the limit whole on its own line.
+ */
+export function wrapLine(text: string, limit: number): string {
+  let wrapped = '';
+  let column = 0;
+  let spaces = '';
+  let word = '';
+  const flush = () => {
+    column += [...spaces].length + [...word].length;
+    wrapped += spaces + word;
+    spaces = '';
+    word = '';
+  };
+  for (const ch of text) {
+    if (ch === '\n') {
+      if (word === '' && column + [...spaces].length > limit) spaces = '';
+      flush();
+      wrapped += ch;
+      column = 0;
+    } else if (/\s/u.test(ch) && ch !== '\u00a0' && ch !== '\ufeff') {
+      if (spaces === '' || word !== '') flush();
+      spaces += ch;
+    } else {
+      word += ch;
+      const wordLength = [...word].length;
+      if (column + wordLength + [...spaces].length > limit && wordLength < limit) {
+        wrapped += '\n';
+        column = 0;
+        spaces = '';
+      }
+    }
+  }
+  if (word === '' && column + [...spaces].length > limit) spaces = '';
+  return wrapped + spaces + word;
+}
+
+/**
+ * Terraform's diagnostic box (`command/format/diagnostic.go`, `DiagnosticFromJSON`):
  * ```
  * ╷
  * │ Error: Summary
@@ -63,12 +107,16 @@ export function printJson(value: unknown): void {
  * │ Detail
  * ╵
  * ```
+ * Detail lines are wrapped to the stream's width less the rule (lines starting with a space are
+ * kept as they are); empty lines get the rule without its trailing space.
  */
-export function formatDiagnostic(d: Diagnostic, stream: { isTTY?: boolean } = io.stderr): string {
+export function formatDiagnostic(d: Diagnostic, stream: { isTTY?: boolean; columns?: number } = io.stderr): string {
   const title = d.severity === 'error' ? paint('red', 'Error:', stream) : paint('yellow', 'Warning:', stream);
   const where = d.path && d.path.length > 0 ? `\n│   on backend attribute "${d.path.join('.')}"` : '';
-  const body = d.detail.split('\n').map((l) => (l === '' ? '│' : `│ ${l}`)).join('\n');
-  return `╷\n│ ${title} ${paint('bold', d.summary, stream)}${where}\n│\n${body}\n╵\n`;
+  const width = diagnosticWidth(stream) - 3;
+  const detail = d.detail.split('\n').map((l) => (l.startsWith(' ') ? l : wrapLine(l, width))).join('\n');
+  const body = d.detail === '' ? '' : detail.split('\n').map((l) => (l === '' ? '│\n' : `│ ${l}\n`)).join('');
+  return `╷\n│ ${title} ${paint('bold', d.summary, stream)}${where}\n│\n${body}╵\n`;
 }
 
 /** Prints a list of rows as a table on a terminal, or tab-separated lines otherwise. */

@@ -1,28 +1,13 @@
+/**
+ * The `tfstate` command tree. It stays cheap to build: every command module (and with it the client
+ * and the AWS SDK) is loaded by the action that runs it, so `--help`, `--version` and usage errors
+ * load commander and this file only (see the cold-start row of `npm run bench`).
+ */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import {
-  isBucketNotFoundError,
-  isConfigValidationError,
-  isLockIdMismatchError,
-  isStateBackendError,
-  isStateConflictError,
-  isStateLockedError,
-} from '../client';
-import { backendConfigCommand } from './commands/backend-config';
-import { doctorCommand } from './commands/doctor';
-import { lockCommand, lockInfoCommand, unlockCommand } from './commands/lock';
-import {
-  diffCommand,
-  digestRepairCommand,
-  historyCommand,
-  outputsCommand,
-  pullCommand,
-  pushCommand,
-  restoreCommand,
-} from './commands/state';
-import { workspaceDelete, workspaceList, workspaceNew } from './commands/workspace';
-import { CliError, EXIT, formatDiagnostic, io, note, paint } from './output';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { notADuration, parseDuration, parseGoBool } from './argv';
+import { EXIT, io } from './output';
 
 function packageVersion(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -44,52 +29,49 @@ Configuration (like terraform init), later sources win:
   -backend-config K=V     one attribute, or -backend-config FILE (HCL attributes); repeatable
 plus the AWS environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...
 Workspace: -workspace NAME, else TF_WORKSPACE, else "default".
-Terraform's single-dash long options (-backend-config, -chdir, -force, ...) are accepted.
+Terraform's single-dash long options (-backend-config, -chdir, -force, -lock=false, ...) are accepted.
 
 Exit codes: 0 success, 1 error, 2 usage error, 3 state locked by someone else.`;
 
-/** Maps any error to its message on stderr and an exit code. */
-export function reportError(e: unknown): number {
-  if (e instanceof CliError) {
-    note(`${paint('red', 'Error:', io.stderr)} ${e.message}`);
-    return e.exitCode;
-  }
-  if (isConfigValidationError(e)) {
-    for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d));
-    note('Fix the backend configuration (*.tf backend block or -backend-config) and try again.');
-    return EXIT.ERROR;
-  }
-  if (isStateLockedError(e)) {
-    const id = e.lockInfo?.ID;
-    note(`${paint('red', 'Error:', io.stderr)} Error acquiring the state lock\n\n${e.message}\n\n` +
-      (id
-        ? `The state is locked by ${e.lockInfo?.Who} (${e.lockInfo?.Operation}). Wait for it to finish, or if the lock is stale release it with:\n  tfstate force-unlock ${id}`
-        : 'Wait and retry, or pass -timeout to wait for the lock.'));
-    return EXIT.LOCKED;
-  }
-  if (isLockIdMismatchError(e)) {
-    note(`${paint('red', 'Error:', io.stderr)} ${e.message}\nThe lock is held by ID ${e.existingLockId}; check "tfstate lock-info" and pass that ID if you really mean to release it.`);
-    return EXIT.ERROR;
-  }
-  if (isStateConflictError(e)) {
-    note(`${paint('red', 'Error:', io.stderr)} Failed to write state: ${e.message}\nNothing was written. Pull the current state and reconcile, or pass -force to overwrite it.`);
-    return EXIT.ERROR;
-  }
-  if (isBucketNotFoundError(e)) {
-    note(`${paint('red', 'Error:', io.stderr)} ${e.message}\nCheck "bucket" and "region", or deploy the StateBackend stack.`);
-    return EXIT.ERROR;
-  }
-  if (isStateBackendError(e)) {
-    note(`${paint('red', 'Error:', io.stderr)} ${e.message}`);
-    return EXIT.ERROR;
-  }
-  const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-  const hint = err?.name === 'CredentialsProviderError'
-    ? '\nNo AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.'
-    : err?.$metadata?.httpStatusCode === 403 ? '\nAccess denied: check the credentials and the IAM permissions for the bucket and table.' : '';
-  note(`${paint('red', 'Error:', io.stderr)} ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err?.message ?? String(e)}${hint}`);
-  return EXIT.ERROR;
+/** Checks a Go duration option at parse time, so that a bad value is a usage error before any work. */
+const durationArg = (flag: string) => (value: string): string => {
+  if (parseDuration(value) === undefined) throw new InvalidArgumentError(notADuration(flag, value));
+  return value;
+};
+
+const lockArg = (value: string): boolean => {
+  const parsed = parseGoBool(value);
+  if (parsed === undefined) throw new InvalidArgumentError(`-lock takes true or false (e.g. -lock=false), got "${value}".`);
+  return parsed;
+};
+
+/**
+ * Terraform's `-lock` and `-lock-timeout`, on every command that takes the state lock. The action
+ * receives them as `{ lock?: boolean; lockTimeout?: string }` (see `LockOptions` in argv.ts).
+ */
+function lockOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--lock <BOOL>', 'false: do not take the state lock (-lock=false, as terraform; not recommended)').argParser(lockArg))
+    .addOption(new Option('--lock-timeout <DURATION>', 'retry a held lock this long, e.g. 30s (Go duration; default 0s: one attempt)').argParser(durationArg('-lock-timeout')));
 }
+
+/**
+ * The modules loaded on use, never at start. Plain `require` rather than `import()`: it stays a
+ * CommonJS require under every TypeScript module setting (ts-jest's included). The commands that
+ * reach AWS check first that the SDK is installed, for an error that names the packages.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** Fails with the names of the `@aws-sdk/*` packages to install when they are missing (`--omit=optional`). */
+const sdk = () => require('../client/private/require-sdk');
+export const load = {
+  state: (): typeof import('./commands/state') => (sdk(), require('./commands/state')),
+  workspaces: (): typeof import('./commands/workspace') => (sdk(), require('./commands/workspace')),
+  locks: (): typeof import('./commands/lock') => (sdk(), require('./commands/lock')),
+  doctor: (): typeof import('./commands/doctor') => (sdk(), require('./commands/doctor')),
+  backendConfig: (): typeof import('./commands/backend-config') => require('./commands/backend-config'),
+  reportError: (): typeof import('./report-error') => require('./report-error'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Builds the `tfstate` program. `setExit` receives each action's exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -115,86 +97,93 @@ export function buildProgram(setExit: (code: number) => void): Command {
       try {
         setExit((await fn(...args)) ?? EXIT.OK);
       } catch (e) {
-        setExit(reportError(e));
+        setExit(load.reportError().reportError(e));
       }
     };
   const g = (cmd: Command): any => cmd.optsWithGlobals();
+  const { state, workspaces, locks } = load;
 
   const workspace = program.command('workspace').description('list, create and delete workspaces');
   workspace.command('list').description('list workspaces; the selected one is marked with *')
     .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => workspaceList(g(cmd))));
-  workspace.command('new').description('create a workspace with an empty state (under the lock)')
+    .action(run(async (_o, cmd: Command) => workspaces().workspaceList(g(cmd))));
+  lockOptions(workspace.command('new').description('create a workspace with an empty state (under the lock)')
     .argument('<NAME>', 'workspace name')
-    .option('--json', 'print JSON')
-    .action(run(async (name: string, _o, cmd: Command) => workspaceNew(name, g(cmd))));
-  workspace.command('delete').description('delete a workspace\'s state object')
+    .option('--json', 'print JSON'))
+    .action(run(async (name: string, _o, cmd: Command) => workspaces().workspaceNew(name, g(cmd))));
+  lockOptions(workspace.command('delete').description('delete a workspace\'s state object (under the lock)')
     .argument('<NAME>', 'workspace name')
     .option('--force', 'delete even if the state has resources or outputs')
-    .option('--json', 'print JSON')
-    .action(run(async (name: string, _o, cmd: Command) => workspaceDelete(name, g(cmd))));
+    .option('--json', 'print JSON'))
+    .action(run(async (name: string, _o, cmd: Command) => workspaces().workspaceDelete(name, g(cmd))));
 
   program.command('pull').description('write the state to stdout, byte for byte')
     .option('--version-id <ID>', 'an older version of the state object (see history)')
-    .action(run(async (_o, cmd: Command) => pullCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => state().pullCommand(g(cmd))));
 
-  program.command('push').description('write a state under the lock, with Terraform\'s push rules (lineage, serial)')
+  lockOptions(program.command('push').description('write a state under the lock, with Terraform\'s push rules (lineage, serial)')
     .argument('<FILE>', 'state file, or - for stdin')
     .option('--force', 'skip the lineage and serial checks')
-    .option('--json', 'print JSON')
-    .action(run(async (file: string, _o, cmd: Command) => pushCommand(file, g(cmd))));
+    .option('--json', 'print JSON'))
+    .action(run(async (file: string, _o, cmd: Command) => state().pushCommand(file, g(cmd))));
 
   program.command('lock').description('take the state lock and print its ID (the lock stays held)')
     .option('--operation <OP>', 'Operation recorded in the lock info', 'tfstate-lock')
     .option('--info <TEXT>', 'Info recorded in the lock info')
-    .option('--timeout <DURATION>', 'keep retrying while the lock is held, e.g. 30s (default 0s: one attempt)')
+    .addOption(new Option('--lock-timeout <DURATION>', 'keep retrying while the lock is held, e.g. 30s (default 0s: one attempt)').argParser(durationArg('-lock-timeout')))
+    .addOption(new Option('--timeout <DURATION>', 'same as --lock-timeout').argParser(durationArg('-timeout')).conflicts('lockTimeout'))
     .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => lockCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => locks().lockCommand(g(cmd))));
 
-  program.command('unlock').alias('force-unlock').description('release the lock held with LOCK_ID')
+  program.command('unlock').description('release the lock held with LOCK_ID (no confirmation)')
     .argument('<LOCK_ID>', 'the lock ID (from lock or lock-info)')
-    .option('--force', 'accepted for terraform force-unlock compatibility (tfstate never prompts)')
     .option('--json', 'print JSON')
-    .action(run(async (id: string, _o, cmd: Command) => unlockCommand(id, g(cmd))));
+    .action(run(async (id: string, _o, cmd: Command) => locks().unlockCommand(id, g(cmd))));
+
+  program.command('force-unlock').description('release a stuck lock like terraform force-unlock: asks for confirmation unless --force')
+    .argument('<LOCK_ID>', 'the lock ID (from lock-info or the lock error)')
+    .option('--force', 'don\'t ask for confirmation')
+    .option('--json', 'print JSON')
+    .action(run(async (id: string, _o, cmd: Command) => locks().forceUnlockCommand(id, g(cmd))));
 
   program.command('lock-info').description('show the lock holder: who, operation, age, version')
     .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => lockInfoCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => locks().lockInfoCommand(g(cmd))));
 
-  program.command('outputs').description('show the state\'s outputs, like terraform output')
+  program.command('outputs').alias('output').description('show the state\'s outputs, like terraform output')
     .argument('[NAME]', 'one output')
     .addOption(new Option('--raw', 'print a string, number or bool output without quotes').conflicts('json'))
     .option('--json', 'print JSON')
-    .action(run(async (name: string | undefined, _o, cmd: Command) => outputsCommand(name, g(cmd))));
+    .action(run(async (name: string | undefined, _o, cmd: Command) => state().outputsCommand(name, g(cmd))));
 
   program.command('history').description('list versions of the state object with serial, lineage, size, time')
     .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => historyCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => state().historyCommand(g(cmd))));
 
-  program.command('restore').description('write an older version as the newest (serial above the current, lineage kept), under the lock')
+  lockOptions(program.command('restore').description('write an older version as the newest (serial above the current, lineage kept), under the lock')
     .argument('<VERSION_ID>', 'version ID (see history)')
-    .option('--json', 'print JSON')
-    .action(run(async (id: string, _o, cmd: Command) => restoreCommand(id, g(cmd))));
+    .option('--json', 'print JSON'))
+    .action(run(async (id: string, _o, cmd: Command) => state().restoreCommand(id, g(cmd))));
 
   program.command('diff').description('resources and outputs added, removed, changed between two states')
     .argument('<A>', 'version ID, file, - (stdin) or current')
     .argument('<B>', 'version ID, file, - (stdin) or current')
     .option('--json', 'print JSON')
-    .action(run(async (a: string, b: string, _o, cmd: Command) => diffCommand(a, b, g(cmd))));
+    .action(run(async (a: string, b: string, _o, cmd: Command) => state().diffCommand(a, b, g(cmd))));
 
   const digest = program.command('digest').description('the DynamoDB digest (-md5 item) of the state');
-  digest.command('repair').description('store the MD5 of the current state object as the digest, under the lock')
-    .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => digestRepairCommand(g(cmd))));
+  lockOptions(digest.command('repair').description('store the MD5 of the current state object as the digest, under the lock')
+    .option('--json', 'print JSON'))
+    .action(run(async (_o, cmd: Command) => state().digestRepairCommand(g(cmd))));
 
   program.command('doctor').description('check a live backend: bucket, versioning, encryption, public access, TLS policy, lock table, If-None-Match')
     .option('--json', 'print JSON')
-    .action(run(async (_o, cmd: Command) => doctorCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => load.doctor().doctorCommand(g(cmd))));
 
   program.command('backend-config').description('print the current configuration as a snippet')
     .addOption(new Option('--format <FORMAT>', 'snippet format').choices(['tf', 'hcl', 'terragrunt', 'cdktf', 'json']).default('tf'))
     .option('--json', 'same as --format json')
-    .action(run(async (_o, cmd: Command) => backendConfigCommand(g(cmd))));
+    .action(run(async (_o, cmd: Command) => load.backendConfig().backendConfigCommand(g(cmd))));
 
   return program;
 }

@@ -2,6 +2,7 @@
  * `cdk-tfstate-backend/client`: the runtime client that reads, writes and locks Terraform/OpenTofu
  * state in S3 as their `s3` backend does. Plain TypeScript on the AWS SDK v3; never loads aws-cdk-lib.
  */
+import './private/require-sdk';
 export { StateClient } from './state-client';
 export { backendAttributesFromOutputs } from './backend-outputs';
 export type { BackendOutputsMapping, BackendOutputsMappingOptions } from './backend-outputs';

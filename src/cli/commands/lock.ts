@@ -1,11 +1,13 @@
-import { parseDuration } from '../argv';
-import { CliError, EXIT, formatAge, out, printJson } from '../output';
+import { LockOptions, notADuration, parseDuration } from '../argv';
+import { CliError, EXIT, formatAge, io, note, out, paint, printJson } from '../output';
+import { askLine } from '../prompt';
 import { GlobalOptions, openSession } from '../session';
 
 /** Options of `lock`. */
-export interface LockCommandOptions extends GlobalOptions {
+export interface LockCommandOptions extends GlobalOptions, Pick<LockOptions, 'lockTimeout'> {
   readonly operation?: string;
   readonly info?: string;
+  /** The older spelling of `lockTimeout`. */
   readonly timeout?: string;
 }
 
@@ -14,14 +16,9 @@ export const MANUAL_LOCK_OPERATION = 'tfstate-lock';
 
 /** `lock`: takes the lock and prints its ID (the lock is left held). */
 export async function lockCommand(opts: LockCommandOptions): Promise<void> {
-  let timeoutMs = 0;
-  if (opts.timeout !== undefined) {
-    const parsed = parseDuration(opts.timeout);
-    if (parsed === undefined) {
-      throw new CliError(`-timeout: "${opts.timeout}" is not a duration. Use Go duration syntax such as 30s, 2m or 1m30s.`, EXIT.USAGE);
-    }
-    timeoutMs = parsed;
-  }
+  const text = opts.lockTimeout ?? opts.timeout;
+  const timeoutMs = text === undefined ? 0 : parseDuration(text);
+  if (timeoutMs === undefined) throw new CliError(notADuration(opts.lockTimeout !== undefined ? '-lock-timeout' : '-timeout', text!), EXIT.USAGE);
   const s = await openSession(opts);
   try {
     const id = await s.client.lock({ operation: opts.operation ?? MANUAL_LOCK_OPERATION, info: opts.info ?? '', timeoutMs });
@@ -36,16 +33,70 @@ export async function lockCommand(opts: LockCommandOptions): Promise<void> {
   }
 }
 
-/** `unlock LOCK_ID` / `force-unlock LOCK_ID`: releases the lock if `LOCK_ID` is the holder's. */
-export async function unlockCommand(lockId: string, opts: GlobalOptions): Promise<void> {
+function checkLockId(command: string, lockId: string): void {
   if (lockId.trim() === '') {
-    throw new CliError('unlock: the LOCK_ID is empty. Pass the ID printed by "tfstate lock" or shown by "tfstate lock-info".', EXIT.USAGE);
+    throw new CliError(`${command}: the LOCK_ID is empty. Pass the ID printed by "tfstate lock" or shown by "tfstate lock-info".`, EXIT.USAGE);
   }
+}
+
+/** Terraform's `outputUnlockSuccess` (`command/unlock.go`). */
+function printUnlocked(lockId: string, json: boolean | undefined): void {
+  if (json) {
+    printJson({ unlocked: lockId });
+    return;
+  }
+  out(paint('bold', paint('green', 'Terraform state has been successfully unlocked!')));
+  out('');
+  out('The state has been unlocked, and Terraform commands should now be able to');
+  out('obtain a new lock on the remote state.');
+}
+
+/** `unlock LOCK_ID`: releases the lock if `LOCK_ID` is the holder's, without asking. */
+export async function unlockCommand(lockId: string, opts: GlobalOptions): Promise<void> {
+  checkLockId('unlock', lockId);
   const s = await openSession(opts);
   try {
     await s.client.unlock(lockId);
-    if (opts.json) printJson({ unlocked: lockId });
-    else out('Terraform state has been successfully unlocked!');
+    printUnlocked(lockId, opts.json);
+  } finally {
+    s.close();
+  }
+}
+
+/** Terraform's confirmation for `force-unlock` (`command/unlock.go`, `UnlockCommand.Run`). */
+export const FORCE_UNLOCK_QUERY = 'Do you really want to force-unlock?';
+export const FORCE_UNLOCK_DESCRIPTION = 'Terraform will remove the lock on the remote state.\n' +
+  'This will allow local Terraform commands to modify this state, even though it\n' +
+  'may still be in use. Only \'yes\' will be accepted to confirm.';
+
+/**
+ * `force-unlock LOCK_ID [-force]`: Terraform's `force-unlock`. Without `-force` it asks for "yes" on
+ * stdin after loading the configuration and before any request, as Terraform does: on a terminal
+ * the user types it; otherwise one line is read from stdin, and a stdin that ends first is
+ * "Error asking for confirmation: EOF" (exit 1). Any other answer is "force-unlock cancelled." (exit 1).
+ */
+export async function forceUnlockCommand(lockId: string, opts: GlobalOptions & { force?: boolean }): Promise<number | void> {
+  checkLockId('force-unlock', lockId);
+  const s = await openSession(opts);
+  try {
+    if (!opts.force) {
+      // The question goes where Terraform puts it (stdout), except under -json, whose stdout is data.
+      const output = opts.json ? io.stderr : io.stdout;
+      let answer: string;
+      try {
+        answer = await askLine(FORCE_UNLOCK_QUERY, FORCE_UNLOCK_DESCRIPTION, { input: process.stdin, output });
+      } catch (e) {
+        note(`Error asking for confirmation: ${(e as Error).message}`);
+        note('force-unlock reads the answer from stdin. Pass -force to release the lock without asking.');
+        return EXIT.ERROR;
+      }
+      if (answer !== 'yes') {
+        output.write('force-unlock cancelled.\n');
+        return EXIT.ERROR;
+      }
+    }
+    await s.client.unlock(lockId);
+    printUnlocked(lockId, opts.json);
   } finally {
     s.close();
   }
