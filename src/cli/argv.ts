@@ -13,6 +13,7 @@ export const LONG_OPTIONS = new Set([
   'operation',
   'info',
   'timeout',
+  'older-than',
   'raw',
   'json',
   'format',
@@ -21,7 +22,7 @@ export const LONG_OPTIONS = new Set([
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */
-const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'format']);
+const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'older-than', 'format']);
 
 /** Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form. */
 export function normaliseArgs(args: readonly string[]): string[] {

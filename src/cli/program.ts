@@ -12,6 +12,7 @@ import {
 import { backendConfigCommand } from './commands/backend-config';
 import { doctorCommand } from './commands/doctor';
 import { lockCommand, lockInfoCommand, unlockCommand } from './commands/lock';
+import { LOCKS_FOUND_EXIT, locksCommand } from './commands/locks';
 import {
   diffCommand,
   digestRepairCommand,
@@ -160,6 +161,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.command('lock-info').description('show the lock holder: who, operation, age, version')
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => lockInfoCommand(g(cmd))));
+
+  program.command('locks').description('list every held lock of the backend (all keys and workspaces): who, operation, age')
+    .option('--older-than <DURATION>', 'only locks at least this old, e.g. 2h (Go duration syntax)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExit codes: 0 no lock matches, ${LOCKS_FOUND_EXIT} at least one lock matches (stale locks with -older-than), 1 error, 2 usage error.`)
+    .action(run(async (_o, cmd: Command) => locksCommand(g(cmd))));
 
   program.command('outputs').description('show the state\'s outputs, like terraform output')
     .argument('[NAME]', 'one output')

@@ -45,7 +45,7 @@ export interface HeldLock {
   readonly problem?: string;
 }
 
-/** The held locks of a backend, oldest first, and what the listing cost. */
+/** The held locks of a backend, oldest first (then by state key, DynamoDB item before lock file), and what the listing cost. */
 export interface LockReport {
   readonly locks: HeldLock[];
   /** Keys seen in the bucket listing. */
@@ -162,7 +162,8 @@ export async function listHeldLocks(options: LockReportOptions): Promise<LockRep
     }
   }
 
-  locks.sort((a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || (a.stateKey < b.stateKey ? -1 : a.stateKey > b.stateKey ? 1 : 0));
+  const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  locks.sort((a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || byText(a.stateKey, b.stateKey) || byText(a.source, b.source));
   return { locks, objectsListed: listed.objectsListed, requests };
 }
 
