@@ -8,3 +8,4 @@ export { StateAccess } from './construct/access-role';
 export type { StateAccessRoleProps } from './construct/access-role';
 export { GitHubActionsIdentityProvider } from './construct/github-actions';
 export type { GitHubActionsIdentityProviderProps, GitHubActionsPrincipalOptions } from './construct/github-actions';
+export * from './construct/replica';

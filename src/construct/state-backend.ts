@@ -1,13 +1,16 @@
 import { Annotations, Arn, ArnFormat, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackendConfig, BackendConfigOptions } from './backend-config';
+import { configureReplication, validateDisasterRecoveryProps } from './dr/replication';
 import { LockingMode } from './locking-mode';
 import { encryptionHeaderDenyStatements, logDeliveryStatement } from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
 import { validateStateBackendProps } from './private/validation';
+import type { StateBackendReplica } from './replica';
 import { IStateBackend, StateBackendBase } from './state-backend-base';
 import { DEFAULT_WORKSPACE_KEY_PREFIX, LOCK_TABLE_PARTITION_KEY } from '../protocol/constants';
 import { validateWorkspaceKeyPrefix } from '../protocol/paths';
@@ -158,6 +161,41 @@ export interface StateBackendProps {
    * @default false
    */
   readonly autoDeleteObjects?: boolean;
+
+  /**
+   * A `StateBackendReplica` in another region (same account) that receives every version of every object,
+   * delete markers included, encrypted with the replica's key (README: "Cross-region replica").
+   *
+   * @default - no replication
+   */
+  readonly replica?: StateBackendReplica;
+
+  /**
+   * S3 Replication Time Control for the replica: 99.99% of objects within 15 minutes, with replication
+   * metrics and events. Only with `replica`. Costs extra per GB replicated.
+   *
+   * @default false
+   */
+  readonly replicationTimeControl?: boolean;
+
+  /**
+   * Replication metrics (pending bytes, operations, latency) in CloudWatch. Always on with
+   * `replicationTimeControl`. Only with `replica`.
+   *
+   * @default - true with `replicationTimeControl`, else false
+   */
+  readonly replicationMetrics?: boolean;
+
+  /**
+   * Enables S3 Object Lock on a NEW bucket with this default retention in GOVERNANCE mode: no state or
+   * lock file version can be overwritten or deleted for this long, except by a principal with
+   * `s3:BypassGovernanceRetention`. Whole days. Every PUT must then carry Content-MD5 or a checksum
+   * (README: "Object Lock").
+   *
+   * @default - Object Lock is not enabled
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+   */
+  readonly objectLockRetention?: Duration;
 }
 
 /**
@@ -236,9 +274,17 @@ export class StateBackend extends StateBackendBase {
    */
   public readonly accessLogsBucket?: s3.IBucket;
 
+  /**
+   * The role S3 replicates into the replica with (construct ID `ReplicationRole`).
+   *
+   * @default - none: no `replica`
+   */
+  public readonly replicationRole?: iam.IRole;
+
   constructor(scope: Construct, id: string, props: StateBackendProps = {}) {
     super(scope, id);
     validateStateBackendProps(this, props);
+    validateDisasterRecoveryProps(this, props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
@@ -281,6 +327,9 @@ export class StateBackend extends StateBackendBase {
       ],
       removalPolicy,
       autoDeleteObjects,
+      ...(props.objectLockRetention
+        ? { objectLockEnabled: true, objectLockDefaultRetention: s3.ObjectLockRetention.governance(props.objectLockRetention) }
+        : {}),
     });
     for (const statement of encryptionHeaderDenyStatements(bucket, this.encryptionKey)) {
       bucket.addToResourcePolicy(statement);
@@ -318,13 +367,23 @@ export class StateBackend extends StateBackendBase {
       this.lockTable = table;
     }
 
-    Validations.of(bucket).acknowledge(
-      ...COMPLIANCE_PACKS.map((pack) => ({
-        id: `${pack}-S3BucketReplicationEnabled`,
-        reason: 'Cross-region replication needs a destination bucket and key in another region, which this single-region construct cannot own; ' +
+    if (props.replica) {
+      this.replicationRole = configureReplication(this, bucket, {
+        replica: props.replica,
+        sourceKey: this.encryptionKey,
+        sourceBucketKeyEnabled: this.bucketKeyEnabled,
+        replicationTimeControl: props.replicationTimeControl ?? false,
+        replicationMetrics: props.replicationMetrics ?? props.replicationTimeControl ?? false,
+      });
+    } else {
+      Validations.of(bucket).acknowledge(
+        ...COMPLIANCE_PACKS.map((pack) => ({
+          id: `${pack}-S3BucketReplicationEnabled`,
+          reason: 'Cross-region replication needs a destination bucket and key in another region, which this single-region construct cannot own; ' +
           'state is protected by versioning with retained history, a retained bucket and key, and can be replicated by adding a replication configuration.',
-      })),
-    );
+        })),
+      );
+    }
 
     this.createOutputs();
   }

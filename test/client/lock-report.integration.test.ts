@@ -21,7 +21,7 @@ describe('lock report (bucket-wide held locks) on the local servers', () => {
     const a = await network.lock({ operation: 'OperationTypeApply', who: 'ci@runner-1', version: '1.9.8' });
     const b = await paymentsDev.lock({ operation: 'OperationTypePlan', who: 'alice@laptop' });
     // A state object and a digest item exist too: neither is a lock.
-    await network.writeState(Buffer.from('{"version":4,"terraform_version":"1.10.0","serial":1,"lineage":"l","outputs":{},"resources":[],"check_results":null}\n'), { lockId: a });
+    await network.writeState(Buffer.from('{"version":4,"terraform_version":"1.10.0","serial":1,"lineage":"l","outputs":{},"resources":[],"check_results":null}\n'));
     try {
       be.s3Log.length = 0;
       be.dynamoLog.length = 0;
