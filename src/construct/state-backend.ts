@@ -5,8 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackendConfig, BackendConfigOptions } from './backend-config';
+import { StateBackendBackup, StateBackendBackupOptions } from './dr/backup';
 import { configureReplication, validateDisasterRecoveryProps } from './dr/replication';
 import { LockingMode } from './locking-mode';
+import { StateBackendDataEvents, StateBackendDataEventsOptions } from './monitoring/data-events';
+import { StateBackendMonitoring, StateBackendMonitoringOptions } from './monitoring/state-backend-monitoring';
 import { encryptionHeaderDenyStatements, logDeliveryStatement } from './private/bucket-policy';
 import { stateKeyPolicy } from './private/key-policy';
 import { validateStateBackendProps } from './private/validation';
@@ -196,6 +199,29 @@ export interface StateBackendProps {
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    */
   readonly objectLockRetention?: Duration;
+
+  /**
+   * Puts the bucket (continuous backup, point-in-time restore) and the lock table into an AWS Backup plan
+   * (construct ID `Backup`).
+   *
+   * @default - no AWS Backup plan
+   */
+  readonly backup?: StateBackendBackupOptions;
+
+  /**
+   * Records the state bucket's object-level reads and writes in CloudTrail (construct ID `DataEvents`).
+   *
+   * @default - no data events are recorded
+   */
+  readonly dataEvents?: StateBackendDataEventsOptions;
+
+  /**
+   * Notifications to an SNS topic: key and bucket changes, unexpected writers, stale locks, replication
+   * failures (construct ID `Monitoring`).
+   *
+   * @default - no monitoring
+   */
+  readonly monitoring?: StateBackendMonitoringOptions;
 }
 
 /**
@@ -280,6 +306,27 @@ export class StateBackend extends StateBackendBase {
    * @default - none: no `replica`
    */
   public readonly replicationRole?: iam.IRole;
+
+  /**
+   * The AWS Backup plan of the bucket and table.
+   *
+   * @default - none: no `backup`
+   */
+  public readonly backup?: StateBackendBackup;
+
+  /**
+   * The CloudTrail data events of the bucket.
+   *
+   * @default - none: no `dataEvents`
+   */
+  public readonly dataEvents?: StateBackendDataEvents;
+
+  /**
+   * The notifications of the backend.
+   *
+   * @default - none: no `monitoring`
+   */
+  public readonly monitoring?: StateBackendMonitoring;
 
   constructor(scope: Construct, id: string, props: StateBackendProps = {}) {
     super(scope, id);
@@ -384,6 +431,12 @@ export class StateBackend extends StateBackendBase {
         })),
       );
     }
+
+    // Grouped options rather than flat props: each is one opt-in feature with its own defaults, and its
+    // construct can also be used on its own.
+    if (props.backup) this.backup = new StateBackendBackup(this, 'Backup', { backend: this, ...props.backup });
+    if (props.dataEvents) this.dataEvents = new StateBackendDataEvents(this, 'DataEvents', { backend: this, ...props.dataEvents });
+    if (props.monitoring) this.monitoring = new StateBackendMonitoring(this, 'Monitoring', { backend: this, ...props.monitoring });
 
     this.createOutputs();
   }
