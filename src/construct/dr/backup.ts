@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../private/wildcard-acks';
 import type { IStateBackend } from '../state-backend-base';
 
 /**
@@ -126,10 +127,12 @@ export class StateBackendBackup extends Construct {
     for (const name of ['AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceRolePolicyForS3Restore']) {
       role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
     }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4',
-      reason: 'AWS Backup documents its service-role managed policies (AWSBackupServiceRolePolicyForBackup/Restores and ForS3Backup/S3Restore) as the permissions ' +
-        'its backup and restore jobs need; AWS keeps them current as the services change, which a copied inline policy would not.',
-    });
+    const managed = ['service-role/AWSBackupServiceRolePolicyForBackup', 'service-role/AWSBackupServiceRolePolicyForRestores',
+      'AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceRolePolicyForS3Restore'];
+    for (const name of managed) {
+      acknowledgeFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
+        'AWS Backup documents its service-role managed policies as the permissions its backup and restore jobs need (S3 needs the S3-specific pair); ' +
+        'AWS keeps them current as the services change, which a copied inline policy would not.');
+    }
   }
 }

@@ -1,8 +1,9 @@
-import { Duration, Stack, ValidationError, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, ValidationError } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeWildcardResources } from '../private/wildcard-acks';
 import type { StateBackendReplica } from '../replica';
 
 /** The S3 encryption context key of SSE-KMS (object ARN, or bucket ARN with an S3 Bucket Key). */
@@ -65,7 +66,7 @@ export function configureReplication(scope: Construct, bucket: s3.Bucket, settin
       conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
     }),
   });
-  const policy = new iam.Policy(scope, 'ReplicationPolicy', {
+  const policy = new iam.ManagedPolicy(scope, 'ReplicationPolicy', {
     roles: [role],
     statements: [
       new iam.PolicyStatement({ sid: 'SourceBucket', actions: REPLICATION_SOURCE_BUCKET_ACTIONS, resources: [bucket.bucketArn] }),
@@ -92,11 +93,9 @@ export function configureReplication(scope: Construct, bucket: s3.Bucket, settin
       }),
     ],
   });
-  Validations.of(policy).acknowledge({
-    id: 'AwsSolutions-IAM5',
-    reason: 'Replication reads every version of every object of the state bucket and writes every replica (bucket/*), as S3 replication requires; ' +
-      'the replica key is named as key/* in the replica region because its ARN is unknown at synthesis, pinned by kms:ResourceAliases to the replica alias.',
-  });
+  acknowledgeWildcardResources(policy,
+    'Replication reads every version of every object of the state bucket and writes every replica (bucket/*), as S3 replication requires; ' +
+    'the replica key is named as key/* in the replica region because its ARN is unknown at synthesis, pinned by kms:ResourceAliases to the replica alias.');
 
   const cfn = bucket.node.defaultChild as s3.CfnBucket;
   const timed = settings.replicationTimeControl;

@@ -123,7 +123,7 @@ export class StateBackendDataEvents extends Construct {
       retention: retentionDays(retention),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    return new cloudtrail.Trail(this, 'Trail', {
+    const trail = new cloudtrail.Trail(this, 'Trail', {
       bucket,
       encryptionKey: key,
       enableFileValidation: true,
@@ -133,6 +133,17 @@ export class StateBackendDataEvents extends Construct {
       includeGlobalServiceEvents: false,
       managementEvents: props.includeManagementEvents ? cloudtrail.ReadWriteType.WRITE_ONLY : cloudtrail.ReadWriteType.NONE,
     });
+    // The Trail construct writes its CloudWatch Logs role policy inline; it allows exactly
+    // CreateLogStream and PutLogEvents on this trail's log group.
+    const logsRole = trail.node.tryFindChild('LogsRole');
+    if (logsRole) {
+      Validations.of(logsRole).acknowledge(...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason: 'The inline policy is the one aws-cdk\'s Trail construct writes for CloudTrail delivery to CloudWatch Logs: logs:CreateLogStream and ' +
+          'logs:PutLogEvents on this trail\'s own log group only, attached to a role only CloudTrail can assume.',
+      })));
+    }
+    return trail;
   }
 }
 

@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LOCK_FILE_SUFFIX } from '../../protocol/constants';
+import { acknowledgeWildcardResources } from '../private/wildcard-acks';
 import type { IStateBackend } from '../state-backend-base';
 
 /** The compiled handler folder (`tsc -p src/tsconfig.monitor.json`), from src/construct/monitoring or lib/construct/monitoring. */
@@ -26,6 +27,8 @@ export interface StaleLockMonitorSettings {
   readonly backend: IStateBackend;
   readonly topic: sns.ITopic;
   readonly logKey: kms.IKey;
+  /** The key of the topic, when this app knows it (SNS needs the publisher to use it). */
+  readonly topicKey?: kms.IKey;
   readonly threshold: Duration;
   readonly interval: Duration;
   readonly logRetention: logs.RetentionDays;
@@ -58,7 +61,7 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
   });
   const s3Service = `s3.${Stack.of(backend).region}.${stack.urlSuffix}`;
   const bucketArn = backend.bucket.bucketArn;
-  const policy = new iam.Policy(scope, 'StaleLockMonitorPolicy', {
+  const policy = new iam.ManagedPolicy(scope, 'StaleLockMonitorPolicy', {
     roles: [role],
     statements: [
       new iam.PolicyStatement({ sid: 'ListKeys', actions: ['s3:ListBucket'], resources: [bucketArn] }),
@@ -86,13 +89,13 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
         }),
       ] : []),
       new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:*`] }),
+      new iam.PolicyStatement({ sid: 'PublishMessages', actions: ['sns:Publish'], resources: [s.topic.topicArn] }),
+      ...(s.topicKey ? [new iam.PolicyStatement({ sid: 'EncryptMessages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [s.topicKey.keyArn] })] : []),
     ],
   });
-  Validations.of(policy).acknowledge({
-    id: 'AwsSolutions-IAM5',
-    reason: 'The monitor reads every lock file, named by the Terraform suffix (bucket/*.tflock), because locks exist for any key and workspace; ' +
-      'log streams are created per invocation inside its own log group (log-group-arn:*).',
-  });
+  acknowledgeWildcardResources(policy,
+    'The monitor reads every lock file, named by the Terraform suffix (bucket/*.tflock), because locks exist for any key and workspace; ' +
+    'log streams are created per invocation inside its own log group (log-group-arn:*).');
 
   const fn = new lambda.Function(scope, 'StaleLockMonitor', {
     description: `Alarms on Terraform state locks of ${backend.node.path} older than ${s.threshold.toHumanString()}`,
@@ -114,7 +117,6 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
     },
   });
   fn.node.addDependency(policy);
-  s.topic.grantPublish(role);
   Validations.of(fn).acknowledge(
     ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
       id: `${pack}-LambdaInsideVPC`,

@@ -158,6 +158,7 @@ export class StateBackendMonitoring extends Construct {
         backend: props.backend,
         topic: this.topic,
         logKey: key,
+        topicKey: props.topic ? undefined : key,
         threshold,
         interval,
         logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
