@@ -91,7 +91,7 @@ export function landingZoneApp(app = new App()): App {
   const env = { account: '111111111111', region: 'eu-west-1' };
   const logs = new LogArchiveStack(app, 'LogArchive', { env });
   const dr = new Stack(app, 'TerraformStateReplica', { env: { ...env, region: 'eu-central-1' } });
-  const replica = new StateBackendReplica(dr, 'Replica');
+  const replica = new StateBackendReplica(dr, 'Replica', { objectLockRetention: Duration.days(14) });
   new TerraformStateStack(app, 'TerraformState', {
     env,
     accessLogs: logs.accessLogs,

@@ -53,6 +53,14 @@ export interface StateBackendReplicaProps {
   readonly noncurrentVersionExpiration?: Duration;
 
   /**
+   * Object Lock (governance) default retention of the replica. Required when the primary has
+   * `objectLockRetention`: S3 replicates locked objects only into a bucket with Object Lock.
+   *
+   * @default - Object Lock is not enabled
+   */
+  readonly objectLockRetention?: Duration;
+
+  /**
    * The bucket that receives the replica bucket's access logs, in the replica's account and region.
    *
    * @default - a dedicated log bucket in the replica's region
@@ -108,6 +116,7 @@ export class StateBackendReplica extends StateBackend {
       noncurrentVersionsToRetain: props.noncurrentVersionsToRetain,
       noncurrentVersionExpiration: props.noncurrentVersionExpiration,
       accessLogsBucket: props.accessLogsBucket,
+      objectLockRetention: props.objectLockRetention,
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: props.autoDeleteObjects,
     });

@@ -421,6 +421,7 @@ export class StateBackend extends StateBackendBase {
         sourceBucketKeyEnabled: this.bucketKeyEnabled,
         replicationTimeControl: props.replicationTimeControl ?? false,
         replicationMetrics: props.replicationMetrics ?? props.replicationTimeControl ?? false,
+        sourceObjectLock: props.objectLockRetention !== undefined,
       });
     } else {
       Validations.of(bucket).acknowledge(

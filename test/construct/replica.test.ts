@@ -107,3 +107,27 @@ describe('StateBackendReplica and replication', () => {
       .toThrow(/Invalid objectLockRetention: 12 hours\. Object Lock default retention counts in whole days/);
   });
 });
+
+describe('replication with Object Lock', () => {
+  test('the role also reads retention and legal hold, and the replica must have Object Lock', () => {
+    const app = new App();
+    const dr = new Stack(app, 'Dr', { env: { account: ACCOUNT, region: 'eu-central-1' } });
+    const replica = new StateBackendReplica(dr, 'Replica', { objectLockRetention: Duration.days(7) });
+    const main = new Stack(app, 'Main', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    new StateBackend(main, 'Backend', { replica, objectLockRetention: Duration.days(7) });
+    Template.fromStack(main).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'SourceVersions',
+          Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+        })]),
+      },
+    });
+    Template.fromStack(dr).hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: true });
+
+    const app2 = new App();
+    const unlocked = new StateBackendReplica(new Stack(app2, 'Dr', { env: { account: ACCOUNT, region: 'eu-central-1' } }), 'Replica');
+    expect(() => new StateBackend(new Stack(app2, 'Main', { env: { account: ACCOUNT, region: 'eu-west-1' } }), 'Backend', { replica: unlocked, objectLockRetention: Duration.days(7) }))
+      .toThrow(/objectLockRetention is set, but replica 'Dr\/Replica' has no Object Lock/);
+  });
+});

@@ -22,6 +22,8 @@ export interface ReplicationSettings {
   readonly sourceBucketKeyEnabled: boolean;
   readonly replicationTimeControl: boolean;
   readonly replicationMetrics: boolean;
+  /** Whether the source bucket has Object Lock. */
+  readonly sourceObjectLock: boolean;
 }
 
 /** Both encryption contexts S3 may use for objects of `bucketArn`: with a Bucket Key the bucket ARN, else the object ARN. */
@@ -55,6 +57,11 @@ export function configureReplication(scope: Construct, bucket: s3.Bucket, settin
     throw new Error(`StateBackend '${scope.node.path}': replica '${settings.replica.node.path}' is in account ${replicaStack.account}, the backend in ${stack.account}. ` +
       'Only same-account replicas are supported: deploy the replica stack in the same account.');
   }
+  const replicaLocked = (settings.replica.bucket.node.defaultChild as s3.CfnBucket).objectLockEnabled === true;
+  if (settings.sourceObjectLock && !replicaLocked) {
+    throw new Error(`StateBackend '${scope.node.path}': objectLockRetention is set, but replica '${settings.replica.node.path}' has no Object Lock. ` +
+      'S3 replicates objects under Object Lock only into a bucket with Object Lock: give the replica objectLockRetention too.');
+  }
   if (replicaStack !== stack) stack.addDependency(replicaStack, 'the replication rule names the replica bucket and key alias, which must exist first');
 
   const replicaBucketArn = settings.replica.bucket.bucketArn;
@@ -70,7 +77,12 @@ export function configureReplication(scope: Construct, bucket: s3.Bucket, settin
     roles: [role],
     statements: [
       new iam.PolicyStatement({ sid: 'SourceBucket', actions: REPLICATION_SOURCE_BUCKET_ACTIONS, resources: [bucket.bucketArn] }),
-      new iam.PolicyStatement({ sid: 'SourceVersions', actions: REPLICATION_SOURCE_OBJECT_ACTIONS, resources: [bucket.arnForObjects('*')] }),
+      new iam.PolicyStatement({
+        sid: 'SourceVersions',
+        // With Object Lock, S3 also reads each version's retention and legal hold to copy them.
+        actions: [...REPLICATION_SOURCE_OBJECT_ACTIONS, ...(settings.sourceObjectLock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : [])],
+        resources: [bucket.arnForObjects('*')],
+      }),
       new iam.PolicyStatement({
         sid: 'DecryptSource',
         actions: ['kms:Decrypt'],
