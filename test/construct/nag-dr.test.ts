@@ -12,7 +12,7 @@ function appWithEverything(): App {
   const app = new App();
   const env = { account: '111111111111' };
   const dr = new Stack(app, 'Replica', { env: { ...env, region: 'eu-central-1' } });
-  const replica = new StateBackendReplica(dr, 'Replica');
+  const replica = new StateBackendReplica(dr, 'Replica', { objectLockRetention: Duration.days(30) });
   const main = new Stack(app, 'Primary', { env: { ...env, region: 'eu-west-1' } });
   const ci = new iam.Role(main, 'Ci', { assumedBy: new iam.AccountRootPrincipal() });
   new StateBackend(main, 'Backend', {
