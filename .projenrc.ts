@@ -47,7 +47,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   buildWorkflow: false,
   pullRequestTemplate: false,
 
-  excludeTypescript: ['src/client/**', 'src/cli/**'],
+  excludeTypescript: ['src/client/**', 'src/cli/**', 'src/monitor/**'],
   bundledDeps: ['commander', '@cdktf/hcl2json', 'cli-table3'],
   devDeps: [
     'cdk-nag@^3.0.2',
@@ -118,6 +118,9 @@ project.eslint?.addLintPattern('examples');
 // The runtime (client + CLI) is compiled by plain tsc after jsii, into the same lib/ folder.
 project.compileTask.exec('tsc -p src/tsconfig.runtime.json');
 project.compileTask.exec('chmod +x lib/cli/main.js');
+// The stale-lock monitor's Lambda code: the handler and the client files it imports, self-contained in
+// lib/monitor-handler/ (the asset of StateBackendMonitoring; the Lambda runtime provides the AWS SDK).
+project.compileTask.exec('tsc -p src/tsconfig.monitor.json');
 
 project.package.addField('bin', { tfstate: 'lib/cli/main.js' });
 project.package.addField('exports', {

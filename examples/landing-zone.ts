@@ -2,10 +2,15 @@
  * A landing-zone layout for Terraform/OpenTofu state, as a CDK app.
  *
  * - `LogArchive`: one access-log bucket per region that every state bucket of the account logs into.
+ * - `TerraformStateReplica`: the standby copy of the state in a second region (failover target).
  * - `TerraformState`: the shared state backend of the platform team. It still has teams on Terraform
  *   < 1.10 that lock with DynamoDB, so it runs in `BOTH` mode while they upgrade to `use_lockfile`.
  *   Each team gets a role scoped to its own state keys; CI applies, developers only plan. Access is
  *   denied by default (`restrictStateAccess`): only those roles and the break-glass role reach state.
+ *   Each team gets a role scoped to its own state keys; CI applies, developers only plan.
+ *   Every disaster-recovery and detection option is on: cross-region replication with Replication Time
+ *   Control, Object Lock (governance), AWS Backup, CloudTrail data events, and notifications (key and
+ *   bucket changes, writes by anyone but the CI roles, stale locks, replication failures).
  *
  * Synthesize it offline: `npx cdk synth --app "npx ts-node --transpile-only examples/landing-zone.ts"`.
  */
@@ -13,7 +18,7 @@ import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LockingMode, StateAccess, StateBackend, StateScope } from '../src';
+import { LockingMode, StateAccess, StateBackend, StateBackendMonitoring, StateBackendReplica, StateScope } from '../src';
 
 /** The log archive of the account and region: retained, versioned, TLS only, SSE-S3 (log delivery cannot use a CMK). */
 export class LogArchiveStack extends Stack {
@@ -38,6 +43,7 @@ export interface TerraformStateStackProps extends StackProps {
   readonly accessLogs: s3.IBucket;
   /** The account's break-glass role: it reaches state without a grant (restrictStateAccess). */
   readonly breakGlassRoleName: string;
+  readonly replica: StateBackendReplica;
   readonly teams: Record<string, { readonly ciAccount: string; readonly developerAccount: string }>;
 }
 
@@ -57,21 +63,34 @@ export class TerraformStateStack extends Stack {
       // administrator's or another team's identity policy allows.
       restrictStateAccess: true,
       breakGlassPrincipals: [iam.Role.fromRoleName(this, 'BreakGlass', props.breakGlassRoleName)],
+      replica: props.replica,
+      replicationTimeControl: true,
+      objectLockRetention: Duration.days(14),
+      backup: { snapshotRetention: Duration.days(365) },
+      dataEvents: {},
     });
 
+    const writers: iam.IRole[] = [];
     for (const [team, accounts] of Object.entries(props.teams)) {
       const teamStates = StateScope.keys([`${team}/*`]).allWorkspaces();
-      this.backend.addAccessRole(`${team}Apply`, {
+      writers.push(this.backend.addAccessRole(`${team}Apply`, {
         assumedBy: new iam.AccountPrincipal(accounts.ciAccount),
         access: StateAccess.READ_WRITE,
         scope: teamStates,
-      });
+      }));
       this.backend.addAccessRole(`${team}Plan`, {
         assumedBy: new iam.AccountPrincipal(accounts.developerAccount),
         access: StateAccess.READ_ONLY,
         scope: teamStates,
       });
     }
+
+    // Created after the roles: a state write by anyone else is notified.
+    new StateBackendMonitoring(this, 'Monitoring', {
+      backend: this.backend,
+      expectedWriters: writers,
+      staleLockThreshold: Duration.hours(2),
+    });
   }
 }
 
@@ -79,10 +98,13 @@ export class TerraformStateStack extends Stack {
 export function landingZoneApp(app = new App()): App {
   const env = { account: '111111111111', region: 'eu-west-1' };
   const logs = new LogArchiveStack(app, 'LogArchive', { env });
+  const dr = new Stack(app, 'TerraformStateReplica', { env: { ...env, region: 'eu-central-1' } });
+  const replica = new StateBackendReplica(dr, 'Replica', { objectLockRetention: Duration.days(14) });
   new TerraformStateStack(app, 'TerraformState', {
     env,
     accessLogs: logs.accessLogs,
     breakGlassRoleName: 'BreakGlassAdmin',
+    replica,
     teams: {
       network: { ciAccount: '222222222222', developerAccount: '333333333333' },
       payments: { ciAccount: '444444444444', developerAccount: '555555555555' },

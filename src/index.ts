@@ -8,3 +8,7 @@ export { StateAccess } from './construct/access-role';
 export type { StateAccessRoleProps } from './construct/access-role';
 export { GitHubActionsIdentityProvider } from './construct/github-actions';
 export type { GitHubActionsIdentityProviderProps, GitHubActionsPrincipalOptions } from './construct/github-actions';
+export * from './construct/replica';
+export * from './construct/dr/backup';
+export * from './construct/monitoring/data-events';
+export * from './construct/monitoring/state-backend-monitoring';

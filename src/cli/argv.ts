@@ -17,6 +17,7 @@ export const LONG_OPTIONS = new Set([
   'timeout',
   'lock',
   'lock-timeout',
+  'older-than',
   'raw',
   'json',
   'format',
@@ -25,7 +26,7 @@ export const LONG_OPTIONS = new Set([
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */
-const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'lock-timeout', 'format']);
+const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'lock-timeout', 'older-than', 'format']);
 
 /**
  * Go boolean flags (`-lock`, `-lock=false`): the value is only ever attached with `=`, so the word

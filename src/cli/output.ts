@@ -6,6 +6,8 @@ export const EXIT = {
   ERROR: 1,
   USAGE: 2,
   LOCKED: 3,
+  /** `tfstate locks`: at least one held lock matches (stale locks with -older-than), for cron and CI. */
+  LOCKS_FOUND: 4,
 } as const;
 
 /** An error the CLI reports as-is (message names the problem and the fix) with a chosen exit code. */

@@ -68,6 +68,7 @@ export const load = {
   workspaces: (): typeof import('./commands/workspace') => (sdk(), require('./commands/workspace')),
   locks: (): typeof import('./commands/lock') => (sdk(), require('./commands/lock')),
   doctor: (): typeof import('./commands/doctor') => (sdk(), require('./commands/doctor')),
+  lockReport: (): typeof import('./commands/locks') => (sdk(), require('./commands/locks')),
   backendConfig: (): typeof import('./commands/backend-config') => require('./commands/backend-config'),
   reportError: (): typeof import('./report-error') => require('./report-error'),
 };
@@ -149,6 +150,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.command('lock-info').description('show the lock holder: who, operation, age, version')
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => locks().lockInfoCommand(g(cmd))));
+
+  program.command('locks').description('list every held lock of the backend (all keys and workspaces): who, operation, age')
+    .option('--older-than <DURATION>', 'only locks at least this old, e.g. 2h (Go duration syntax)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExit codes: 0 no lock matches, ${EXIT.LOCKS_FOUND} at least one lock matches (stale locks with -older-than), 1 error, 2 usage error.`)
+    .action(run(async (_o, cmd: Command) => load.lockReport().locksCommand(g(cmd))));
 
   program.command('outputs').alias('output').description('show the state\'s outputs, like terraform output')
     .argument('[NAME]', 'one output')

@@ -13,3 +13,5 @@ export type { S3BackendConfig, AssumeRoleConfig, AssumeRoleWithWebIdentityConfig
 export type { Diagnostic } from '../protocol/diagnostics';
 export type { LockInfo } from '../protocol/lock-info';
 export type { StateFile, OutputValue } from '../protocol/state';
+export { listHeldLocks, staleLocks, splitStateObjectKey, LockReportError, isLockReportError } from './lock-report';
+export type { HeldLock, HeldLockSource, LockReport, LockReportOptions } from './lock-report';

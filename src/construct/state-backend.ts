@@ -5,13 +5,18 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackendConfig, BackendConfigOptions } from './backend-config';
+import { StateBackendBackup, StateBackendBackupOptions } from './dr/backup';
+import { configureReplication, validateDisasterRecoveryProps } from './dr/replication';
 import { LockingMode } from './locking-mode';
 import {
   blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement, sendEventsToEventBridge,
 } from './private/bucket-policy';
+import { StateBackendDataEvents, StateBackendDataEventsOptions } from './monitoring/data-events';
+import { StateBackendMonitoring, StateBackendMonitoringOptions } from './monitoring/state-backend-monitoring';
 import { stateKeyPolicy } from './private/key-policy';
-import { restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
+import { allowThroughRestriction, restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
 import { validateStateBackendProps } from './private/validation';
+import type { StateBackendReplica } from './replica';
 import { IStateBackend, StateBackendBase } from './state-backend-base';
 import { DEFAULT_WORKSPACE_KEY_PREFIX, LOCK_TABLE_PARTITION_KEY } from '../protocol/constants';
 import { validateWorkspaceKeyPrefix } from '../protocol/paths';
@@ -188,6 +193,64 @@ export interface StateBackendProps {
    * @default false
    */
   readonly autoDeleteObjects?: boolean;
+
+  /**
+   * A `StateBackendReplica` in another region (same account) that receives every version of every object,
+   * delete markers included, encrypted with the replica's key (README: "Cross-region replica").
+   *
+   * @default - no replication
+   */
+  readonly replica?: StateBackendReplica;
+
+  /**
+   * S3 Replication Time Control for the replica: 99.99% of objects within 15 minutes, with replication
+   * metrics and events. Only with `replica`. Costs extra per GB replicated.
+   *
+   * @default false
+   */
+  readonly replicationTimeControl?: boolean;
+
+  /**
+   * Replication metrics (pending bytes, operations, latency) in CloudWatch. Always on with
+   * `replicationTimeControl`. Only with `replica`.
+   *
+   * @default - true with `replicationTimeControl`, else false
+   */
+  readonly replicationMetrics?: boolean;
+
+  /**
+   * Enables S3 Object Lock on a NEW bucket with this default retention in GOVERNANCE mode: no state or
+   * lock file version can be overwritten or deleted for this long, except by a principal with
+   * `s3:BypassGovernanceRetention`. Whole days. Every PUT must then carry Content-MD5 or a checksum
+   * (README: "Object Lock").
+   *
+   * @default - Object Lock is not enabled
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+   */
+  readonly objectLockRetention?: Duration;
+
+  /**
+   * Puts the bucket (continuous backup, point-in-time restore) and the lock table into an AWS Backup plan
+   * (construct ID `Backup`).
+   *
+   * @default - no AWS Backup plan
+   */
+  readonly backup?: StateBackendBackupOptions;
+
+  /**
+   * Records the state bucket's object-level reads and writes in CloudTrail (construct ID `DataEvents`).
+   *
+   * @default - no data events are recorded
+   */
+  readonly dataEvents?: StateBackendDataEventsOptions;
+
+  /**
+   * Notifications to an SNS topic: key and bucket changes, unexpected writers, stale locks, replication
+   * failures (construct ID `Monitoring`).
+   *
+   * @default - no monitoring
+   */
+  readonly monitoring?: StateBackendMonitoringOptions;
 }
 
 /**
@@ -271,9 +334,38 @@ export class StateBackend extends StateBackendBase {
   /** Whether the bucket, key and table policies deny state access to principals not granted through the construct. */
   public readonly restrictStateAccess: boolean;
 
+  /**
+   * The role S3 replicates into the replica with (construct ID `ReplicationRole`).
+   *
+   * @default - none: no `replica`
+   */
+  public readonly replicationRole?: iam.IRole;
+
+  /**
+   * The AWS Backup plan of the bucket and table.
+   *
+   * @default - none: no `backup`
+   */
+  public readonly backup?: StateBackendBackup;
+
+  /**
+   * The CloudTrail data events of the bucket.
+   *
+   * @default - none: no `dataEvents`
+   */
+  public readonly dataEvents?: StateBackendDataEvents;
+
+  /**
+   * The notifications of the backend.
+   *
+   * @default - none: no `monitoring`
+   */
+  public readonly monitoring?: StateBackendMonitoring;
+
   constructor(scope: Construct, id: string, props: StateBackendProps = {}) {
     super(scope, id);
     validateStateBackendProps(this, props);
+    validateDisasterRecoveryProps(this, props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
@@ -316,6 +408,9 @@ export class StateBackend extends StateBackendBase {
       ],
       removalPolicy,
       autoDeleteObjects,
+      ...(props.objectLockRetention
+        ? { objectLockEnabled: true, objectLockDefaultRetention: s3.ObjectLockRetention.governance(props.objectLockRetention) }
+        : {}),
     });
     for (const statement of encryptionHeaderDenyStatements(bucket, this.encryptionKey)) {
       bucket.addToResourcePolicy(statement);
@@ -370,13 +465,32 @@ export class StateBackend extends StateBackendBase {
       }
     }
 
-    Validations.of(bucket).acknowledge(
-      ...COMPLIANCE_PACKS.map((pack) => ({
-        id: `${pack}-S3BucketReplicationEnabled`,
-        reason: 'Cross-region replication needs a destination bucket and key in another region, which this single-region construct cannot own; ' +
+    if (props.replica) {
+      this.replicationRole = configureReplication(this, bucket, {
+        replica: props.replica,
+        sourceKey: this.encryptionKey,
+        sourceBucketKeyEnabled: this.bucketKeyEnabled,
+        replicationTimeControl: props.replicationTimeControl ?? false,
+        replicationMetrics: props.replicationMetrics ?? props.replicationTimeControl ?? false,
+        sourceObjectLock: props.objectLockRetention !== undefined,
+      });
+      // S3 replicates as this role: with restrictStateAccess it must be on the allow list.
+      allowThroughRestriction(this, this.replicationRole, 'the replication role');
+    } else {
+      Validations.of(bucket).acknowledge(
+        ...COMPLIANCE_PACKS.map((pack) => ({
+          id: `${pack}-S3BucketReplicationEnabled`,
+          reason: 'Cross-region replication needs a destination bucket and key in another region, which this single-region construct cannot own; ' +
           'state is protected by versioning with retained history, a retained bucket and key, and can be replicated by adding a replication configuration.',
-      })),
-    );
+        })),
+      );
+    }
+
+    // Grouped options rather than flat props: each is one opt-in feature with its own defaults, and its
+    // construct can also be used on its own.
+    if (props.backup) this.backup = new StateBackendBackup(this, 'Backup', { backend: this, ...props.backup });
+    if (props.dataEvents) this.dataEvents = new StateBackendDataEvents(this, 'DataEvents', { backend: this, ...props.dataEvents });
+    if (props.monitoring) this.monitoring = new StateBackendMonitoring(this, 'Monitoring', { backend: this, ...props.monitoring });
 
     this.createOutputs();
   }

@@ -59,6 +59,24 @@ export function physicalResources(template: Template, env: ResolveEnv): Record<s
         out[logicalId] = { ref: arn, attributes: { Arn: arn } };
         break;
       }
+      case 'AWS::Logs::LogGroup': {
+        const name = `/aws/${logicalId}`;
+        out[logicalId] = { ref: name, attributes: { Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*` } };
+        break;
+      }
+      case 'AWS::Lambda::Function':
+      case 'AWS::Events::Rule':
+      case 'AWS::CloudWatch::Alarm': {
+        // Only referenced by ARN in targets, permissions and alarm actions: never an IAM resource here.
+        const arn = `arn:aws:${res.Type.split('::')[1].toLowerCase()}:${region}:${account}:${logicalId}`;
+        out[logicalId] = { ref: logicalId, attributes: { Arn: arn } };
+        break;
+      }
+      case 'AWS::SNS::Topic': {
+        const arn = `arn:aws:sns:${region}:${account}:${logicalId}`;
+        out[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: logicalId } };
+        break;
+      }
       default:
         out[logicalId] = { ref: `${logicalId}-physical-id`, attributes: {} };
     }

@@ -134,6 +134,8 @@ describe('npm package', () => {
 
   test('the tarball ships compiled code and the jsii assembly, not sources or tests', () => {
     expect(packedFiles).toEqual(expect.arrayContaining(['lib/index.js', 'lib/index.d.ts', 'lib/client/index.js', 'lib/client/index.d.ts', 'lib/cli/main.js', '.jsii', 'package.json']));
+    // The stale-lock monitor's Lambda asset (StateBackendMonitoring), compiled and self-contained.
+    expect(packedFiles).toEqual(expect.arrayContaining(['lib/monitor-handler/monitor/stale-locks-handler.js', 'lib/monitor-handler/client/lock-report.js']));
     expect(packedFiles.filter((f) => /^(src|test|examples|scripts|bench)\//.test(f))).toEqual([]);
     expect(packedFiles.filter((f) => /^lib\/.*\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   });

@@ -1,0 +1,72 @@
+import { GetBucketReplicationCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describeError, errorName, httpStatus, isAbort } from './aws-errors';
+
+/** What S3 reports about a bucket's replication (for `tfstate doctor`). */
+export interface ReplicationStatus {
+  /** Whether the bucket has a replication configuration with an enabled rule. */
+  readonly configured: boolean;
+  /** The role S3 replicates with, when configured. */
+  readonly role?: string;
+  /** Enabled rules: ID, destination bucket ARN, whether delete markers and RTC are on. */
+  readonly rules: { readonly id?: string; readonly destination?: string; readonly deleteMarkers: boolean; readonly timeControl: boolean }[];
+  /** `x-amz-replication-status` of the checked objects: counts per status (`COMPLETED`, `PENDING`, `FAILED`, `REPLICA`, `NONE`). */
+  readonly objectStatus: Readonly<Record<string, number>>;
+  /** Keys whose replication FAILED (S3 retries them only after a new write or S3 Batch Replication). */
+  readonly failedKeys: string[];
+  /** Why the configuration could not be read (access denied, not implemented by an S3 compatible). */
+  readonly problem?: string;
+}
+
+/** Options of {@link replicationStatus}. */
+export interface ReplicationStatusOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Objects whose replication status to read with one HEAD each (e.g. the state objects of a lock report). */
+  readonly keys?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The probe behind `tfstate doctor`'s replication check: the bucket's replication rule (one
+ * `GetBucketReplication`) and the replication status of the given objects (one HEAD each; S3 reports
+ * PENDING/FAILED per object only). Whether the role is usable cannot be read through S3: a FAILED
+ * object is the evidence that it is not.
+ *
+ * Not wired into `doctor` yet.
+ */
+export async function replicationStatus(options: ReplicationStatusOptions): Promise<ReplicationStatus> {
+  let configured = false;
+  let role: string | undefined;
+  let rules: ReplicationStatus['rules'] = [];
+  let problem: string | undefined;
+  try {
+    const out = await options.s3.send(new GetBucketReplicationCommand({ Bucket: options.bucket }), { abortSignal: options.signal });
+    role = out.ReplicationConfiguration?.Role;
+    rules = (out.ReplicationConfiguration?.Rules ?? []).filter((r) => r.Status === 'Enabled').map((r) => ({
+      id: r.ID,
+      destination: r.Destination?.Bucket,
+      deleteMarkers: r.DeleteMarkerReplication?.Status === 'Enabled',
+      timeControl: r.Destination?.ReplicationTime?.Status === 'Enabled',
+    }));
+    configured = rules.length > 0;
+  } catch (e) {
+    if (isAbort(e) || options.signal?.aborted) throw e;
+    if (errorName(e) !== 'ReplicationConfigurationNotFoundError') problem = `GetBucketReplication: ${describeError(e)}`;
+  }
+  const objectStatus: Record<string, number> = {};
+  const failedKeys: string[] = [];
+  for (const key of options.keys ?? []) {
+    let status = 'NONE';
+    try {
+      const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: options.signal });
+      status = head.ReplicationStatus ?? 'NONE';
+    } catch (e) {
+      if (isAbort(e) || options.signal?.aborted) throw e;
+      if (httpStatus(e) === 404) continue;
+      status = 'UNREADABLE';
+    }
+    objectStatus[status] = (objectStatus[status] ?? 0) + 1;
+    if (status === 'FAILED') failedKeys.push(key);
+  }
+  return { configured, ...(role ? { role } : {}), rules, objectStatus, failedKeys, ...(problem ? { problem } : {}) };
+}
