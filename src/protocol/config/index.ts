@@ -20,7 +20,7 @@ import { configureChecks, prepareConfig } from './validate';
 
 export type {
   AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, ConfigEnv, ConfigValidation, EndpointsConfig, ResolvedConfig,
-  ResolvedEncryption, ResolvedEndpoints, S3BackendConfig,
+  ResolvedEncryption, ResolvedEndpoints, ResolvedProxy, S3BackendConfig,
 } from './schema';
 export { S3_BACKEND_ATTRIBUTES } from './schema';
 export { nameSuggestion } from './decode';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_RETRIES, DEFAULT_WORKSPACE_KEY_PREFIX } from '../constants';
 import { Obj, bool, str } from './decode';
 import { decodeGoBase64 } from './go-base64';
-import type { ConfigEnv, ResolvedConfig, ResolvedEncryption, ResolvedEndpoints, S3BackendConfig } from './schema';
+import type { ConfigEnv, ResolvedConfig, ResolvedEncryption, ResolvedEndpoints, ResolvedProxy, S3BackendConfig } from './schema';
 import { nonEmptyEnv } from './validate';
 
 /** Terraform's defaults and environment fallbacks, applied to decoded attributes. */
@@ -20,6 +20,26 @@ function boolOrEnv(obj: Obj, name: string, envName: string, env: ConfigEnv): boo
   const e = env[envName];
   return e !== undefined && e.toLowerCase() === 'true';
 }
+
+/** Go's `httpproxy.FromEnvironment` (upper-case name first), then aws-sdk-go-base's `HTTPTransportOptions`. */
+function resolveProxy(obj: Obj, env: ConfigEnv): ResolvedProxy {
+  const fromEnv = (upper: string) => env[upper] || env[upper.toLowerCase()] || undefined;
+  let http = fromEnv('HTTP_PROXY');
+  let https = fromEnv('HTTPS_PROXY');
+  let noProxy = fromEnv('NO_PROXY');
+  const httpAttr = str(obj, 'http_proxy');
+  const httpsAttr = str(obj, 'https_proxy');
+  const noProxyAttr = str(obj, 'no_proxy');
+  if (httpAttr !== undefined) {
+    http = httpAttr;
+    if (!https) https = httpAttr;
+  }
+  if (httpsAttr !== undefined) https = httpsAttr;
+  if (noProxyAttr) noProxy = noProxyAttr;
+  return Object.fromEntries(Object.entries({ http, https, noProxy }).filter(([, v]) => v)) as ResolvedProxy;
+}
+
+const optional = <K extends string>(name: K, value: string | undefined) => (value !== undefined ? { [name]: value } : {});
 
 export function resolve(obj: Obj, env: ConfigEnv): ResolvedConfig {
   const endpoints = (obj.endpoints ?? {}) as Obj;
@@ -56,7 +76,7 @@ export function resolve(obj: Obj, env: ConfigEnv): ResolvedConfig {
   const sharedConfig = (obj.shared_config_files as string[] | null | undefined)
     ?? (env.AWS_SHARED_CONFIG_FILE ? [env.AWS_SHARED_CONFIG_FILE] : undefined);
 
-  const maxRetries = typeof obj.max_retries === 'number' && Number.isInteger(obj.max_retries) ? obj.max_retries : DEFAULT_MAX_RETRIES;
+  const maxRetries = typeof obj.max_retries === 'number' ? obj.max_retries : DEFAULT_MAX_RETRIES;
   const copy: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (v !== null && v !== undefined) copy[k] = v;
   return {
@@ -79,5 +99,11 @@ export function resolve(obj: Obj, env: ConfigEnv): ResolvedConfig {
     ...(sharedCredentials ? { shared_credentials_files: sharedCredentials } : {}),
     ...(sharedConfig ? { shared_config_files: sharedConfig } : {}),
     encryption,
+    ...optional('custom_ca_bundle', retrieve([str(obj, 'custom_ca_bundle')], ['AWS_CA_BUNDLE'], env)),
+    ...optional('ec2_metadata_service_endpoint',
+      retrieve([str(obj, 'ec2_metadata_service_endpoint')], ['AWS_EC2_METADATA_SERVICE_ENDPOINT', 'AWS_METADATA_URL'], env)),
+    ...optional('ec2_metadata_service_endpoint_mode',
+      retrieve([str(obj, 'ec2_metadata_service_endpoint_mode')], ['AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE'], env)),
+    proxy: resolveProxy(obj, env),
   } as ResolvedConfig;
 }

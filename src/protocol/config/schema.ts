@@ -138,6 +138,18 @@ export interface ResolvedEndpoints {
   readonly sso?: string;
 }
 
+/**
+ * The proxies every AWS request goes through, as aws-sdk-go-base computes them: Go's
+ * `httpproxy.FromEnvironment` (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, upper case first), then the
+ * attributes over it. An `http_proxy` attribute also serves HTTPS when no HTTPS proxy is set
+ * (Terraform's legacy proxy mode); `https_proxy = ""` means no proxy for HTTPS.
+ */
+export interface ResolvedProxy {
+  readonly http?: string;
+  readonly https?: string;
+  readonly noProxy?: string;
+}
+
 /** A valid configuration with Terraform's defaults and environment fallbacks applied. */
 export interface ResolvedConfig extends Omit<S3BackendConfig, 'endpoints' | 'shared_credentials_files' | 'shared_config_files'> {
   /** Attribute, `AWS_REGION` or `AWS_DEFAULT_REGION`. */
@@ -159,6 +171,13 @@ export interface ResolvedConfig extends Omit<S3BackendConfig, 'endpoints' | 'sha
   readonly shared_credentials_files?: readonly string[];
   readonly shared_config_files?: readonly string[];
   readonly encryption: ResolvedEncryption;
+  /** Attribute or `AWS_CA_BUNDLE`. */
+  readonly custom_ca_bundle?: string;
+  /** Attribute, `AWS_EC2_METADATA_SERVICE_ENDPOINT` or `AWS_METADATA_URL`. */
+  readonly ec2_metadata_service_endpoint?: string;
+  /** Attribute or `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`. */
+  readonly ec2_metadata_service_endpoint_mode?: string;
+  readonly proxy: ResolvedProxy;
 }
 
 /** Outcome of {@link validateConfig}. `config` is only complete when there is no error diagnostic. */

@@ -1,4 +1,6 @@
 import { Diagnostic, errorDiag, pathString, warningDiag } from '../diagnostics';
+import { goQuote } from '../go-time';
+import { parseGoUrl } from '../go-url';
 import { Obj, bool, str } from './decode';
 import { decodeGoBase64 } from './go-base64';
 import { AWS_REGIONS } from './regions';
@@ -93,6 +95,14 @@ export function prepareConfig(obj: Obj, env: ConfigEnv, diags: Diagnostic[]): vo
   if (imdsMode !== undefined) validateString(imdsMode, ['ec2_metadata_service_endpoint_mode'], diags, [inSlice(['IPv4', 'IPv6'])]);
 
   conflict(obj, ['allowed_account_ids', 'forbidden_account_ids'], diags);
+
+  // Not a Terraform check: aws-sdk-go-base passes a negative count to the SDK as is, and a fraction is
+  // truncated. The client refuses both rather than guess.
+  const maxRetries = obj.max_retries;
+  if (typeof maxRetries === 'number' && (maxRetries < 0 || !Number.isInteger(maxRetries))) {
+    diags.push(errorDiag('Invalid Value',
+      `max_retries is the maximum number of attempts: a whole number, 0 for the SDK's default, or more. Got ${maxRetries}.`, ['max_retries']));
+  }
 }
 
 function checkSseKey(value: string, fromEnv: boolean, diags: Diagnostic[]): boolean {
@@ -129,10 +139,27 @@ export function configureChecks(obj: Obj, env: ConfigEnv, diags: Diagnostic[]): 
   const attrKey = str(obj, 'sse_customer_key');
   if (attrKey !== undefined) checkSseKey(attrKey, false, diags);
   else if (envKey) checkSseKey(envKey, true, diags);
+  proxyChecks(obj, env, diags);
   for (const [legacy, modern] of LEGACY_ENDPOINT_ENV) {
     if (nonEmptyEnv(env, legacy)) {
       diags.push(warningDiag('Deprecated Environment Variable',
         `The environment variable "${legacy}" is deprecated. Use environment variable "${modern}" instead.`));
     }
+  }
+}
+
+/** aws-sdk-go-base `ValidateProxySettings` (HTTPProxyModeLegacy, as Terraform configures it). */
+function proxyChecks(obj: Obj, env: ConfigEnv, diags: Diagnostic[]): void {
+  const http = str(obj, 'http_proxy');
+  const https = str(obj, 'https_proxy');
+  for (const [value, summary] of [[http, 'Invalid HTTP Proxy'], [https, 'Invalid HTTPS Proxy']] as const) {
+    if (value === undefined) continue;
+    const u = parseGoUrl(value);
+    if (!u.ok) diags.push(errorDiag(summary, `Unable to parse URL: ${u.error}`));
+  }
+  if (http && https === undefined && !env.HTTPS_PROXY && !env.https_proxy) {
+    diags.push(warningDiag('Missing HTTPS Proxy',
+      `An HTTP proxy was set but no HTTPS proxy was. Using HTTP proxy ${goQuote(http)} for HTTPS requests. This behavior may change in future versions.\n\n`
+      + 'To specify no proxy for HTTPS, set the HTTPS to an empty string.'));
   }
 }
