@@ -103,13 +103,13 @@ export async function countingProxy(): Promise<{ url: string; tunnels: string[];
   return { url: `http://127.0.0.1:${port}`, tunnels, close: closer(server, sockets) };
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, made by the `openssl` CLI. */
-export function selfSignedCert(): { cert: Buffer; key: Buffer; certFile: string } {
+/** A self-signed certificate for 127.0.0.1, localhost and `names`, made by the `openssl` CLI. */
+export function selfSignedCert(names: readonly string[] = []): { cert: Buffer; key: Buffer; certFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'config-tls-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    '-subj', '/CN=localhost', '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost${names.map((n) => `,DNS:${n}`).join('')}`], { stdio: 'ignore' });
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile };
 }
 
@@ -130,4 +130,33 @@ export async function tlsFront(
   });
   const port = await listen(server);
   return { url: `https://127.0.0.1:${port}`, requests, close: closer(server) };
+}
+
+/** An EC2 instance metadata (IMDSv2) stand-in that hands out one role's credentials and counts requests. */
+export async function fakeImds(): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    if (req.method === 'PUT' && req.url === '/latest/api/token') {
+      res.end('imds-token');
+    } else if (req.url === '/latest/meta-data/iam/security-credentials/') {
+      res.end('state-role');
+    } else if (req.url === '/latest/meta-data/iam/security-credentials/state-role') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({
+        Code: 'Success',
+        Type: 'AWS-HMAC',
+        AccessKeyId: 'ASIAIMDS',
+        SecretAccessKey: 'imdssecret',
+        Token: 'imdstoken',
+        Expiration: new Date(Date.now() + 3600_000).toISOString(),
+        LastUpdated: new Date().toISOString(),
+      }));
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, requests, close: closer(server) };
 }
