@@ -16,6 +16,7 @@ export const LONG_OPTIONS = new Set([
   'raw',
   'json',
   'format',
+  'or-create',
   'help',
   'version',
 ]);
