@@ -195,7 +195,7 @@ describe('custom_ca_bundle and insecure (TLS front on 127.0.0.1 with a self-sign
   });
 });
 
-describe('skip_metadata_api_check (aws-sdk-go-base EC2MetadataServiceEnableState), against an IMDS stand-in', () => {
+describe('skip_metadata_api_check and ec2_metadata_service_endpoint, against an instance metadata (IMDSv2) stand-in', () => {
   const NAMES = ['AWS_EC2_METADATA_SERVICE_ENDPOINT', 'AWS_EC2_METADATA_DISABLED', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE',
     'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'];
   const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
@@ -236,5 +236,20 @@ describe('skip_metadata_api_check (aws-sdk-go-base EC2MetadataServiceEnableState
     await expect(runtimeOf(d).s3.config.credentials()).rejects.toThrow();
     expect(imds.requests).toHaveLength(asked);
     d.destroy();
+  });
+
+  test('ec2_metadata_service_endpoint the SDK cannot see (not in the process environment) is asked by the client itself', async () => {
+    delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
+    const c = StateClient.fromConfig({ ...base, ec2_metadata_service_endpoint: imds.url, ec2_metadata_service_endpoint_mode: 'IPv6' }, { env: {} });
+    await expect(runtimeOf(c).s3.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAIMDS', sessionToken: 'imdstoken' });
+    expect(imds.requests).toEqual([
+      'PUT /latest/api/token', 'GET /latest/meta-data/iam/security-credentials/', 'GET /latest/meta-data/iam/security-credentials/state-role',
+    ]);
+    c.destroy();
+
+    const skipped = StateClient.fromConfig({ ...base, ec2_metadata_service_endpoint: imds.url, skip_metadata_api_check: true }, { env: {} });
+    await expect(runtimeOf(skipped).s3.config.credentials()).rejects.toThrow();
+    expect(imds.requests).toHaveLength(3);
+    skipped.destroy();
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConfigValidationError, StateClient } from '../../src/client';
 import { parseNoProxy, useProxy } from '../../src/client/private/http-agents';
+import { imdsBaseUrl } from '../../src/client/private/imds-credentials';
 import { accountRefusal } from '../../src/client/private/runtime';
 
 /** Unit tests of how the backend options reach the SDK clients. No server: nothing here sends a request. */
@@ -205,14 +206,13 @@ describe('credentials from `aws login` (a profile with login_session, as Terrafo
   });
 });
 
-describe('instance metadata settings', () => {
-  test('an ec2_metadata_service_endpoint the SDK cannot see (not in the process environment) is refused for the default chain', () => {
-    const e = refusal(() => StateClient.fromConfig({ ...base, ec2_metadata_service_endpoint: 'http://169.254.170.99' }, { env: {} }));
-    expect(e.diagnostics[0]).toMatchObject({ summary: 'Unsupported instance metadata setting', attribute: 'ec2_metadata_service_endpoint' });
-  });
-
-  test('with static keys the instance metadata endpoint is never used, so it is accepted', () => {
-    const c = StateClient.fromConfig({ ...base, access_key: 'a', secret_key: 'b', ec2_metadata_service_endpoint: 'http://169.254.170.99' }, { env: {} });
-    c.destroy();
+describe('instance metadata endpoint (aws-sdk-go-v2 imds: the endpoint wins over the mode)', () => {
+  test.each([
+    [undefined, undefined, 'http://169.254.169.254'],
+    [undefined, 'IPv4', 'http://169.254.169.254'],
+    [undefined, 'IPv6', 'http://[fd00:ec2::254]'],
+    ['http://127.0.0.1:1234/', 'IPv6', 'http://127.0.0.1:1234'],
+  ])('endpoint %j, mode %j → %s', (endpoint, mode, url) => {
+    expect(imdsBaseUrl(endpoint, mode)).toBe(url);
   });
 });

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type * as CredentialProviders from '@aws-sdk/credential-providers';
 import { requestHandlerOptions } from './http-agents';
+import { fromImdsEndpoint, imdsBaseUrl } from './imds-credentials';
 import { expandHome, mergedProfile } from './shared-profiles';
 import type { ResolvedConfig } from '../../protocol/config';
 import { errorDiag } from '../../protocol/diagnostics';
@@ -79,8 +80,7 @@ function durationSeconds(duration: string | undefined): number | undefined {
  * | `access_key` + `secret_key` (+ `token`) | static keys |
  * | `profile` / `shared_*_files` | {@link profileCredentials} |
  * | `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` in the given env | static keys from the env |
- * | `skip_metadata_api_check` set | {@link defaultChain}: the default chain with IMDS forced off (true) or on (false) |
- * | otherwise | `fromNodeProviderChain` (env, SSO, ini incl. `aws login`, process, web identity, container, IMDS) |
+ * | otherwise | {@link defaultChain}: the SDK's default chain (env, SSO, ini incl. `aws login`, process, web identity, container, IMDS) |
  *
  * then `assume_role_with_web_identity` (`fromWebToken` / `fromTokenFile`) replaces that base, and
  * `assume_role` (`fromTemporaryCredentials`) assumes the role with the base as source credentials.
@@ -206,39 +206,40 @@ function profileCredentials(
 }
 
 /**
- * The SDK's default chain. With `skip_metadata_api_check` set, the same links in the same order, with
- * the instance metadata link left out (true) or kept even when `AWS_EC2_METADATA_DISABLED` is set
- * (false), as aws-sdk-go-base's `EC2MetadataServiceEnableState` does.
- * `ec2_metadata_service_endpoint(_mode)` only reach the SDK through the process environment
- * (the SDK reads no other source), so a value that differs from it is refused.
+ * The SDK's default chain (`fromNodeProviderChain`), unless instance metadata is configured:
+ *
+ * | skip_metadata_api_check | ec2_metadata_service_endpoint(_mode) | instance metadata link |
+ * |---|---|---|
+ * | unset | unset or as in the process environment | the SDK's chain as is |
+ * | true | any | none |
+ * | false | any | kept even when `AWS_EC2_METADATA_DISABLED` is set (aws-sdk-go-base's ClientEnabled) |
+ * | unset or false | differs from the process environment | {@link fromImdsEndpoint} at that endpoint |
+ *
+ * (The SDK's instance metadata provider reads its endpoint from the process environment only.) A
+ * custom chain keeps the SDK's links in its order: environment, shared files, web identity token
+ * file, container credentials, instance metadata.
  */
 function defaultChain(config: ResolvedConfig, env: Env, stsClientConfig: StsClientConfig): CredentialsProvider {
-  const imds = [
-    ['ec2_metadata_service_endpoint', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'],
-    ['ec2_metadata_service_endpoint_mode', 'AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE'],
-  ] as const;
-  for (const [attr, name] of imds) {
-    const value = nonEmpty(config[attr]);
-    if (value !== undefined && value !== process.env[name] && config.skip_metadata_api_check !== true) {
-      refuse('Unsupported instance metadata setting',
-        `${attr} = ${JSON.stringify(value)}: the AWS SDK for JavaScript reads the instance metadata endpoint from the process environment only. `
-        + `Set ${name} in the environment of this process instead, or configure credentials another way.`, attr);
-    }
-  }
   const providers = credentialProviders();
   const profile = nonEmpty(env.AWS_PROFILE);
-  if (config.skip_metadata_api_check === undefined) {
+  const endpoint = nonEmpty(config.ec2_metadata_service_endpoint);
+  const mode = nonEmpty(config.ec2_metadata_service_endpoint_mode);
+  const ownImds = (endpoint !== undefined && endpoint !== process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT)
+    || (mode !== undefined && mode !== process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE);
+  if (config.skip_metadata_api_check === undefined && !ownImds) {
     return providers.fromNodeProviderChain({ profile, clientConfig: stsClientConfig });
   }
-  const links = [
+  const disabledByEnv = (process.env.AWS_EC2_METADATA_DISABLED ?? 'false').toLowerCase() !== 'false';
+  const imds = config.skip_metadata_api_check === true || (config.skip_metadata_api_check === undefined && disabledByEnv)
+    ? [] : [ownImds ? fromImdsEndpoint(imdsBaseUrl(endpoint, mode)) : providers.fromInstanceMetadata()];
+  const container = process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  return providers.createCredentialChain(
     providers.fromEnv(),
     providers.fromIni({ profile, clientConfig: stsClientConfig }),
     providers.fromTokenFile({ clientConfig: stsClientConfig }),
-    ...(process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI
-      ? [providers.fromHttp({})] : []),
-    ...(config.skip_metadata_api_check ? [] : [providers.fromInstanceMetadata()]),
-  ];
-  return providers.createCredentialChain(...links);
+    ...(container ? [providers.fromHttp({})] : []),
+    ...imds,
+  );
 }
 
 /** Everything the SDK clients share, from the backend configuration. */
