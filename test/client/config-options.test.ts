@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConfigValidationError, StateClient } from '../../src/client';
-import { parseNoProxy, useProxy } from '../../src/client/private/http-agents';
+import { parseNoProxy, requestHandlerOptions, useProxy } from '../../src/client/private/http-agents';
 import { imdsBaseUrl } from '../../src/client/private/imds-credentials';
 import { accountRefusal } from '../../src/client/private/runtime';
 
@@ -59,10 +59,15 @@ describe('sts_region', () => {
 });
 
 describe('custom_ca_bundle, insecure and proxies build agents only when set', () => {
-  test('none set: the SDK\'s own request handler', () => {
+  test('none set: no agents (the SDK\'s own request handler); any one set: agents of its own for every client', () => {
     const c = StateClient.fromConfig(base, { env: {} });
-    expect(runtimeOf(c).settings.requestHandler).toBeUndefined();
+    expect(runtimeOf(c).settings.transport).toEqual({ insecure: false, proxy: {} });
+    expect(requestHandlerOptions(runtimeOf(c).settings.transport)).toBeUndefined();
     c.destroy();
+    const insecure = { insecure: true, proxy: {} };
+    const one = requestHandlerOptions(insecure);
+    expect(one?.httpsAgent.options.rejectUnauthorized).toBe(false);
+    expect(requestHandlerOptions(insecure)?.httpsAgent).not.toBe(one?.httpsAgent);
   });
 
   test('a CA bundle that cannot be read is refused, naming the attribute and the file', () => {

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type * as CredentialProviders from '@aws-sdk/credential-providers';
-import { requestHandlerOptions } from './http-agents';
+import { requestHandlerOptions, type TransportSettings } from './http-agents';
 import { fromImdsEndpoint, imdsBaseUrl } from './imds-credentials';
 import { expandHome, mergedProfile } from './shared-profiles';
 import type { ResolvedConfig } from '../../protocol/config';
@@ -26,8 +26,8 @@ export interface SdkSettings {
   readonly useFipsEndpoint?: boolean;
   readonly useDualstackEndpoint?: boolean;
   readonly endpoints: { readonly s3?: string; readonly dynamodb?: string; readonly sts?: string; readonly sso?: string };
-  /** Agents for `custom_ca_bundle`, `insecure` and proxies; undefined when none is configured. */
-  readonly requestHandler?: ReturnType<typeof requestHandlerOptions>;
+  /** `custom_ca_bundle`, `insecure` and proxies. Each client gets agents of its own: destroying a client destroys its agents. */
+  readonly transport: TransportSettings;
 }
 
 /** A configuration value the client cannot use: refused like Terraform's own diagnostics, before any request. */
@@ -87,7 +87,7 @@ function durationSeconds(duration: string | undefined): number | undefined {
  * Every STS call of the chain uses `sts_region` and `endpoints.sts`.
  */
 export function resolveCredentials(
-  config: ResolvedConfig, env: Env, region: string, endpoints: SdkSettings['endpoints'], requestHandler: SdkSettings['requestHandler'],
+  config: ResolvedConfig, env: Env, region: string, endpoints: SdkSettings['endpoints'], requestHandler: RequestHandler,
 ): CredentialsProvider {
   const stsEndpoint = endpoints.sts;
   const stsClientConfig = { region, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}), ...(requestHandler ? { requestHandler } : {}) };
@@ -163,7 +163,8 @@ function checkProxyScheme(name: string, value: string | undefined): void {
   }
 }
 
-type StsClientConfig = { readonly region: string; readonly endpoint?: string; readonly requestHandler?: SdkSettings['requestHandler'] };
+type RequestHandler = ReturnType<typeof requestHandlerOptions>;
+type StsClientConfig = { readonly region: string; readonly endpoint?: string; readonly requestHandler?: RequestHandler };
 
 /**
  * A named profile from every shared file (see shared-profiles.ts). Static keys merged across files are
@@ -249,22 +250,19 @@ export function resolveSdkSettings(config: ResolvedConfig, env: Env): SdkSetting
   const endpoints = resolveEndpoints(config, env);
   checkProxyScheme('http_proxy / HTTP_PROXY', config.proxy.http);
   checkProxyScheme('https_proxy / HTTPS_PROXY', config.proxy.https);
-  const requestHandler = requestHandlerOptions({
-    ca: readCaBundle(config.custom_ca_bundle),
-    insecure: config.insecure === true,
-    proxy: config.proxy,
-  });
+  const transport: TransportSettings = { ca: readCaBundle(config.custom_ca_bundle), insecure: config.insecure === true, proxy: config.proxy };
   return {
     region,
     stsRegion,
-    credentials: resolveCredentials(config, env, stsRegion, endpoints, requestHandler),
+    // The credential providers' STS and SSO clients live as long as the credentials: their own agents.
+    credentials: resolveCredentials(config, env, stsRegion, endpoints, requestHandlerOptions(transport)),
     // aws-sdk-go-base passes max_retries to the SDK as its maximum attempts, and 0 keeps the SDK's default.
     ...(config.max_retries > 0 ? { maxAttempts: config.max_retries } : {}),
     retryMode: nonEmpty(config.retry_mode),
     useFipsEndpoint: config.use_fips_endpoint,
     useDualstackEndpoint: config.use_dualstack_endpoint,
     endpoints,
-    requestHandler,
+    transport,
   };
 }
 
@@ -273,6 +271,7 @@ export function resolveSdkSettings(config: ResolvedConfig, env: Env): SdkSetting
  * resolver from a URL ignores both); the JS SDK would instead refuse FIPS with a custom endpoint.
  */
 function common(settings: SdkSettings, endpoint: string | undefined, region = settings.region) {
+  const requestHandler = requestHandlerOptions(settings.transport);
   return {
     region,
     credentials: settings.credentials,
@@ -281,7 +280,7 @@ function common(settings: SdkSettings, endpoint: string | undefined, region = se
     ...(!endpoint && settings.useFipsEndpoint !== undefined ? { useFipsEndpoint: settings.useFipsEndpoint } : {}),
     ...(!endpoint && settings.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: settings.useDualstackEndpoint } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(settings.requestHandler ? { requestHandler: settings.requestHandler } : {}),
+    ...(requestHandler ? { requestHandler } : {}),
   };
 }
 
