@@ -101,7 +101,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(packageVersion(), '--version', 'print the version')
     .option('--backend-config <KEY=VALUE|FILE>', 'backend attribute or HCL file of attributes (repeatable, later wins)', collect)
     .option('--chdir <DIR>', 'directory holding the *.tf files with the backend "s3" block', undefined)
-    .option('--workspace <NAME>', 'workspace (default: TF_WORKSPACE, else "default")')
+    .option('--workspace <NAME>', 'workspace (default: TF_WORKSPACE, else the one "workspace select" recorded, else "default")')
     .option('--stack <NAME>', 'read the configuration from a deployed StateBackend stack\'s outputs')
     .addHelpText('after', CONFIG_HELP)
     .showHelpAfterError('(run with --help for usage)')
