@@ -49,8 +49,8 @@ export function newClient(
 export function rawClients(servers: LocalServers): { s3: S3Client; dynamodb: DynamoDBClient } {
   const credentials = { accessKeyId: servers.accessKeyId, secretAccessKey: servers.secretAccessKey };
   return {
-    s3: new S3Client({ region: servers.region, endpoint: servers.s3Endpoint, forcePathStyle: true, credentials, maxAttempts: 6 }),
-    dynamodb: new DynamoDBClient({ region: servers.region, endpoint: servers.dynamodbEndpoint, credentials, maxAttempts: 6 }),
+    s3: new S3Client({ region: servers.region, endpoint: servers.s3Endpoint, forcePathStyle: true, credentials, maxAttempts: 5 }),
+    dynamodb: new DynamoDBClient({ region: servers.region, endpoint: servers.dynamodbEndpoint, credentials, maxAttempts: 5 }),
   };
 }
 

@@ -21,6 +21,7 @@ export const LONG_OPTIONS = new Set([
   'raw',
   'json',
   'format',
+  'or-create',
   'help',
   'version',
 ]);

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { dataDirPath, readRecordedBackend } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
 import { backendAttributesFromOutputs } from '../client/backend-outputs';
 import { isConfigValidationError } from '../client/errors';
@@ -229,18 +230,24 @@ export interface ConfigOptions {
 }
 
 /**
- * Builds the backend attributes like `terraform init`: the stack's outputs (`--stack`), then the
- * `backend "s3"` block of the working directory, then each `-backend-config` in order (later wins).
+ * Builds the backend attributes like Terraform: the stack's outputs (`--stack`); then, in a directory
+ * where `terraform init` ran, the configuration it recorded (`.terraform/terraform.tfstate`, or under
+ * `TF_DATA_DIR`: the `backend "s3"` block with the `-backend-config` values of `init`), else the
+ * `backend "s3"` block of the working directory; then each `-backend-config` in order (later wins).
  */
 export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const dir = path.resolve(opts.chdir ?? '.');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliError(`-chdir: "${dir}" is not a directory. Pass the directory holding your Terraform configuration.`, EXIT.USAGE);
+  }
   const sources: string[] = [];
   let attrs: BackendAttributes = {};
   if (opts.stack) {
     attrs = mergeAttributes(attrs, await attributesFromStack(opts.stack, env.AWS_REGION ?? env.AWS_DEFAULT_REGION));
     sources.push(`stack ${opts.stack}`);
   }
-  const block = await backendBlockFromDir(dir);
+  // Terraform works from the recorded configuration once initialized (the block is part of it).
+  const block = readRecordedBackend(dataDirPath(dir, env)) ?? await backendBlockFromDir(dir);
   if (block) {
     attrs = mergeAttributes(attrs, block.attributes);
     sources.push(block.file);
@@ -251,7 +258,7 @@ export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.Pro
   }
   if (sources.length === 0) {
     throw new CliError(
-      `No S3 backend configuration found: ${dir} has no *.tf file with a backend "s3" block.\n` +
+      `No S3 backend configuration found: ${dir} has no *.tf file with a backend "s3" block and was not initialized with one.\n` +
       'Pass -backend-config bucket=... -backend-config key=... (or a file), -chdir DIR, or --stack NAME.',
     );
   }

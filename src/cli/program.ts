@@ -25,10 +25,12 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 const CONFIG_HELP = `
 Configuration (like terraform init), later sources win:
   --stack NAME            outputs of a deployed StateBackend stack (CloudFormation)
-  *.tf in -chdir DIR      the backend "s3" block
+  -chdir DIR (default .)  the configuration "terraform init" recorded in .terraform
+                          (or TF_DATA_DIR), else the backend "s3" block of its *.tf files
   -backend-config K=V     one attribute, or -backend-config FILE (HCL attributes); repeatable
 plus the AWS environment: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...
-Workspace: -workspace NAME, else TF_WORKSPACE, else "default".
+Workspace: -workspace NAME, else TF_WORKSPACE, else the one "workspace select" recorded
+(.terraform/environment, or under TF_DATA_DIR), else "default".
 Terraform's single-dash long options (-backend-config, -chdir, -force, -lock=false, ...) are accepted.
 
 Exit codes: 0 success, 1 error, 2 usage error, 3 state locked by someone else.`;
@@ -82,7 +84,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(packageVersion(), '--version', 'print the version')
     .option('--backend-config <KEY=VALUE|FILE>', 'backend attribute or HCL file of attributes (repeatable, later wins)', collect)
     .option('--chdir <DIR>', 'directory holding the *.tf files with the backend "s3" block', undefined)
-    .option('--workspace <NAME>', 'workspace (default: TF_WORKSPACE, else "default")')
+    .option('--workspace <NAME>', 'workspace (default: TF_WORKSPACE, else the one "workspace select" recorded, else "default")')
     .option('--stack <NAME>', 'read the configuration from a deployed StateBackend stack\'s outputs')
     .addHelpText('after', CONFIG_HELP)
     .showHelpAfterError('(run with --help for usage)')
@@ -117,6 +119,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', 'delete even if the state has resources or outputs')
     .option('--json', 'print JSON'))
     .action(run(async (name: string, _o, cmd: Command) => workspaces().workspaceDelete(name, g(cmd))));
+  workspace.command('select').description('select a workspace: records it in the data directory, like terraform workspace select')
+    .argument('<NAME>', 'workspace name')
+    .option('--or-create', 'create the workspace if it does not exist')
+    .option('--json', 'print JSON')
+    .action(run(async (name: string, _o, cmd: Command) => workspaces().workspaceSelect(name, g(cmd))));
+  workspace.command('show').description('print the selected workspace')
+    .option('--json', 'print JSON')
+    .action(run(async (_o, cmd: Command) => workspaces().workspaceShow(g(cmd))));
 
   program.command('pull').description('write the state to stdout, byte for byte')
     .option('--version-id <ID>', 'an older version of the state object (see history)')

@@ -1,6 +1,7 @@
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { ConfigOptions, loadBackendAttributes } from './config';
+import { dataDirPath, invalidWorkspaceNameText, isValidWorkspaceName, selectWorkspace } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
 
 /** Global options of every command. */
@@ -9,24 +10,18 @@ export interface GlobalOptions extends ConfigOptions {
   readonly json?: boolean;
 }
 
-/** Terraform's workspace name rule (Go `url.PathEscape(name) == name`). */
-const WORKSPACE_NAME = /^[A-Za-z0-9\-_.~$&+:=@]+$/;
-
-/** `-workspace`, else `TF_WORKSPACE`, else `default`. */
+/**
+ * `-workspace`, else `TF_WORKSPACE`, else the workspace `terraform workspace select` recorded in the
+ * data directory (`.terraform/environment`, or under `TF_DATA_DIR`), else `default` (see data-dir.ts).
+ */
 export function selectedWorkspace(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const ws = opts.workspace ?? (env.TF_WORKSPACE || undefined) ?? 'default';
-  checkWorkspaceName(ws);
-  return ws;
+  return selectWorkspace(opts.workspace, dataDirPath(opts.chdir ?? '.', env), env).name;
 }
 
-/** Fails with a usage error when `name` is not a valid Terraform workspace name. */
+/** Fails with a usage error (Terraform's text) when `name` is not a valid Terraform workspace name. */
 export function checkWorkspaceName(name: string): void {
-  if (!WORKSPACE_NAME.test(name)) {
-    throw new CliError(
-      `The workspace name "${name}" is not allowed. The name must contain only URL safe characters, and no path separators.\n` +
-      'Use letters, digits and - _ . ~ $ & + : = @ only.',
-      EXIT.USAGE,
-    );
+  if (!isValidWorkspaceName(name)) {
+    throw new CliError(`${invalidWorkspaceNameText(name)}\nUse letters, digits and - _ . ~ $ & + : = @ only.`, EXIT.USAGE);
   }
 }
 

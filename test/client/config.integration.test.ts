@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
+import { fakeSts } from './config-stand-ins';
 import { capture, newBackend, TF_EMPTY_STATE } from './support';
 import {
   ConfigValidationError,
@@ -14,44 +13,6 @@ import {
   isStateLockedError,
 } from '../../src/client';
 import { s3Client, testServers } from '../support/servers';
-
-/** A local STS stand-in on 127.0.0.1 (no STS runs locally): records each call's form body and answers it. */
-async function fakeSts(): Promise<{ url: string; calls: URLSearchParams[]; failNext: () => void; close: () => Promise<void> }> {
-  const calls: URLSearchParams[] = [];
-  let fail = false;
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const form = new URLSearchParams(body);
-      calls.push(form);
-      res.setHeader('content-type', 'text/xml');
-      if (fail) {
-        fail = false;
-        res.statusCode = 403;
-        res.end('<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad token</Message></Error></ErrorResponse>');
-        return;
-      }
-      if (form.get('Action') === 'GetCallerIdentity') {
-        res.end('<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/t</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>');
-      } else if (form.get('Action') === 'AssumeRoleWithWebIdentity') {
-        const exp = new Date(Date.now() + 3600_000).toISOString();
-        res.end(`<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>websecret</SecretAccessKey><SessionToken>webtoken</SessionToken><Expiration>${exp}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`);
-      } else {
-        const exp = new Date(Date.now() + 3600_000).toISOString();
-        res.end(`<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>rolesecret</SecretAccessKey><SessionToken>roletoken</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    failNext: () => { fail = true; },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 const base = { bucket: 'b', key: 'path/to/terraform.tfstate', region: 'us-east-1', skip_credentials_validation: true };
 const runtimeOf = (c: StateClient) => (c as any).runtime;
@@ -96,7 +57,7 @@ describe('configuration', () => {
     const cfg = runtimeOf(c).s3.config;
     expect((await cfg.endpoint()).port).toBe(1);
     expect(cfg.forcePathStyle).toBe(true);
-    expect(await cfg.maxAttempts()).toBe(3);
+    expect(await cfg.maxAttempts()).toBe(2);
     expect((await cfg.retryStrategy()).mode).toBe('adaptive');
     expect(await cfg.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
     expect(await cfg.responseChecksumValidation()).toBe('WHEN_REQUIRED');
@@ -105,7 +66,7 @@ describe('configuration', () => {
     const d = StateClient.fromConfig(base, { env: { AWS_ENDPOINT_URL_S3: 'localhost:9' } });
     const endpoint = await runtimeOf(d).s3.config.endpoint();
     expect([endpoint.protocol, endpoint.hostname, endpoint.port]).toEqual(['https:', 'localhost', 9]);
-    expect(await runtimeOf(d).s3.config.maxAttempts()).toBe(6);
+    expect(await runtimeOf(d).s3.config.maxAttempts()).toBe(5);
     d.destroy();
   });
 

@@ -73,8 +73,8 @@ describe.each<FaultMode>(['lockfile', 'dynamodb', 'both'])('%s: transient faults
     const err = await client.writeState(stateWith(6)).catch((e) => e);
     expect(isStateBackendError(err)).toBe(true);
     expect(err.message).toMatch(/^failed to upload state: .*InternalError/);
-    // Terraform's max_retries = 5: 6 attempts.
-    expect(client.requestCounts.s3.PutObject).toBe(1 + 6);
+    // Terraform's max_retries = 5 is the SDK's maximum attempts (aws-sdk-go-base WithRetryMaxAttempts): 5 attempts.
+    expect(client.requestCounts.s3.PutObject).toBe(1 + 5);
     expect((await b.rawGet(b.key))!.equals(before!)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { dataDirPath, selectWorkspace, writeSelectedWorkspace } from '../data-dir';
 import { CliError, EXIT, out, paint, printJson } from '../output';
 import { GlobalOptions, checkWorkspaceName, openSession } from '../session';
 
@@ -56,4 +57,54 @@ export async function workspaceDelete(name: string, opts: GlobalOptions & { forc
   } finally {
     s.close();
   }
+}
+
+/**
+ * `workspace select NAME [-or-create]`, as `terraform workspace select` (workspace_select.go): refused
+ * while `TF_WORKSPACE` overrides the selection; works even when the recorded selection is invalid
+ * (to recover from it); nothing to do when NAME is already selected; otherwise NAME must exist
+ * (or is created with `-or-create`), then `<data dir>/environment` records it.
+ */
+export async function workspaceSelect(name: string, opts: GlobalOptions & { orCreate?: boolean }): Promise<void> {
+  checkWorkspaceName(name);
+  if (process.env.TF_WORKSPACE) {
+    throw new CliError('The selected workspace is currently overridden using the TF_WORKSPACE\nenvironment variable.\n\n'
+      + 'To select a new workspace, either update this environment variable or unset\nit and then run this command again.');
+  }
+  const dataDir = dataDirPath(opts.chdir ?? '.');
+  const current = selectWorkspace(undefined, dataDir, process.env, true).name;
+  let created = false;
+  if (name !== current) {
+    // The session's own workspace does not matter here, and the recorded one may be invalid.
+    const s = await openSession({ ...opts, workspace: 'default' });
+    try {
+      if (!(await s.client.listWorkspaces()).includes(name)) {
+        if (!opts.orCreate) {
+          throw new CliError(`Workspace ${JSON.stringify(name)} doesn't exist.\n\n`
+            + 'You can create this workspace with the "new" subcommand\nor include the "-or-create" flag with the "select" subcommand.');
+        }
+        await s.client.createWorkspace(name);
+        created = true;
+      }
+    } finally {
+      s.close();
+    }
+    writeSelectedWorkspace(dataDir, name);
+  }
+  if (opts.json) {
+    printJson({ selected: name, created });
+  } else if (created) {
+    out(paint('green', `Created and switched to workspace ${JSON.stringify(name)}!\n\n`
+      + 'You\'re now on a new, empty workspace. Workspaces isolate their state,\nso if you run "terraform plan" Terraform will not see any existing state\n'
+      + 'for this configuration.'));
+  } else if (name !== current) {
+    out(paint('green', `Switched to workspace ${JSON.stringify(name)}.`));
+  }
+}
+
+/** `workspace show`, as `terraform workspace show`: the selected workspace (no AWS call). */
+export async function workspaceShow(opts: GlobalOptions): Promise<void> {
+  const selected = selectWorkspace(opts.workspace, dataDirPath(opts.chdir ?? '.'));
+  if (opts.json) printJson({ workspace: selected.name, source: selected.source });
+  else out(selected.name);
 }

@@ -43,23 +43,29 @@ export class Runtime {
   }
 
   /**
-   * `skip_credentials_validation = false`: one STS GetCallerIdentity before the first operation, as
-   * Terraform does when it configures the backend (here lazily, so building a client is free).
+   * Before the first operation, as Terraform's `Configure` does (here lazily, so building a client is free):
+   *
+   * | skip_credentials_validation | allowed/forbidden_account_ids | skip_requesting_account_id | check |
+   * |---|---|---|---|
+   * | false | any | any | one STS GetCallerIdentity, then the account lists |
+   * | true | set | false | one STS GetCallerIdentity, then the account lists |
+   * | true | set | true | no call; the account ID is unknown (`""`), so an allow list refuses it, as in Terraform |
+   * | true | unset | any | nothing |
+   *
+   * Terraform looks the account ID up with IAM first when credentials are not validated; the client
+   * asks STS only (see the README's backend options).
    */
   public async ready(signal?: AbortSignal): Promise<void> {
-    if (this.config.skip_credentials_validation) return;
+    const { skip_credentials_validation: skipValidation, skip_requesting_account_id: skipAccountId } = this.config;
+    const listed = (this.config.allowed_account_ids?.length ?? 0) + (this.config.forbidden_account_ids?.length ?? 0) > 0;
+    if (skipValidation && !listed) return;
     this.stsChecked ??= (async () => {
-      if (!this.sts) {
-        this.sts = createStsClient(this.settings);
-        this.owned.push(this.sts);
-      }
-      try {
-        // Loaded here, not at import: most runs never validate credentials (see sdk-clients.ts).
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-        await this.counter.send('sts', this.sts, new GetCallerIdentityCommand({}), signal);
-      } catch (e) {
-        throw new StateBackendError(`validating provider credentials: retrieving caller identity from STS: ${describeError(e)}`, { cause: e });
+      let accountId = '';
+      if (!skipValidation || !skipAccountId) accountId = await this.callerAccount(skipValidation, signal);
+      const refusal = accountRefusal(accountId, this.config.allowed_account_ids, this.config.forbidden_account_ids);
+      if (refusal) {
+        throw new StateBackendError(`Invalid account ID: ${refusal}. The credentials belong to an account the backend configuration `
+          + '(allowed_account_ids / forbidden_account_ids) excludes: use credentials of an allowed account, or fix the lists.', {}, 'ACCOUNT_NOT_ALLOWED');
       }
     })();
     try {
@@ -71,7 +77,36 @@ export class Runtime {
     }
   }
 
+  private async callerAccount(skipValidation: boolean, signal: AbortSignal | undefined): Promise<string> {
+    if (!this.sts) {
+      this.sts = createStsClient(this.settings);
+      this.owned.push(this.sts);
+    }
+    try {
+      // Loaded here, not at import: most runs never validate credentials (see sdk-clients.ts).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { GetCallerIdentityCommand } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+      const identity = await this.counter.send<{ Account?: string }>('sts', this.sts, new GetCallerIdentityCommand({}), signal);
+      return identity.Account ?? '';
+    } catch (e) {
+      // aws-sdk-go-base's texts: validation failures, else the account lookup's.
+      const what = skipValidation
+        ? 'Retrieving AWS account details: AWS account ID not previously found and failed retrieving via all available methods'
+        : 'validating provider credentials: retrieving caller identity from STS';
+      throw new StateBackendError(`${what}: ${describeError(e)}`, { cause: e });
+    }
+  }
+
   public destroy(): void {
     for (const c of this.owned.splice(0)) c.destroy();
   }
+}
+
+/** aws-sdk-go-base `Config.VerifyAccountIDAllowed`: its text, or undefined when the account may be used. */
+export function accountRefusal(
+  accountId: string, allowed: readonly string[] | undefined, forbidden: readonly string[] | undefined,
+): string | undefined {
+  if (forbidden?.length && forbidden.includes(accountId)) return `AWS account ID not allowed: ${accountId}`;
+  if (allowed?.length && !allowed.includes(accountId)) return `AWS account ID not allowed: ${accountId}`;
+  return undefined;
 }

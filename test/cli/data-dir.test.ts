@@ -1,0 +1,173 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadBackendAttributes } from '../../src/cli/config';
+import { dataDirPath, readRecordedBackend, selectWorkspace, writeSelectedWorkspace } from '../../src/cli/data-dir';
+
+/**
+ * Terraform's working-directory data (internal/command/workdir/backend_state.go BackendStateFile,
+ * internal/command/meta.go WorkspaceOverridden / SetWorkspace). No server: nothing here reaches AWS.
+ */
+
+/** `.terraform/terraform.tfstate` as `terraform init` (v1.11.4) wrote it for a partial block plus -backend-config values. */
+function recordedBackend(config: Record<string, unknown>): string {
+  const all: Record<string, unknown> = {
+    access_key: null,
+    acl: null,
+    allowed_account_ids: null,
+    assume_role: null,
+    assume_role_with_web_identity: null,
+    bucket: null,
+    custom_ca_bundle: null,
+    dynamodb_endpoint: null,
+    dynamodb_table: null,
+    ec2_metadata_service_endpoint: null,
+    ec2_metadata_service_endpoint_mode: null,
+    encrypt: null,
+    endpoint: null,
+    endpoints: { dynamodb: null, iam: null, s3: null, sso: null, sts: null },
+    forbidden_account_ids: null,
+    force_path_style: null,
+    http_proxy: null,
+    https_proxy: null,
+    iam_endpoint: null,
+    insecure: null,
+    key: null,
+    kms_key_id: null,
+    max_retries: null,
+    no_proxy: null,
+    profile: null,
+    region: null,
+    retry_mode: null,
+    secret_key: null,
+    shared_config_files: null,
+    shared_credentials_file: null,
+    shared_credentials_files: null,
+    skip_credentials_validation: null,
+    skip_metadata_api_check: null,
+    skip_region_validation: null,
+    skip_requesting_account_id: null,
+    skip_s3_checksum: null,
+    sse_customer_key: null,
+    sts_endpoint: null,
+    sts_region: null,
+    token: null,
+    use_dualstack_endpoint: null,
+    use_fips_endpoint: null,
+    use_lockfile: null,
+    use_path_style: null,
+    workspace_key_prefix: null,
+    ...config,
+  };
+  return JSON.stringify({ version: 3, terraform_version: '1.11.4', backend: { type: 's3', config: all, hash: 1828605330 } }, null, 2);
+}
+
+function workingDir(opts: { block?: string; recorded?: string; dataDir?: string; environment?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-workdir-'));
+  if (opts.block !== undefined) writeFileSync(join(dir, 'main.tf'), `terraform {\n  backend "s3" {\n${opts.block}\n  }\n}\n`);
+  const data = join(dir, opts.dataDir ?? '.terraform');
+  if (opts.recorded !== undefined || opts.environment !== undefined) mkdirSync(data, { recursive: true });
+  if (opts.recorded !== undefined) writeFileSync(join(data, 'terraform.tfstate'), opts.recorded);
+  if (opts.environment !== undefined) writeFileSync(join(data, 'environment'), opts.environment);
+  return dir;
+}
+
+describe('the data directory', () => {
+  test('.terraform under the working directory, or TF_DATA_DIR relative to it (Terraform changes directory first)', () => {
+    expect(dataDirPath('/w', {})).toBe(resolve('/w', '.terraform'));
+    expect(dataDirPath('/w', { TF_DATA_DIR: 'state-data' })).toBe(resolve('/w', 'state-data'));
+    expect(dataDirPath('/w', { TF_DATA_DIR: '/elsewhere/data' })).toBe(resolve('/elsewhere/data'));
+  });
+});
+
+describe('the backend configuration recorded by terraform init', () => {
+  test('its attributes, with the unset (null) ones left out, nested objects kept', () => {
+    const dir = workingDir({
+      recorded: recordedBackend({
+        bucket: 'b',
+        key: 'a/terraform.tfstate',
+        region: 'us-east-1',
+        use_lockfile: true,
+        endpoints: { dynamodb: null, iam: null, s3: 'http://127.0.0.1:9000', sso: null, sts: null },
+      }),
+    });
+    const recorded = readRecordedBackend(join(dir, '.terraform'));
+    expect(recorded?.attributes).toEqual({
+      bucket: 'b',
+      key: 'a/terraform.tfstate',
+      region: 'us-east-1',
+      use_lockfile: true,
+      endpoints: { dynamodb: null, iam: null, s3: 'http://127.0.0.1:9000', sso: null, sts: null },
+    });
+  });
+
+  test('none when the directory was not initialized, or initialized without a backend', () => {
+    expect(readRecordedBackend(join(workingDir(), '.terraform'))).toBeUndefined();
+    expect(readRecordedBackend(join(workingDir({ recorded: '{"version":3,"terraform_version":"1.11.4"}' }), '.terraform'))).toBeUndefined();
+  });
+
+  test.each([
+    ['{"version":3,"backend":{"type":"local","config":{}}}', /initialized with a "local" backend; tfstate only works with the "s3" backend/],
+    ['{"version":4,"terraform_version":"9.9.9"}', /unsupported backend state version 4; you may need to use Terraform CLI v9\.9\.9/],
+    ['{"terraform_version":"1.11.4"}', /invalid syntax: no format version number/],
+    ['{not json', /invalid syntax: /],
+    ['{"version":3,"remote":{}}', /legacy remote state/],
+    ['{"version":3,"state_store":{"type":"x"}}', /"state_store" block/],
+  ])('%s is refused', (content, message) => {
+    expect(() => readRecordedBackend(join(workingDir({ recorded: content }), '.terraform'))).toThrow(message);
+  });
+});
+
+describe('loadBackendAttributes in an initialized directory', () => {
+  const env = {};
+
+  // The *.tf block is not parsed at all then (its HCL parser is not loaded): a broken block proves it.
+  test('the recorded configuration (with init\'s -backend-config values) replaces the *.tf block; -backend-config still wins', async () => {
+    const dir = workingDir({
+      block: '    key = = "not HCL"',
+      recorded: recordedBackend({ bucket: 'recorded-bucket', key: 'recorded/terraform.tfstate', region: 'eu-west-1' }),
+    });
+    const loaded = await loadBackendAttributes({ chdir: dir }, env);
+    expect(loaded.attributes).toEqual({ bucket: 'recorded-bucket', key: 'recorded/terraform.tfstate', region: 'eu-west-1', endpoints: expect.any(Object) });
+    expect(loaded.sources).toEqual([join(dir, '.terraform', 'terraform.tfstate')]);
+    const flagged = await loadBackendAttributes({ chdir: dir, backendConfig: ['key=flag/terraform.tfstate'] }, env);
+    expect(flagged.attributes.key).toBe('flag/terraform.tfstate');
+    expect(flagged.attributes.bucket).toBe('recorded-bucket');
+  });
+
+  test('TF_DATA_DIR moves the data directory: the recorded configuration is found there only', async () => {
+    const dir = workingDir({ dataDir: 'custom-data', recorded: recordedBackend({ bucket: 'recorded-bucket' }) });
+    expect((await loadBackendAttributes({ chdir: dir }, { TF_DATA_DIR: 'custom-data' })).attributes.bucket).toBe('recorded-bucket');
+    await expect(loadBackendAttributes({ chdir: dir }, {})).rejects.toThrow(/No S3 backend configuration found/);
+  });
+});
+
+describe('the selected workspace (Meta.WorkspaceOverridden), -workspace first', () => {
+  const data = (environment?: string) => join(workingDir({ environment }), '.terraform');
+
+  test('precedence: -workspace, TF_WORKSPACE, the environment file (trimmed), default', () => {
+    const dir = data('  staging\n');
+    expect(selectWorkspace('flag', dir, { TF_WORKSPACE: 'env' })).toEqual({ name: 'flag', source: 'flag' });
+    expect(selectWorkspace(undefined, dir, { TF_WORKSPACE: 'env' })).toEqual({ name: 'env', source: 'TF_WORKSPACE' });
+    expect(selectWorkspace(undefined, dir, {})).toEqual({ name: 'staging', source: 'data dir' });
+    expect(selectWorkspace(undefined, data('\n'), {})).toEqual({ name: 'default', source: 'default' });
+    expect(selectWorkspace(undefined, data(), { TF_WORKSPACE: '' })).toEqual({ name: 'default', source: 'default' });
+  });
+
+  test('invalid names are refused with Terraform\'s texts', () => {
+    expect(() => selectWorkspace('a/b', data(), {})).toThrow(/The workspace name "a\/b" is not allowed. The name must contain only URL safe\ncharacters/);
+    expect(() => selectWorkspace(undefined, data(), { TF_WORKSPACE: 'a b' })).toThrow(/^Invalid workspace name set using TF_WORKSPACE/);
+    const dir = data('bad/name');
+    expect(() => selectWorkspace(undefined, dir, {})).toThrow(
+      `Invalid workspace name: The selected workspace described in "${join(dir, 'environment')}" has an invalid name.`);
+    // `workspace select` may run in that state, to recover from it.
+    expect(selectWorkspace(undefined, dir, {}, true).name).toBe('bad/name');
+  });
+
+  test('writeSelectedWorkspace creates the data directory and writes the bare name, as SetWorkspace', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tf-select-')), 'nested', '.terraform');
+    writeSelectedWorkspace(dir, 'dev');
+    expect(readFileSync(join(dir, 'environment'), 'utf8')).toBe('dev');
+    expect(selectWorkspace(undefined, dir, {}).name).toBe('dev');
+  });
+});
