@@ -192,12 +192,14 @@ describe('OpenTofu states keep OpenTofu\'s fields and compact form', () => {
 
 describe('formats 1 to 3 are upgraded as Terraform upgrades them', () => {
   test('v2: map counts become %, empty collections lose their count; meta splits into schema_version and private', () => {
-    const v2 = JSON.stringify({
-      version: 2, terraform_version: '0.8.0', serial: 4, lineage: 'L2', modules: [{
-        path: ['root'], outputs: { big: { type: 'string', value: 12345678901234567890 } },
-        resources: { 'aws_instance.w.1': { type: 'aws_instance', primary: { id: 'i-1', attributes: { 'tags.#': '1', 'tags.Name': 'x', 'sg.#': '0', 'ids.#': '1', 'ids.0': 'a' }, meta: { schema_version: '3', e2bfb730: { create: 1 } }, tainted: true } } },
-      }],
-    });
+    const primary = {
+      id: 'i-1',
+      attributes: { 'tags.#': '1', 'tags.Name': 'x', 'sg.#': '0', 'ids.#': '1', 'ids.0': 'a' },
+      meta: { schema_version: '3', e2bfb730: { create: 1 } },
+      tainted: true,
+    };
+    const module = { path: ['root'], outputs: { big: { type: 'string', value: 12345678901234567890 } }, resources: { 'aws_instance.w.1': { type: 'aws_instance', primary } } };
+    const v2 = JSON.stringify({ version: 2, terraform_version: '0.8.0', serial: 4, lineage: 'L2', modules: [module] });
     const out = rewrite(v2);
     expect(out).toContain('"attributes_flat": {\n            "id": "i-1",\n            "ids.#": "1",\n            "ids.0": "a",\n            "tags.%": "1",\n            "tags.Name": "x"\n          }');
     expect(out).toContain('"index_key": 1,\n          "status": "tainted",\n          "schema_version": 3,');

@@ -463,8 +463,8 @@ export class StreamingState {
       serial = 1;
     } else if (pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
       const remoteMd5 = remote.md5 ?? (await this.readHead({ signal, wantMd5: true }))?.md5;
-      const same = remoteMd5 === local.md5
-        || sameStateContent(await fs.readFile(path), await collect(((await this.open(signal))?.Body as AsyncIterable<Buffer> | undefined) ?? emptyBody()));
+      const remoteBody = async () => collect(((await this.open(signal))?.Body as AsyncIterable<Buffer> | undefined) ?? emptyBody());
+      const same = remoteMd5 === local.md5 || sameStateContent(await fs.readFile(path), await remoteBody());
       if (same && remote.head.lineage !== '' && remote.head.serial !== 0) {
         return { md5: local.md5, etag: remote.etag, versionId: remote.versionId, written: false, parts: 0 };
       }
