@@ -110,7 +110,7 @@ describe('state fidelity through push and pull (Ceph RGW + DynamoDB Local)', () 
     await fc.assert(fc.asyncProperty(attrs, async (a) => {
       const remote = await client.readState();
       const serial = remote?.state.serial ?? 0;
-      const input = INPUT.replace(/"attributes": \{.*\},\n/, `"attributes": ${a},\n`).replace('"serial": 5', `"serial": ${serial + 1}`)
+      const input = INPUT.replace(/"attributes": \{[^\n]*\},\n/, `"attributes": ${a},\n`).replace('"serial": 5', `"serial": ${serial + 1}`)
         .replace('"pushed-lineage"', JSON.stringify(remote?.state.lineage ?? 'L'));
       expect(input).toContain(`"attributes": ${a},`);
       await client.pushState(Buffer.from(input));
