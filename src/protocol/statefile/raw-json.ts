@@ -26,34 +26,45 @@ export class RawJson {
 
 /** Go's `appendCompact(dst, src[start:end], escapeHTML=true)` for already-valid JSON. */
 export function compactRaw(b: Uint8Array, start = 0, end = b.length): RawJson {
-  let out = '';
+  // Byte loop into a buffer (one latin1 conversion at the end): states reach hundreds of MiB.
+  let extra = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c === 0x3c || c === 0x3e || c === 0x26) extra += 5;
+    else if (c === 0xe2 && i + 2 < end && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) extra += 3;
+  }
+  const out = Buffer.allocUnsafe(end - start + extra);
+  let o = 0;
   let inString = false;
+  const escape = (hex1: number, hex2: number, hex3: number, hex4: number) => {
+    out[o++] = 0x5c; out[o++] = 0x75; out[o++] = hex1; out[o++] = hex2; out[o++] = hex3; out[o++] = hex4;
+  };
   for (let i = start; i < end; i++) {
     const c = b[i];
     if (c === 0x3c || c === 0x3e || c === 0x26) {
-      out += '\\u00' + HEX[c >> 4] + HEX[c & 0xf]; // eslint-disable-line no-bitwise
+      escape(0x30, 0x30, HEX.charCodeAt(c >> 4), HEX.charCodeAt(c & 0xf)); // eslint-disable-line no-bitwise
       continue;
     }
     if (c === 0xe2 && i + 2 < end && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) {
-      out += '\\u202' + HEX[b[i + 2] & 0xf]; // eslint-disable-line no-bitwise
+      escape(0x32, 0x30, 0x32, b[i + 2] === 0xa8 ? 0x38 : 0x39);
       i += 2;
       continue;
     }
     if (inString) {
       if (c === 0x5c) {
-        out += '\\' + String.fromCharCode(b[i + 1]);
-        i++;
+        out[o++] = c;
+        out[o++] = b[++i];
         continue;
       }
       if (c === 0x22) inString = false;
-      out += String.fromCharCode(c);
+      out[o++] = c;
       continue;
     }
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
     if (c === 0x22) inString = true;
-    out += String.fromCharCode(c);
+    out[o++] = c;
   }
-  return new RawJson(out);
+  return new RawJson(out.toString('latin1', 0, o));
 }
 
 /**
@@ -62,42 +73,45 @@ export function compactRaw(b: Uint8Array, start = 0, end = b.length): RawJson {
  * `{}` / `[]`.
  */
 export function indentRaw(compact: string, indent: string, depth: number): string {
-  let out = '';
+  const parts: string[] = [];
   let d = depth;
   let needIndent = false;
-  let inString = false;
   const newline = (n: number) => '\n' + indent.repeat(n);
   for (let i = 0; i < compact.length; i++) {
     const ch = compact[i];
-    if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += compact[++i];
-      } else if (ch === '"') {
-        inString = false;
-      }
-      continue;
-    }
     if (needIndent && ch !== ']' && ch !== '}') {
       needIndent = false;
       d++;
-      out += newline(d);
+      parts.push(newline(d));
     }
     switch (ch) {
-      case '"':
-        inString = true;
-        out += ch;
+      case '"': {
+        // A whole string at once.
+        let j = i + 1;
+        for (;;) {
+          const q = compact.indexOf('"', j);
+          let backslashes = 0;
+          while (compact[q - 1 - backslashes] === '\\') backslashes++;
+          if (backslashes % 2 === 0) {
+            j = q;
+            break;
+          }
+          j = q + 1;
+        }
+        parts.push(compact.slice(i, j + 1));
+        i = j;
         break;
+      }
       case '{':
       case '[':
         needIndent = true;
-        out += ch;
+        parts.push(ch);
         break;
       case ',':
-        out += ch + newline(d);
+        parts.push(ch, newline(d));
         break;
       case ':':
-        out += ': ';
+        parts.push(': ');
         break;
       case '}':
       case ']':
@@ -105,15 +119,20 @@ export function indentRaw(compact: string, indent: string, depth: number): strin
           needIndent = false;
         } else {
           d--;
-          out += newline(d);
+          parts.push(newline(d));
         }
-        out += ch;
+        parts.push(ch);
         break;
-      default:
-        out += ch;
+      default: {
+        // A number or literal: up to the next structural character.
+        let j = i + 1;
+        while (j < compact.length && !',:]}'.includes(compact[j])) j++;
+        parts.push(compact.slice(i, j));
+        i = j - 1;
+      }
     }
   }
-  return out;
+  return parts.join('');
 }
 
 /** A JSON value with number text kept (what cty's decoder sees through `json.Number`). */
