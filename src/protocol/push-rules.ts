@@ -1,5 +1,5 @@
 import { goQuote } from './go-time';
-import { StateFile, StateFormatError, isStateEmpty, newLineage, parseState, statesMarshalEqual } from './state';
+import { StateFile, isStateEmpty, newLineage, statesMarshalEqual } from './state';
 
 /**
  * Terraform's rules for replacing a remote state with another one (`terraform state push`) and for
@@ -115,28 +115,4 @@ export function nextSerialForWrite(
   const serialUnchanged = read.serial !== 0 && next.serial === read.serial;
   if (lineageUnchanged && serialUnchanged && statesMarshalEqual(next, read)) return { write: false };
   return { write: true, lineage: next.lineage, serial: next.serial + 1 };
-}
-
-/**
- * The "same serial, same state?" decision of a push made on bytes (the streaming push above
- * 8 MiB): Terraform's `statemgr.CheckValidImport` and `PersistState` compare the two states with
- * `statefile.StatesMarshalEqual`, i.e. after reading both, ignoring serial, lineage, writer version
- * and formatting. Two byte-identical files are equal without parsing. A file that is not a readable
- * state is never "the same state" (the push then goes through the other rules).
- *
- * @see https://github.com/hashicorp/terraform/blob/main/internal/states/statefile/marshal_equal.go
- */
-export function sameStateContent(pushed: Uint8Array, remote: Uint8Array): boolean {
-  if (Buffer.from(pushed.buffer, pushed.byteOffset, pushed.byteLength).equals(remote)) return true;
-  let a: StateFile | undefined;
-  let b: StateFile | undefined;
-  try {
-    a = parseState(pushed);
-    b = parseState(remote);
-  } catch (e) {
-    if (e instanceof StateFormatError) return false;
-    throw e;
-  }
-  if (!a || !b) return false;
-  return statesMarshalEqual(a, b);
 }

@@ -3,6 +3,7 @@ import { GoJsonValue, compareGoStrings, sortGoMapKeys } from './go-json';
 import { goQuote } from './go-time';
 import { EMULATED_TERRAFORM_VERSION } from './lock-info';
 import { StateFile, StateResourceInstance } from './statefile/model';
+import { StateFormatError, parseState } from './statefile/read';
 import { writeState } from './statefile/write';
 
 /**
@@ -160,4 +161,28 @@ export function statesMarshalEqual(a: StateFile, b: StateFile): boolean {
   const blank = (s: StateFile): StateFile => ({ ...s, serial: 0, lineage: '', terraform_version: '' });
   const flavor = a.flavor ?? 'terraform';
   return writeState(blank(a), { flavor }).equals(writeState(blank(b), { flavor }));
+}
+
+/**
+ * The "same serial, same state?" decision of a push made on bytes (the streaming push above
+ * 8 MiB): Terraform's `statemgr.CheckValidImport` and `PersistState` compare the two states with
+ * `statefile.StatesMarshalEqual`, i.e. after reading both, ignoring serial, lineage, writer version
+ * and formatting. Two byte-identical files are equal without parsing. A file that is not a readable
+ * state is never "the same state" (the push then goes through the other rules).
+ *
+ * @see https://github.com/hashicorp/terraform/blob/main/internal/states/statefile/marshal_equal.go
+ */
+export function sameStateContent(pushed: Uint8Array, remote: Uint8Array): boolean {
+  if (Buffer.from(pushed.buffer, pushed.byteOffset, pushed.byteLength).equals(remote)) return true;
+  let a: StateFile | undefined;
+  let b: StateFile | undefined;
+  try {
+    a = parseState(pushed);
+    b = parseState(remote);
+  } catch (e) {
+    if (e instanceof StateFormatError) return false;
+    throw e;
+  }
+  if (!a || !b) return false;
+  return statesMarshalEqual(a, b);
 }

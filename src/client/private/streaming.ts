@@ -22,8 +22,7 @@ import {
 import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS, STATE_CONTENT_TYPE } from '../../protocol/constants';
 import { checksumMismatchMessage } from '../../protocol/digest';
 import { goQuote } from '../../protocol/go-time';
-import { sameStateContent } from '../../protocol/push-rules';
-import { newLineage, type OutputValue, type StateFile } from '../../protocol/state';
+import { newLineage, sameStateContent, type OutputValue, type StateFile } from '../../protocol/state';
 import {
   BucketNotFoundError,
   EncryptedStateError,
