@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { TestBackend, newBackend } from './support';
+import { writeSyntheticState } from '../../bench/synthetic-state';
 import { StateClient } from '../../src/client';
-import { parseState, serializeStateTerraform } from '../../src/protocol';
+import { parseState, serializeStateTerraform, serializeStateTofu } from '../../src/protocol';
 
 /**
  * A push through the real client stores what Terraform's `statefile.Write` would store for the same
@@ -122,4 +126,21 @@ describe('state fidelity through push and pull (Ceph RGW + DynamoDB Local)', () 
       expect((await client.readState())!.bytes.equals(stored)).toBe(true);
     }), { numRuns: 8 });
   });
+
+  test('streaming push above 8 MiB: the same state in other bytes at the same serial is "the same state" (no write, no conflict)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfstate-fidelity-'));
+    try {
+      const big = join(dir, 'big.tfstate');
+      await writeSyntheticState(big, 9 * 1024 * 1024, { serial: 4 });
+      await client.pushStateFromFile(big);
+      const stored = (await be.rawGet(be.config.key))!.body;
+      const same = join(dir, 'same.tfstate');
+      writeFileSync(same, serializeStateTofu(parseState(stored)!)); // compact: other bytes, same state and serial
+      expect(statSync(same).size).toBeGreaterThan(8 * 1024 * 1024); // the streaming path
+      await client.pushStateFromFile(same);
+      expect((await be.rawGet(be.config.key))!.body.equals(stored)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
