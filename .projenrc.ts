@@ -143,6 +143,11 @@ project.addTask('bench', {
   description: 'Run the benchmark suite against the local servers and write docs/benchmarks.md',
   exec: 'ts-node --transpile-only bench/run.ts',
 });
+project.addTask('conformance', {
+  description: 'State round-trip conformance: Terraform/OpenTofu roundtrip pairs in DIR (npm run conformance -- DIR)',
+  exec: 'ts-node --transpile-only scripts/conformance.ts',
+  receiveArgs: true,
+});
 project.addTask('servers', {
   description: 'Start the local S3 (Ceph RGW) and DynamoDB Local servers in the foreground',
   exec: 'ts-node --transpile-only scripts/servers.ts',

@@ -440,7 +440,7 @@ function render(r: {
   p('## Requests per operation');
   p();
   p('Counted by the client\'s own instrumentation (`client.requestCounts`: every HTTP attempt, per service and operation), on a small');
-  p('state, after the client\'s first request. Terraform\'s counts are read from its S3 backend (docs: /work/shared/reference/terraform-s3-backend.md');
+  p('state, after the client\'s first request. Terraform\'s counts are read from its S3 backend (hashicorp/terraform `internal/backend/remote-state/s3/client.go`');
   p('§2-§5) for a state under 5 MiB; on top of them Terraform makes one `sts:GetCallerIdentity` and one `ListObjectsV2` per run, which');
   p('the client makes only when asked (`skip_credentials_validation = false` costs one STS call per client, not per operation).');
   p();

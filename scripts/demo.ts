@@ -16,7 +16,7 @@ import { BackendConfigFormat } from '../src';
 import { startLocalServers } from '../test/setup/local-servers';
 
 const CLI = path.join(__dirname, '..', 'lib', 'cli', 'main.js');
-const FIXTURE = '/work/shared/fixtures/terraform-testdata/builtin_providers_terraform__complex_outputs.tfstate';
+const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'states', 'builtin_providers_terraform__complex_outputs.tfstate');
 const STATE_KEY = 'network/terraform.tfstate';
 
 let step = 0;

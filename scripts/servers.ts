@@ -13,7 +13,7 @@ import { startLocalServers } from '../test/setup/local-servers';
 async function main(): Promise<void> {
   const fileFlag = process.argv.indexOf('--file');
   if (fileFlag >= 0 && !process.argv[fileFlag + 1]) {
-    throw new Error('--file needs a path, e.g. `npm run servers -- --file /tmp/my-servers.json`.');
+    throw new Error('--file needs a path, e.g. `npm run servers -- --file servers.json`.');
   }
   const file = path.resolve(fileFlag >= 0 ? process.argv[fileFlag + 1] : path.join(__dirname, '..', '.local-servers', 'servers.json'));
   const log = (msg: string) => process.stderr.write(`[servers] ${msg}\n`);

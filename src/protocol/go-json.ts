@@ -101,9 +101,9 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
  *
  * @throws GoJsonSyntaxError
  */
-export function parseGoJson(input: string | Uint8Array): GoJsonValue {
+export function parseGoJson(input: string | Uint8Array, options: GoParseOptions = {}): GoJsonValue {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const p = new Parser(bytes);
+  const p = new Parser(bytes, options.spans, options.spanDepth ?? 0);
   p.skipWs();
   const value = p.parseValue();
   p.skipWs();
@@ -111,9 +111,26 @@ export function parseGoJson(input: string | Uint8Array): GoJsonValue {
   return value;
 }
 
+/** Options of {@link parseGoJson}. */
+export interface GoParseOptions {
+  /**
+   * Filled with the byte span `[start, end)` of each member value of the objects nested at most
+   * `spanDepth` levels deep (the top-level value is depth 0), keyed by the parsed object and the
+   * member name: what Go's `json.RawMessage` fields capture. @default - no spans
+   */
+  readonly spans?: WeakMap<object, Map<string, readonly [number, number]>>;
+  /** @default 0 */
+  readonly spanDepth?: number;
+}
+
 class Parser {
   public pos = 0;
-  constructor(private readonly b: Uint8Array) {}
+  private depth = 0;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly spans?: WeakMap<object, Map<string, readonly [number, number]>>,
+    private readonly spanDepth = 0,
+  ) {}
 
   public skipWs(): void {
     while (this.pos < this.b.length && WS.has(this.b[this.pos])) this.pos++;
@@ -170,7 +187,15 @@ class Parser {
       if (this.b[this.pos] !== 0x3a) throw this.invalid('after object key');
       this.pos++;
       this.skipWs();
+      const start = this.pos;
+      this.depth++;
       const value = this.parseValue();
+      this.depth--;
+      if (this.spans && this.depth <= this.spanDepth) {
+        let m = this.spans.get(obj);
+        if (!m) this.spans.set(obj, (m = new Map()));
+        m.set(key, [start, this.pos]);
+      }
       // defineProperty keeps a "__proto__" key an ordinary property, as it is for Go.
       Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
       this.skipWs();
@@ -189,7 +214,9 @@ class Parser {
     if (this.pos >= this.b.length) throw this.eof();
     if (this.b[this.pos] === 0x5d) { this.pos++; return arr; }
     for (;;) {
+      this.depth++;
       arr.push(this.parseValue());
+      this.depth--;
       this.skipWs();
       if (this.pos >= this.b.length) throw this.eof();
       const c = this.b[this.pos];

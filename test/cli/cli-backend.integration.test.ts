@@ -10,7 +10,7 @@ import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client
 import { backendArgs, CLI, cliBucket, cliTable, deleteCreated, requireCompiledCli, runCli, serverEnv } from './run-cli';
 import { dynamoClient, s3Client, testServers } from '../support/servers';
 
-const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'states');
 
 beforeAll(requireCompiledCli);
 afterAll(deleteCreated);

@@ -7,7 +7,7 @@ import { normaliseArgs, parseDuration } from '../../src/cli/argv';
 import { attributesFromStackOutputs } from '../../src/cli/config';
 import { diffStates } from '../../src/cli/state-diff';
 
-const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'states');
 const COMMANDS = ['workspace', 'pull', 'push', 'lock', 'unlock', 'force-unlock', 'lock-info', 'outputs', 'output', 'history', 'restore', 'diff', 'digest', 'doctor', 'backend-config'];
 
 beforeAll(requireCompiledCli);

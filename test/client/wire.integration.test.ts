@@ -20,7 +20,7 @@ import { ObjectStore } from '../../src/client/private/object-store';
 import { parseLockInfo } from '../../src/protocol/lock-info';
 import { s3Client, s3Config, testServers } from '../support/servers';
 
-const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+const FIXTURES = join(__dirname, '..', 'fixtures', 'states');
 const SSE_C_KEY = '4Dm1n4rphuFgawxuzY/bEfvLf6rYK0gIjfaDSLlfXNk=';
 const STATE_KEY = 'path/to/terraform.tfstate';
 

@@ -5,7 +5,7 @@ import { writeSyntheticState } from '../../bench/synthetic-state';
 import { StatePrefixScanner, outputsFromPrefix, stateHeadFromPrefix } from '../../src/client/private/streaming-scan';
 import { isStateEmpty, parseState, readOutputs } from '../../src/protocol/state';
 
-const FIXTURES = '/work/shared/fixtures/terraform-testdata';
+const FIXTURES = join(__dirname, '..', 'fixtures', 'states');
 
 function scan(bytes: Buffer, chunkSize: number) {
   const scanner = new StatePrefixScanner();

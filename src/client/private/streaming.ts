@@ -22,7 +22,7 @@ import {
 import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS, STATE_CONTENT_TYPE } from '../../protocol/constants';
 import { checksumMismatchMessage } from '../../protocol/digest';
 import { goQuote } from '../../protocol/go-time';
-import { newLineage, type OutputValue, type StateFile } from '../../protocol/state';
+import { newLineage, sameStateContent, type OutputValue, type StateFile } from '../../protocol/state';
 import {
   BucketNotFoundError,
   EncryptedStateError,
@@ -423,11 +423,10 @@ export class StreamingState {
 
   /**
    * `terraform state push` of a file of any size, holding no more than a few parts in memory. Run it
-   * under the lock. The rules are Terraform's with one difference: "same content" is decided on the
-   * bytes (MD5), not on a re-serialisation, because the state is never parsed whole. So a push of
-   * the same state with other formatting at the same serial is refused (use `force`, or push it
-   * through the in-memory `pushState`). The written object is the file with only `serial` (and, into
-   * a workspace without state, `lineage`) replaced, per Terraform's PersistState rule.
+   * under the lock. The rules are Terraform's: at the same lineage and serial, "same content" is
+   * equal MD5s or, failing that, Terraform's semantic equality (`sameStateContent`, which reads both
+   * states whole). The written object is the file with only `serial` (and, into a workspace without
+   * state, `lineage`) replaced, per Terraform's PersistState rule.
    */
   public async pushFile(
     path: string,
@@ -463,10 +462,12 @@ export class StreamingState {
       serial = 1;
     } else if (pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
       const remoteMd5 = remote.md5 ?? (await this.readHead({ signal, wantMd5: true }))?.md5;
-      if (remoteMd5 === local.md5 && remote.head.lineage !== '' && remote.head.serial !== 0) {
+      const remoteBody = async () => collect(((await this.open(signal))?.Body as AsyncIterable<Buffer> | undefined) ?? emptyBody());
+      const same = remoteMd5 === local.md5 || sameStateContent(await fs.readFile(path), await remoteBody());
+      if (same && remote.head.lineage !== '' && remote.head.serial !== 0) {
         return { md5: local.md5, etag: remote.etag, versionId: remote.versionId, written: false, parts: 0 };
       }
-      if (!options.force && !isPrefixEmpty(remote.prefix, remote.head) && pushed.lineage !== '') {
+      if (!same && !options.force && !isPrefixEmpty(remote.prefix, remote.head) && pushed.lineage !== '') {
         throw new StateConflictError(`cannot overwrite existing state with serial ${pushed.serial} with a different state that has the same serial`);
       }
     }
@@ -536,6 +537,8 @@ async function* chunked(source: AsyncIterable<Buffer>, size: number, alloc: () =
   }
   if (fill > 0) yield part.subarray(0, fill);
 }
+
+async function* emptyBody(): AsyncGenerator<Buffer> {}
 
 async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
