@@ -18,10 +18,12 @@ export const LONG_OPTIONS = new Set([
   'format',
   'help',
   'version',
+  'lock',
+  'lock-timeout',
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */
-const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'format']);
+const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 'version-id', 'operation', 'info', 'timeout', 'format', 'lock-timeout']);
 
 /** Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form. */
 export function normaliseArgs(args: readonly string[]): string[] {
@@ -41,7 +43,8 @@ export function normaliseArgs(args: readonly string[]): string[] {
     }
     const m = /^--?([a-z][a-z0-9-]*)(=.*)?$/.exec(arg);
     if (m && LONG_OPTIONS.has(m[1])) {
-      out.push(`--${m[1]}${m[2] ?? ''}`);
+      // `-lock` is a Go bool flag: bare means true, and it never takes the next word as its value.
+      out.push(`--${m[1]}${m[2] ?? (m[1] === 'lock' ? '=true' : '')}`);
       takesValue = m[2] === undefined && VALUE_OPTIONS.has(m[1]);
       continue;
     }

@@ -119,16 +119,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
     };
   const g = (cmd: Command): any => cmd.optsWithGlobals();
+  // Terraform's -lock and -lock-timeout, on every command that locks.
+  const lockFlags = (cmd: Command): Command => cmd
+    .option('--lock <BOOL>', 'hold the state lock during the operation (-lock=false is dangerous)')
+    .option('--lock-timeout <DURATION>', 'retry a held lock for this long, e.g. 30s (default 0s: one attempt)');
 
   const workspace = program.command('workspace').description('list, create and delete workspaces');
   workspace.command('list').description('list workspaces; the selected one is marked with *')
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => workspaceList(g(cmd))));
-  workspace.command('new').description('create a workspace with an empty state (under the lock)')
+  lockFlags(workspace.command('new')).description('create a workspace with an empty state (under the lock)')
     .argument('<NAME>', 'workspace name')
     .option('--json', 'print JSON')
     .action(run(async (name: string, _o, cmd: Command) => workspaceNew(name, g(cmd))));
-  workspace.command('delete').description('delete a workspace\'s state object')
+  lockFlags(workspace.command('delete')).description('delete a workspace\'s state object')
     .argument('<NAME>', 'workspace name')
     .option('--force', 'delete even if the state has resources or outputs')
     .option('--json', 'print JSON')
@@ -138,7 +142,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--version-id <ID>', 'an older version of the state object (see history)')
     .action(run(async (_o, cmd: Command) => pullCommand(g(cmd))));
 
-  program.command('push').description('write a state under the lock, with Terraform\'s push rules (lineage, serial)')
+  lockFlags(program.command('push')).description('write a state under the lock, with Terraform\'s push rules (lineage, serial)')
     .argument('<FILE>', 'state file, or - for stdin')
     .option('--force', 'skip the lineage and serial checks')
     .option('--json', 'print JSON')
@@ -171,7 +175,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => historyCommand(g(cmd))));
 
-  program.command('restore').description('write an older version as the newest (serial above the current, lineage kept), under the lock')
+  lockFlags(program.command('restore')).description('write an older version as the newest (serial above the current, lineage kept), under the lock')
     .argument('<VERSION_ID>', 'version ID (see history)')
     .option('--json', 'print JSON')
     .action(run(async (id: string, _o, cmd: Command) => restoreCommand(id, g(cmd))));
@@ -183,7 +187,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(run(async (a: string, b: string, _o, cmd: Command) => diffCommand(a, b, g(cmd))));
 
   const digest = program.command('digest').description('the DynamoDB digest (-md5 item) of the state');
-  digest.command('repair').description('store the MD5 of the current state object as the digest, under the lock')
+  lockFlags(digest.command('repair')).description('store the MD5 of the current state object as the digest, under the lock')
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => digestRepairCommand(g(cmd))));
 

@@ -1,6 +1,7 @@
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { ConfigOptions, loadBackendAttributes } from './config';
+import { workspaceNameError } from '../protocol/workspace-rules';
 import { CliError, EXIT, io, note, paint } from './output';
 
 /** Global options of every command. */
@@ -8,9 +9,6 @@ export interface GlobalOptions extends ConfigOptions {
   readonly workspace?: string;
   readonly json?: boolean;
 }
-
-/** Terraform's workspace name rule (Go `url.PathEscape(name) == name`). */
-const WORKSPACE_NAME = /^[A-Za-z0-9\-_.~$&+:=@]+$/;
 
 /** `-workspace`, else `TF_WORKSPACE`, else `default`. */
 export function selectedWorkspace(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -21,13 +19,9 @@ export function selectedWorkspace(opts: GlobalOptions, env: NodeJS.ProcessEnv = 
 
 /** Fails with a usage error when `name` is not a valid Terraform workspace name. */
 export function checkWorkspaceName(name: string): void {
-  if (!WORKSPACE_NAME.test(name)) {
-    throw new CliError(
-      `The workspace name "${name}" is not allowed. The name must contain only URL safe characters, and no path separators.\n` +
-      'Use letters, digits and - _ . ~ $ & + : = @ only.',
-      EXIT.USAGE,
-    );
-  }
+  // Terraform's rule and text, plus the refusal of "." and ".." (protocol/workspace-rules.ts).
+  const problem = workspaceNameError(name);
+  if (problem) throw new CliError(problem, EXIT.USAGE);
 }
 
 /**

@@ -216,6 +216,25 @@ export function lockAcquireErrorDetail(err: string): string {
     + 'flag, but this is not recommended.';
 }
 
+/**
+ * The text Terraform's CLI prints when a lock cannot be released (`clistate/state.go`): summary
+ * `Error releasing the state lock`, and this detail (`err` is the unlock error's text).
+ */
+export function lockReleaseErrorDetail(err: string): string {
+  return `Error message: ${err}\n\n`
+    + 'Terraform acquires a lock when accessing your state to prevent others\n'
+    + 'running Terraform to potentially modify the state at the same time. An\n'
+    + 'error occurred while releasing this lock. This could mean that the lock\n'
+    + 'did or did not release properly. If the lock didn\'t release properly,\n'
+    + 'Terraform may not be able to run future commands since it\'ll appear as if\n'
+    + 'the lock is held.\n\n'
+    + 'In this scenario, please call the "force-unlock" command to unlock the\n'
+    + 'state manually. This is a very dangerous operation since if it is done\n'
+    + 'erroneously it could result in two people modifying state at the same time.\n'
+    + 'Only call this command if you\'re certain that the unlock above failed and\n'
+    + 'that no one else is holding a lock.';
+}
+
 /** Which lock an unlock was refused by, and whose wording to use. */
 export type LockMismatchSource = 'lockfile' | 'dynamodb' | 'tofu-lockfile' | 'tofu-dynamodb';
 

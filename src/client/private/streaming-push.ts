@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { StreamedWriteResult, StreamingState } from './streaming';
+import { writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
+import { checkStatePushIdentity, nextSerialForIdentity } from '../../protocol/push-rules';
+import { newLineage, type StateFile } from '../../protocol/state';
+import { isPrefixEmpty, stateHeadFromPrefix, StatePrefixScanner, type StatePrefix } from '../../protocol/streaming-scan';
+import { EncryptedStateError, InvalidStateError, StateConflictError } from '../errors';
+
+/** One pass over a local file: MD5, size and the scanned prefix. */
+export async function scanFile(path: string): Promise<{ md5: string; size: number; prefix: StatePrefix }> {
+  const md5 = createHash('md5');
+  const scanner = new StatePrefixScanner();
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    md5.update(chunk);
+    size += chunk.length;
+    if (!scanner.done) scanner.push(chunk);
+  }
+  return { md5: md5.digest('hex'), size, prefix: scanner.finish() };
+}
+
+/** The head of a local state file, with the byte spans of `serial` and `lineage`. */
+export async function scanStateFile(path: string, terraformVersion?: string): Promise<{ md5: string; size: number; prefix: StatePrefix; head: StateFile; serialSpan: readonly [number, number]; lineageSpan: readonly [number, number] }> {
+  const local = await scanFile(path);
+  const where = `the state file ${path}`;
+  if (local.prefix.encrypted) throw new EncryptedStateError(`${where} is an OpenTofu encrypted state; push it with OpenTofu`);
+  if (local.size === 0) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
+  let head: StateFile | undefined;
+  try {
+    head = stateHeadFromPrefix(local.prefix, terraformVersion);
+  } catch (e) {
+    throw new InvalidStateError(`${where} is not a usable state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  const { serialSpan, lineageSpan } = local.prefix;
+  if (!head || !serialSpan || !lineageSpan) {
+    throw new InvalidStateError(`${where} is not a usable state: it needs top-level "version", "serial" and "lineage" attributes`);
+  }
+  return { ...local, head, serialSpan, lineageSpan };
+}
+
+/** `serial` (and `lineage`) rewritten in place, through the scanner's byte spans. */
+export function identityReplacements(
+  scanned: { head: StateFile; serialSpan: readonly [number, number]; lineageSpan: readonly [number, number] },
+  serial: number,
+  lineage: string = scanned.head.lineage,
+): Replacement[] {
+  const replace: Replacement[] = [{ start: scanned.serialSpan[0], end: scanned.serialSpan[1], bytes: Buffer.from(String(serial)) }];
+  if (lineage !== scanned.head.lineage) {
+    replace.push({ start: scanned.lineageSpan[0], end: scanned.lineageSpan[1], bytes: Buffer.from(JSON.stringify(lineage)) });
+  }
+  return replace;
+}
+
+/**
+ * `terraform state push` of a file of any size, holding no more than a few parts in memory. Run it
+ * under the lock. The rules are Terraform's (`protocol/push-rules.ts`) with one difference: "same
+ * content" is decided on the bytes (MD5), not on a re-serialisation, because the state is never
+ * parsed whole. So a push of the same state with other formatting at the same serial is refused
+ * (use `force`, or push it through the in-memory `pushState`). The written object is the file with
+ * only `serial` (and, into a workspace without state, `lineage`) replaced, per Terraform's
+ * PersistState rule.
+ */
+export async function pushStateFile(
+  reader: StreamingState,
+  target: WriteTarget,
+  path: string,
+  options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string; terraformVersion?: string } = {},
+): Promise<StreamedWriteResult> {
+  const { signal } = options;
+  const local = await scanStateFile(path, options.terraformVersion);
+  const pushed = local.head;
+  const remote = await reader.readHead({ signal });
+  let same = false;
+  if (remote && pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
+    const remoteMd5 = remote.md5 ?? (await reader.readHead({ signal, wantMd5: true }))?.md5;
+    same = remoteMd5 === local.md5;
+  }
+  const remoteIdentity = remote && { lineage: remote.head.lineage, serial: remote.head.serial, empty: isPrefixEmpty(remote.prefix, remote.head) };
+  const check = checkStatePushIdentity(pushed, remoteIdentity, () => same, { force: options.force });
+  if (!check.ok) throw new StateConflictError(check.message);
+  const decision = nextSerialForIdentity(pushed, remote?.head, () => same, options.newLineage ?? newLineage);
+  if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
+  const r = await writeStateFile(target, path, { signal, replace: identityReplacements(local, decision.serial, decision.lineage) });
+  return { ...r, written: true };
+}
