@@ -85,7 +85,8 @@ describe('workspaces', () => {
     expect((await runCli(['push', '-', '-force', '-workspace', 'busy', ...args], { input: state('L-busy', 5) })).code).toBe(0);
     const refused = await runCli(['workspace', 'delete', 'busy', ...args]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Workspace "busy" is not empty/);
+    // Terraform's diagnostic (internal/command/workspace_delete.go).
+    expect(refused.stderr).toMatch(/Error: Workspace is not empty\n\nWorkspace "busy" is currently tracking the following resource instances:\n {2}- null_resource\./);
     expect((await runCli(['workspace', 'list', ...args])).stdout).toContain('busy');
     expect((await runCli(['workspace', 'delete', 'busy', '-force', ...args])).code).toBe(0);
     expect((await runCli(['workspace', 'list', ...args])).stdout).not.toContain('busy');
@@ -135,7 +136,7 @@ describe('pull, push and outputs', () => {
   test('push of something that is not a state is refused before any write', async () => {
     const r = await runCli(['push', '-', '-workspace', 'junk', ...args], { input: '{"not":"a state"}' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/does not have a "version" attribute. Nothing was written/);
+    expect(r.stderr).toMatch(/the given state is not a usable state: .*does not have a "version" attribute.* Nothing was written\./);
     const missing = await runCli(['push', '/no/such/file.tfstate', ...args]);
     expect(missing.code).toBe(2);
   });
