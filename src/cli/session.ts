@@ -1,8 +1,8 @@
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { ConfigOptions, loadBackendAttributes } from './config';
-import { workspaceNameError } from '../protocol/workspace-rules';
 import { CliError, EXIT, io, note, paint } from './output';
+import { workspaceNameError } from '../protocol/workspace-rules';
 
 /** Global options of every command. */
 export interface GlobalOptions extends ConfigOptions {

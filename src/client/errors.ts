@@ -198,7 +198,10 @@ export class WorkspaceError extends StateBackendError {
   private readonly diagnostic: Diagnostic | undefined;
 
   /** @param options.diagnostic Terraform's diagnostic for the refusal, when it prints one (summary and detail) */
-  constructor(message: string, options: StateBackendErrorOptions & { readonly diagnostic?: { readonly summary: string; readonly detail: string } } = {}) {
+  constructor(
+    message: string,
+    options: StateBackendErrorOptions & { readonly diagnostic?: { readonly summary: string; readonly detail: string } } = {},
+  ) {
     super(message, options, 'WORKSPACE_ERROR');
     this.name = 'WorkspaceError';
     this.diagnostic = options.diagnostic && errorDiag(options.diagnostic.summary, options.diagnostic.detail);

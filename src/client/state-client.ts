@@ -2,46 +2,32 @@ import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { backendAttributesFromOutputs } from './backend-outputs';
 import {
-  BucketNotFoundError,
   ConfigValidationError,
-  EncryptedStateError,
   InvalidStateError,
   StateBackendError,
-  StateChecksumMismatchError,
   StateConflictError,
   WorkspaceError,
   isEncryptedStateError,
 } from './errors';
 import { S3BackendConfig, validateConfig } from '../protocol/config';
-import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS, DEFAULT_WORKSPACE } from '../protocol/constants';
+import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
-import { checksumMismatchMessage, md5Hex } from '../protocol/digest';
-import { UnsupportedEncryptionVersionError, detectEncryptedState, encryptedStateRefusalMessage } from '../protocol/encrypted-state';
 import { EMULATED_TERRAFORM_VERSION, LockInfo } from '../protocol/lock-info';
-import { digestLockId, lockFileKey, lockId as lockIdOf, stateObjectKey } from '../protocol/paths';
 import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
-import { OutputValue, StateFile, newEmptyState, parseState, readOutputs, serializeStateTerraform } from '../protocol/state';
-import { workspaceNotEmptyDiagnostic } from '../protocol/workspace-rules';
-import { DoubleLocker } from './lockers/double-locker';
-import { DynamoDbLocker } from './lockers/dynamodb-locker';
-import { LockFileLocker } from './lockers/lock-file-locker';
+import { OutputValue, StateFile, newEmptyState, readOutputs } from '../protocol/state';
 import type { Locker } from './lockers/locker';
-import { NoLocker } from './lockers/no-locker';
-import { describeError, isNoSuchBucket } from './private/aws-errors';
 import { runBackendChecks } from './private/backend-checks';
-import { ConditionalDeleteProbe } from './private/conditional-delete-probe';
-import { DigestStore } from './private/digest-store';
 import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
-import { acquireLock, releaseLock } from './private/locking';
+import { acquireLock, holdingLock } from './private/locking';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
 import { StreamingState, type PullResult, type StreamedWriteResult } from './private/streaming';
-import { pushStateFile } from './private/streaming-push';
+import { pushFromStream, pushStateFile } from './private/streaming-push';
 import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming-write';
-import { spoolTo, withTempFile } from './private/temp-files';
-import { sleep } from './private/timing';
-import { checkWorkspaceName, listWorkspaces } from './private/workspaces';
+import { WholeState } from './private/whole-state';
+import { type ClientParts, wireClient } from './private/wiring';
+import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace, listWorkspaces } from './private/workspaces';
 import type {
   BackendCheck,
   BackendOutputs,
@@ -66,9 +52,6 @@ import type {
   StateVersion,
   WriteStateResult,
 } from './types';
-
-/** One conditional-delete probe per runtime: "once per client", shared with `withWorkspace` clients. */
-const probes = new WeakMap<Runtime, ConditionalDeleteProbe>();
 
 /**
  * Reads, writes and locks Terraform/OpenTofu state in S3 exactly as their `s3` backend does, so that
@@ -117,48 +100,19 @@ export class StateClient {
   /** The keys and IDs of this workspace. */
   public readonly paths: StatePaths;
 
-  private readonly store: ObjectStore;
-  private readonly digests: DigestStore | undefined;
-  private readonly streaming: StreamingState;
-  private readonly target: WriteTarget;
-  private readonly locker: Locker;
-  private readonly warn: (message: string) => void;
+  private readonly parts: ClientParts;
 
   private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
-    const config = runtime.config;
     this.workspace = workspace;
-    const stateKey = stateObjectKey(config.key, workspace, config.workspace_key_prefix);
-    this.paths = {
-      bucket: config.bucket,
-      stateKey,
-      lockFileKey: lockFileKey(stateKey),
-      lockId: lockIdOf(config.bucket, stateKey),
-      digestLockId: digestLockId(config.bucket, stateKey),
-    };
-    this.warn = (m) => runtime.options.logger?.warn(m);
-    this.store = new ObjectStore(runtime.s3, runtime.counter, {
-      bucket: config.bucket,
-      encryption: config.encryption,
-      acl: config.acl || undefined,
-      skipS3Checksum: config.skip_s3_checksum,
-    });
-    this.digests = runtime.dynamodb && config.dynamodb_table
-      ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.warn)
-      : undefined;
-    this.target = { store: this.store, stateKey, digests: this.digests, digestLockId: this.paths.digestLockId };
-    this.streaming = new StreamingState({ ...this.target, digestRetry: runtime.options.digestRetry, terraformVersion: runtime.options.terraformVersion });
-    let probe = probes.get(runtime);
-    if (!probe && config.use_lockfile) {
-      probe = new ConditionalDeleteProbe(this.store, lockFileKey(stateObjectKey(config.key)));
-      probes.set(runtime, probe);
-    }
-    const fileLocker = config.use_lockfile ? new LockFileLocker(this.store, this.paths.lockFileKey, probe) : undefined;
-    const tableLocker = runtime.dynamodb && config.dynamodb_table
-      ? new DynamoDbLocker(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.paths.lockId)
-      : undefined;
-    if (fileLocker && tableLocker) this.locker = new DoubleLocker(fileLocker, tableLocker);
-    else this.locker = fileLocker ?? tableLocker ?? new NoLocker();
+    this.parts = wireClient(runtime, workspace, this.terraformVersion);
+    this.paths = this.parts.paths;
   }
+
+  private get store(): ObjectStore { return this.parts.store; }
+  private get streaming(): StreamingState { return this.parts.streaming; }
+  private get whole(): WholeState { return this.parts.whole; }
+  private get target(): WriteTarget { return this.parts.target; }
+  private get locker(): Locker { return this.parts.locker; }
 
   /** Which locking is configured: `lockfile`, `dynamodb`, `lockfile+dynamodb` or `none`. */
   public get lockingMode(): string {
@@ -196,7 +150,8 @@ export class StateClient {
   public async listWorkspaces(options: OperationOptions = {}): Promise<string[]> {
     await this.runtime.ready(options.signal);
     const config = this.runtime.config;
-    return listWorkspaces({ store: this.store, key: config.key, workspaceKeyPrefix: config.workspace_key_prefix, warn: this.warn }, options.signal);
+    const warn = (m: string) => this.runtime.options.logger?.warn(m);
+    return listWorkspaces({ store: this.store, key: config.key, workspaceKeyPrefix: config.workspace_key_prefix, warn }, options.signal);
   }
 
   /**
@@ -206,16 +161,8 @@ export class StateClient {
    * @throws WorkspaceError for an invalid name or an existing workspace
    */
   public async createWorkspace(name: string, options: CreateWorkspaceOptions = {}): Promise<void> {
-    checkWorkspaceName(name);
     const existing = await this.listWorkspaces(options);
-    if (existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" already exists`);
-    const target = this.withWorkspace(name);
-    await target.locked('init', options, async () => {
-      const current = await target.readState({ signal: options.signal });
-      if (!current) {
-        await target.writeState(newEmptyState({ terraformVersion: this.terraformVersion }), { signal: options.signal });
-      }
-    });
+    await createWorkspace(this.workspaceTarget(name), existing, newEmptyState({ terraformVersion: this.terraformVersion }), options);
   }
 
   /**
@@ -228,22 +175,21 @@ export class StateClient {
    */
   public async deleteWorkspace(name: string, options: DeleteWorkspaceOptions = {}): Promise<void> {
     if (name === DEFAULT_WORKSPACE || name === '') throw new WorkspaceError("can't delete default state");
-    checkWorkspaceName(name);
     const existing = await this.listWorkspaces(options);
-    if (!existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" doesn't exist.`);
-    const target = this.withWorkspace(name);
-    await target.locked('state-replace-provider', options, async () => {
-      const current = await target.readState({ signal: options.signal });
-      const refusal = options.force ? undefined : workspaceNotEmptyDiagnostic(name, current?.state);
-      if (refusal) throw new WorkspaceError(`${refusal.summary}: ${refusal.detail}`, { diagnostic: refusal });
-    });
-    try {
-      await this.store.delete(target.paths.stateKey, { signal: options.signal });
-    } catch (e) {
-      options.signal?.throwIfAborted();
-      throw new StateBackendError(`failed to delete state object s3://${this.paths.bucket}/${target.paths.stateKey}: ${describeError(e)}`, { cause: e });
-    }
-    await this.digests?.delete(target.paths.digestLockId, options.signal);
+    await deleteWorkspace(this.workspaceTarget(name), existing, options);
+  }
+
+  /** What workspace creation and deletion need of the client for workspace `name`. */
+  private workspaceTarget(name: string): WorkspaceTarget {
+    checkWorkspaceName(name);
+    const c = this.withWorkspace(name);
+    return {
+      name,
+      ...c.parts.target,
+      read: (signal) => c.readState({ signal }),
+      write: (state, signal) => c.writeState(state, { signal }),
+      locked: (operation, options, fn) => c.locked(operation, options, fn),
+    };
   }
 
   /**
@@ -256,56 +202,8 @@ export class StateClient {
    * @throws StateChecksumMismatchError, EncryptedStateError, InvalidStateError, BucketNotFoundError
    */
   public async readState(options: ReadStateOptions = {}): Promise<ReadStateResult | undefined> {
-    const { signal } = options;
-    await this.runtime.ready(signal);
-    const obj = options.versionId || !this.digests
-      ? await this.store.get(this.paths.stateKey, { versionId: options.versionId, signal })
-      : await this.readConsistent(this.digests, signal);
-    if (!obj || obj.body.length === 0) return undefined;
-    const state = this.parse(obj.body);
-    if (!state) return undefined;
-    return { bytes: obj.body, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId };
-  }
-
-  private async readConsistent(digests: DigestStore, signal?: AbortSignal) {
-    const timing = this.runtime.options.digestRetry ?? {};
-    const poll = timing.pollIntervalMs ?? CONSISTENCY_RETRY_POLL_INTERVAL_MS;
-    const deadline = Date.now() + (timing.timeoutMs ?? CONSISTENCY_RETRY_TIMEOUT_MS);
-    for (;;) {
-      const obj = await this.store.get(this.paths.stateKey, { signal });
-      const calculated = obj && obj.body.length > 0 ? md5Hex(obj.body) : '';
-      const stored = await digests.get(this.paths.digestLockId, signal);
-      if (stored === undefined || stored === calculated) return obj;
-      if (Date.now() >= deadline) {
-        throw new StateChecksumMismatchError(
-          checksumMismatchMessage({ bucket: this.paths.bucket, key: this.paths.stateKey, calculated, stored }),
-          calculated,
-          stored,
-        );
-      }
-      await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), signal);
-    }
-  }
-
-  /** Parses stored bytes, or (`given`) bytes handed to a write, naming the one or the other in errors. */
-  private parse(bytes: Buffer, given = false): StateFile | undefined {
-    const where = given ? 'the given state' : `s3://${this.paths.bucket}/${this.paths.stateKey}`;
-    const after = given ? ' Nothing was written.' : '';
-    let detection;
-    try {
-      detection = detectEncryptedState(bytes);
-    } catch (e) {
-      if (e instanceof UnsupportedEncryptionVersionError) throw new EncryptedStateError(`${where}: ${e.message}${after}`);
-      throw e;
-    }
-    if (detection.encrypted) {
-      throw new EncryptedStateError(encryptedStateRefusalMessage(detection.envelope, { bucket: this.paths.bucket, key: this.paths.stateKey }));
-    }
-    try {
-      return parseState(bytes, this.terraformVersion);
-    } catch (e) {
-      throw new InvalidStateError(`${where} is not a usable state: ${e instanceof Error ? e.message : String(e)}${after}`, { cause: e });
-    }
+    await this.runtime.ready(options.signal);
+    return this.whole.read(options);
   }
 
   /**
@@ -317,24 +215,9 @@ export class StateClient {
    * @throws InvalidStateError for bytes that are not a state
    */
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
-    const { signal } = options;
-    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeStateTerraform(state);
-    if (state instanceof Uint8Array) {
-      if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
-      this.parse(bytes, true);
-    }
-    await this.runtime.ready(signal);
-    let out;
-    try {
-      out = await this.store.put(this.paths.stateKey, bytes, { signal });
-    } catch (e) {
-      signal?.throwIfAborted();
-      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
-      throw new StateBackendError(`failed to upload state: ${describeError(e)}`, { cause: e });
-    }
-    const md5 = md5Hex(bytes);
-    await this.digests?.put(this.paths.digestLockId, md5, signal);
-    return { md5, etag: out.etag, versionId: out.versionId };
+    if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
+    await this.runtime.ready(options.signal);
+    return this.whole.write(state, options.signal);
   }
 
   /**
@@ -348,7 +231,7 @@ export class StateClient {
    * @throws StateConflictError when a push rule refuses the state
    */
   public async pushState(state: Uint8Array | StateFile, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const pushed = state instanceof Uint8Array ? this.parse(Buffer.from(state), true) : state;
+    const pushed = state instanceof Uint8Array ? this.whole.parse(Buffer.from(state), true) : state;
     if (!pushed) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
     return this.locked('state-push', options, async () => {
       const remote = await this.readState({ signal: options.signal });
@@ -413,24 +296,7 @@ export class StateClient {
    * directory, removed afterwards, signals included) and pushed from there.
    */
   public async pushStateFromStream(source: Readable | AsyncIterable<Uint8Array>, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const it = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    const head: Buffer[] = [];
-    let size = 0;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return this.pushState(Buffer.concat(head), options);
-      head.push(Buffer.from(next.value));
-      size += next.value.length;
-      if (size > STREAMING_THRESHOLD_BYTES) break;
-    }
-    const all = (async function* () {
-      yield* head;
-      for (let next = await it.next(); !next.done; next = await it.next()) yield Buffer.from(next.value);
-    })();
-    return withTempFile('push', async (file) => {
-      await spoolTo(file.path, all);
-      return this.pushStateFromFile(file.path, options);
-    });
+    return pushFromStream(source, (bytes) => this.pushState(bytes, options), (path) => this.pushStateFromFile(path, options));
   }
 
   /**
@@ -444,7 +310,8 @@ export class StateClient {
   public async lock(options: LockOptions = {}): Promise<string> {
     await this.runtime.ready(options.signal);
     const o = this.runtime.options;
-    return acquireLock({ locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry }, options);
+    const target = { locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry };
+    return acquireLock(target, options);
   }
 
   /**
@@ -469,16 +336,7 @@ export class StateClient {
    * which is kept as its cause).
    */
   public async withLock<T>(fn: (lockId: string) => Promise<T>, options: LockOptions = {}): Promise<T> {
-    const id = await this.lock(options);
-    let result: T;
-    try {
-      result = await fn(id);
-    } catch (fnError) {
-      await releaseLock(this.locker, id, fnError);
-      throw fnError;
-    }
-    await releaseLock(this.locker, id, undefined);
-    return result;
+    return holdingLock(this.locker, await this.lock(options), fn);
   }
 
   /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
@@ -515,7 +373,7 @@ export class StateClient {
   public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, () =>
-      restoreStateVersion(this.target, this.streaming, versionId, { signal: options.signal, terraformVersion: this.runtime.options.terraformVersion }));
+      restoreStateVersion(this.target, this.streaming, versionId, { signal: options.signal, terraformVersion: this.terraformVersion }));
   }
 
   /**
@@ -525,7 +383,7 @@ export class StateClient {
    * @throws ConfigValidationError-free StateBackendError when no `dynamodb_table` is configured
    */
   public async repairDigest(options: RepairDigestOptions = {}): Promise<RepairDigestResult> {
-    if (!this.digests) throw new StateBackendError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Configure dynamodb_table.');
+    if (!this.target.digests) throw new StateBackendError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Configure dynamodb_table.');
     await this.runtime.ready(options.signal);
     return this.locked('tfstate-digest-repair', options, () => repairStateDigest(this.target, options.signal));
   }

@@ -25,10 +25,11 @@ export interface DigestRetryTiming {
 }
 
 /**
- * Backoff of lock waits (`-lock-timeout`). The default `adaptive` policy starts short and watches the
- * holder: a lock that keeps changing hands is polled again soon, one held long is polled less and
- * less often, up to `maxDelayMs` (±25 % jitter). `terraform` is Terraform's own schedule, doubling
- * from `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s) without jitter.
+ * Waits between lock attempts (`-lock-timeout`). The default `adaptive` policy learns how long the
+ * lock is held from the holders' `Created` times and looks again (a read of the holder, not a
+ * conditional write) after about one hold, ±50 % jitter, within `[initialDelayMs, maxDelayMs]`.
+ * `terraform` is Terraform's own schedule (`statemgr.LockWithContext`), doubling from
+ * `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s) with a write attempt each time.
  */
 export interface LockRetryTiming {
   /** @default 100 */

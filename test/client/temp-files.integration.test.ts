@@ -15,6 +15,11 @@ import { CLI, backendArgs, requireCompiledCli, serverEnv } from '../cli/run-cli'
  */
 const SIZE = 9 * 1024 * 1024;
 
+/** Permission bits of `path`, e.g. 0o600. */
+function mode(path: string): number {
+  return statSync(path).mode % 0o1000;
+}
+
 /** The private directories under `root` (`tfstate-<purpose>-XXXXXX`). */
 function spoolDirs(root: string): string[] {
   return readdirSync(root).filter((n) => n.startsWith('tfstate-')).map((n) => join(root, n));
@@ -46,7 +51,7 @@ describe('temporary files holding state', () => {
       write(_chunk, _enc, done) {
         if (seen.length === 0) {
           ours = spoolDirs(root).filter((d) => !before.has(d) && d.includes('tfstate-pull-'));
-          for (const dir of ours) seen.push({ dir: statSync(dir).mode & 0o777, file: statSync(join(dir, 'state')).mode & 0o777 });
+          for (const dir of ours) seen.push({ dir: mode(dir), file: mode(join(dir, 'state')) });
         }
         done();
       },
@@ -76,7 +81,7 @@ describe('temporary files holding state', () => {
         else await new Promise((r) => setTimeout(r, 50));
       }
       expect(file).toBeDefined();
-      expect(statSync(file!).mode & 0o777).toBe(0o600);
+      expect(mode(file!)).toBe(0o600);
       child.kill(signal);
       expect(await exited).toBe(signal);
       expect(spoolDirs(root)).toEqual([]);

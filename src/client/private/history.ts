@@ -58,7 +58,11 @@ export async function stateHistory(t: WriteTarget, reader: StreamingState, signa
       if (v.isDeleteMarker || v.size === 0) continue;
       try {
         const id = await reader.readIdentity(v.versionId, signal);
-        entries[i] = { ...v, ...(id?.serial !== undefined ? { serial: id.serial } : {}), ...(id?.lineage !== undefined ? { lineage: id.lineage } : {}) };
+        entries[i] = {
+          ...v,
+          ...(id?.serial !== undefined ? { serial: id.serial } : {}),
+          ...(id?.lineage !== undefined ? { lineage: id.lineage } : {}),
+        };
       } catch (e) {
         signal?.throwIfAborted();
         if (e instanceof BucketNotFoundError) throw e;

@@ -30,29 +30,52 @@ export const DEFAULT_LOCK_RETRY_INITIAL_MS = 100;
 /** Default longest wait between attempts (Terraform: 16 s). */
 export const DEFAULT_LOCK_RETRY_MAX_MS = 2_000;
 
+/** Milliseconds since the epoch of a LockInfo `Created` (RFC 3339, up to 9 fraction digits); NaN when unreadable. */
+function createdMs(created: string): number {
+  return Date.parse(created.replace(/(\.\d{3})\d+/, '$1'));
+}
+
 /**
- * The wait before the next attempt. Terraform (`statemgr.LockWithContext`) doubles from 1 s to 16 s
- * whatever happens, which leaves a lock that turns over every few hundred milliseconds idle most of
- * the time. Here the holder seen on each refusal steers the wait:
+ * The adaptive wait between lock attempts. Terraform (`statemgr.LockWithContext`) doubles from 1 s to
+ * 16 s whatever happens, which leaves a lock that turns over every few hundred milliseconds idle
+ * most of the time. Here each waiter learns how long the lock is held: when the holder changed
+ * between two refusals, the difference of the two holders' `Created` times is one hold (plus the
+ * gap, or several holds), averaged into an estimate. The next look comes after about one estimated
+ * hold, ±50 % jitter so that waiters spread out, within `[initialDelayMs, maxDelayMs]`.
  *
- * | refusal | next wait |
- * |---|---|
- * | same holder as at the previous refusal (a long hold) | doubled, up to `maxDelayMs` |
- * | another holder (the lock changes hands quickly; we lost a race) | halved, down to `initialDelayMs` |
- *
- * with ±25 % jitter so that waiters spread out. The wait stays bounded by `maxDelayMs` and by the
- * caller's timeout.
+ * A look is first a read of the holder (one GET or GetItem): while the same holder is there, no
+ * conditional write is attempted, which keeps a crowd of waiters from loading the server that the
+ * holder needs.
  */
-export function nextLockDelay(delay: number, holderChanged: boolean, timing: Required<LockRetryTiming>): number {
-  return holderChanged
-    ? Math.max(timing.initialDelayMs, delay / 2)
-    : Math.min(delay * 2, timing.maxDelayMs);
+export class AdaptiveLockWait {
+  private estimate: number | undefined;
+  private last: LockInfo | undefined;
+
+  constructor(private readonly timing: { readonly initialDelayMs: number; readonly maxDelayMs: number }) {}
+
+  /** Records the holder seen now; returns the wait before the next look. */
+  public next(holder: LockInfo): number {
+    const previous = this.last;
+    this.last = holder;
+    if (previous && previous.ID !== holder.ID) {
+      const sample = createdMs(holder.Created) - createdMs(previous.Created);
+      if (sample > 0 && sample < 60_000) this.estimate = this.estimate === undefined ? sample : 0.7 * this.estimate + 0.3 * sample;
+    }
+    const base = Math.min(Math.max(this.estimate ?? this.timing.initialDelayMs, this.timing.initialDelayMs), this.timing.maxDelayMs);
+    return base * (0.5 + Math.random());
+  }
+
+  /** The holder seen at the last look. */
+  public get lastHolder(): LockInfo | undefined {
+    return this.last;
+  }
 }
 
 /**
  * Takes the lock and returns its ID (`''` when no locking is configured, as Terraform). With
- * `timeoutMs`, a lock held by someone known is retried (see {@link nextLockDelay}) until the timeout
- * (Terraform's `-lock-timeout`); any other failure is final, as in Terraform.
+ * `timeoutMs`, a lock held by someone known is retried until the timeout (Terraform's
+ * `-lock-timeout`): on the {@link AdaptiveLockWait} schedule, or Terraform's own (`policy:
+ * 'terraform'`). Any other failure is final, as in Terraform.
  */
 export async function acquireLock(t: LockTarget, options: LockRequest): Promise<string> {
   const { signal } = options;
@@ -64,30 +87,36 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
     id: options.id,
     path: t.lockPath,
   });
+  const terraform = t.retry?.policy === 'terraform';
   const timing = {
     initialDelayMs: t.retry?.initialDelayMs ?? DEFAULT_LOCK_RETRY_INITIAL_MS,
     maxDelayMs: t.retry?.maxDelayMs ?? DEFAULT_LOCK_RETRY_MAX_MS,
-    policy: t.retry?.policy ?? 'adaptive',
   };
+  const adaptive = new AdaptiveLockWait(timing);
   let delay = timing.initialDelayMs;
-  let lastHolder: string | undefined;
   const deadline = Date.now() + (options.timeoutMs ?? 0);
-  for (let attempt = 1; ; attempt++) {
+  for (;;) {
     try {
       await t.locker.lock(info, signal);
       return t.locker.kind === 'none' ? '' : info.ID;
     } catch (e) {
       if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw e;
-      if (attempt > 1) {
-        delay = timing.policy === 'terraform'
-          ? Math.min(delay * 2, timing.maxDelayMs)
-          : nextLockDelay(delay, e.lockInfo.ID !== lastHolder, timing);
+      if (Date.now() >= deadline) throw e;
+      if (terraform) {
+        await sleep(Math.min(delay, deadline - Date.now()), signal);
+        delay = Math.min(delay * 2, timing.maxDelayMs);
+        continue;
       }
-      lastHolder = e.lockInfo.ID;
-      const wait = timing.policy === 'terraform' ? delay : delay * (0.75 + Math.random() * 0.5);
-      await sleep(Math.min(wait, remaining), signal);
+      // Look again (a read) until the holder is gone or another one has it, then try the write.
+      let holder: LockInfo | undefined = e.lockInfo;
+      while (holder && Date.now() < deadline) {
+        const wait = adaptive.next(holder);
+        await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), signal);
+        const seen: LockInfo | undefined = await t.locker.getLockInfo(signal).catch(() => undefined);
+        if (!seen) break;
+        holder = seen;
+      }
+      if (holder && Date.now() >= deadline) throw e;
     }
   }
 }
@@ -109,4 +138,17 @@ export async function releaseLock(locker: Locker, id: string, operationError: un
       { cause: operationError ?? e, unlockError: text },
     );
   }
+}
+
+/** Runs `fn` holding lock `id` and always releases it afterwards ({@link releaseLock}). */
+export async function holdingLock<T>(locker: Locker, id: string, fn: (lockId: string) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn(id);
+  } catch (fnError) {
+    await releaseLock(locker, id, fnError);
+    throw fnError;
+  }
+  await releaseLock(locker, id, undefined);
+  return result;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { StreamedWriteResult, StreamingState } from './streaming';
-import { writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
+import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
+import { spoolTo, withTempFile } from './temp-files';
 import { checkStatePushIdentity, nextSerialForIdentity } from '../../protocol/push-rules';
 import { newLineage, type StateFile } from '../../protocol/state';
 import { isPrefixEmpty, stateHeadFromPrefix, StatePrefixScanner, type StatePrefix } from '../../protocol/streaming-scan';
@@ -21,7 +22,17 @@ export async function scanFile(path: string): Promise<{ md5: string; size: numbe
 }
 
 /** The head of a local state file, with the byte spans of `serial` and `lineage`. */
-export async function scanStateFile(path: string, terraformVersion?: string): Promise<{ md5: string; size: number; prefix: StatePrefix; head: StateFile; serialSpan: readonly [number, number]; lineageSpan: readonly [number, number] }> {
+/** A local state file's scan with its head and the byte spans of `serial` and `lineage`. */
+export interface ScannedStateFile {
+  readonly md5: string;
+  readonly size: number;
+  readonly prefix: StatePrefix;
+  readonly head: StateFile;
+  readonly serialSpan: readonly [number, number];
+  readonly lineageSpan: readonly [number, number];
+}
+
+export async function scanStateFile(path: string, terraformVersion?: string): Promise<ScannedStateFile> {
   const local = await scanFile(path);
   const where = `the state file ${path}`;
   if (local.prefix.encrypted) throw new EncryptedStateError(`${where} is an OpenTofu encrypted state; push it with OpenTofu`);
@@ -83,4 +94,34 @@ export async function pushStateFile(
   if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
   const r = await writeStateFile(target, path, { signal, replace: identityReplacements(local, decision.serial, decision.lineage) });
   return { ...r, written: true };
+}
+
+/**
+ * A push from a stream: up to {@link STREAMING_THRESHOLD_BYTES} is held in memory and handed to
+ * `small`; a larger stream is spooled to a private temporary file (see `temp-files.ts`) handed to
+ * `large`, and removed afterwards.
+ */
+export async function pushFromStream<T>(
+  source: AsyncIterable<Uint8Array>,
+  small: (bytes: Buffer) => Promise<T>,
+  large: (path: string) => Promise<T>,
+): Promise<T> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return small(Buffer.concat(head));
+    head.push(Buffer.from(next.value));
+    size += next.value.length;
+    if (size > STREAMING_THRESHOLD_BYTES) break;
+  }
+  const all = (async function* () {
+    yield* head;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield Buffer.from(next.value);
+  })();
+  return withTempFile('push', async (file) => {
+    await spoolTo(file.path, all);
+    return large(file.path);
+  });
 }

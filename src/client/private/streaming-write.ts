@@ -44,7 +44,9 @@ export interface FileWriteResult {
  * {@link ObjectStore} (request counting, `skip_s3_checksum` header policy, Content-MD5 for Object
  * Lock buckets, precomputed part checksums), which `Upload` bypasses by sending on the client itself.
  */
-export async function writeStateFile(t: WriteTarget, path: string, options: { signal?: AbortSignal; replace?: readonly Replacement[] } = {}): Promise<FileWriteResult> {
+export async function writeStateFile(
+  t: WriteTarget, path: string, options: { signal?: AbortSignal; replace?: readonly Replacement[] } = {},
+): Promise<FileWriteResult> {
   const { signal } = options;
   const size = (await fs.stat(path)).size;
   const replace = [...(options.replace ?? [])].sort((a, b) => a.start - b.start);

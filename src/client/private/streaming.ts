@@ -84,7 +84,8 @@ export class StreamingState {
   }
 
   private mismatch(calculated: string, stored: string): StateChecksumMismatchError {
-    return new StateChecksumMismatchError(checksumMismatchMessage({ bucket: this.bucket, key: this.t.stateKey, calculated, stored }), calculated, stored);
+    const message = checksumMismatchMessage({ bucket: this.bucket, key: this.t.stateKey, calculated, stored });
+    return new StateChecksumMismatchError(message, calculated, stored);
   }
 
   /**
@@ -192,7 +193,9 @@ export class StreamingState {
    * re-reading on mismatch for Terraform's 10 s consistency window. `undefined` (nothing written)
    * when there is no state. A `versionId` is copied as stored (no digest check, as `readState`).
    */
-  public async pullTo(destination: Writable, options: { signal?: AbortSignal; end?: boolean; versionId?: string } = {}): Promise<PullResult | undefined> {
+  public async pullTo(
+    destination: Writable, options: { signal?: AbortSignal; end?: boolean; versionId?: string } = {},
+  ): Promise<PullResult | undefined> {
     const { signal, versionId } = options;
     const end = options.end !== false;
     const consistency = this.consistencyWait();

@@ -1,10 +1,13 @@
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_KEY_PREFIX, LIST_MAX_KEYS } from '../../protocol/constants';
 import { compareGoStrings } from '../../protocol/go-json';
 import { workspaceFromObjectKey, workspaceListPrefix } from '../../protocol/paths';
-import { workspaceNameError } from '../../protocol/workspace-rules';
+import type { StateFile } from '../../protocol/state';
+import { workspaceNameError, workspaceNotEmptyDiagnostic } from '../../protocol/workspace-rules';
 import { BucketNotFoundError, StateBackendError, WorkspaceError, isStateBackendError } from '../errors';
 import { describeError, errorName, isNoSuchBucket } from './aws-errors';
+import type { LockingOptions, OperationOptions, ReadStateResult } from '../types';
 import type { ObjectStore } from './object-store';
+import type { WriteTarget } from './streaming-write';
 
 /** Where workspaces are listed. */
 export interface WorkspaceListing {
@@ -53,4 +56,50 @@ export async function listWorkspaces(l: WorkspaceListing, signal?: AbortSignal):
 export function checkWorkspaceName(name: string): void {
   const problem = workspaceNameError(name);
   if (problem) throw new WorkspaceError(problem);
+}
+
+/** A workspace as creation and deletion see it (built by the facade). */
+export interface WorkspaceTarget extends WriteTarget {
+  readonly name: string;
+  read(signal?: AbortSignal): Promise<ReadStateResult | undefined>;
+  write(state: StateFile, signal?: AbortSignal): Promise<unknown>;
+  /** `fn` under the workspace's lock for `operation` (honouring `lock: false` and `lockTimeoutMs`). */
+  locked<T>(operation: string, options: LockingOptions & OperationOptions, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * `terraform workspace new` (the backend's `StateMgr`): lock (operation `init`), read, write an
+ * empty state (new lineage, serial 1) if there is none, unlock.
+ */
+export async function createWorkspace(
+  t: WorkspaceTarget, existing: readonly string[], empty: StateFile, options: LockingOptions & OperationOptions,
+): Promise<void> {
+  if (existing.includes(t.name)) throw new WorkspaceError(`Workspace "${t.name}" already exists`);
+  await t.locked('init', options, async () => {
+    if (!await t.read(options.signal)) await t.write(empty, options.signal);
+  });
+}
+
+/**
+ * `terraform workspace delete` (`internal/command/workspace_delete.go`): lock (operation
+ * `state-replace-provider`), refuse a state that tracks managed resource instances unless `force`
+ * (Terraform's "Workspace is not empty" diagnostic), unlock, then delete the state object and its
+ * digest item. The lock file and the DynamoDB lock item are left alone.
+ */
+export async function deleteWorkspace(
+  t: WorkspaceTarget, existing: readonly string[], options: LockingOptions & OperationOptions & { force?: boolean },
+): Promise<void> {
+  if (!existing.includes(t.name)) throw new WorkspaceError(`Workspace "${t.name}" doesn't exist.`);
+  await t.locked('state-replace-provider', options, async () => {
+    const current = await t.read(options.signal);
+    const refusal = options.force ? undefined : workspaceNotEmptyDiagnostic(t.name, current?.state);
+    if (refusal) throw new WorkspaceError(`${refusal.summary}: ${refusal.detail}`, { diagnostic: refusal });
+  });
+  try {
+    await t.store.delete(t.stateKey, { signal: options.signal });
+  } catch (e) {
+    options.signal?.throwIfAborted();
+    throw new StateBackendError(`failed to delete state object s3://${t.store.bucket}/${t.stateKey}: ${describeError(e)}`, { cause: e });
+  }
+  await t.digests?.delete(t.digestLockId, options.signal);
 }
