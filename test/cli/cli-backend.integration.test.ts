@@ -211,6 +211,27 @@ describe.each([
     expect(after.stdout).toMatch(/is not locked/);
     expect((await runCli(['push', '-', ...args], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'now' }) })).code).toBe(0);
   });
+
+  test('-lock-timeout makes push wait for a held lock; -lock=false pushes without it; a bad duration is a usage error', async () => {
+    const ws = [...args, '-workspace', 'waits'];
+    const seeded = await seed(ws);
+    const id = (await runCli(['lock', ...ws])).stdout.trim();
+    const waiting = runCli(['push', '-', '-lock-timeout=60s', ...ws], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'waited' }) });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await runCli(['unlock', id, ...ws])).code).toBe(0);
+    expect((await waiting).code).toBe(0);
+    expect((await current(ws)).serial).toBe(seeded.serial + 2);
+
+    const held = (await runCli(['lock', ...ws])).stdout.trim();
+    const unlocked = await runCli(['push', '-', '-lock=false', ...ws], { input: state(seeded.lineage, seeded.serial + 2, { resource: 'nolock' }) });
+    expect(unlocked.code).toBe(0);
+    expect(JSON.parse((await runCli(['lock-info', '-json', ...ws])).stdout).ID).toBe(held);
+    expect((await runCli(['unlock', held, ...ws])).code).toBe(0);
+
+    const bad = await runCli(['push', '-', '-lock-timeout=soon', ...ws], { input: state(seeded.lineage, 99) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid value "soon" for flag -lock-timeout/);
+  });
 });
 
 describe('history, restore, diff and digest repair on a versioned bucket with a lock table', () => {
