@@ -223,7 +223,7 @@ describe.each([
     expect((await current(ws)).serial).toBe(seeded.serial + 2);
 
     const held = (await runCli(['lock', ...ws])).stdout.trim();
-    const unlocked = await runCli(['push', '-', '-lock=false', ...ws], { input: state(seeded.lineage, seeded.serial + 2, { resource: 'nolock' }) });
+    const unlocked = await runCli(['push', '-', '-lock=false', ...ws], { input: state(seeded.lineage, seeded.serial + 3, { resource: 'nolock' }) });
     expect(unlocked.code).toBe(0);
     expect(JSON.parse((await runCli(['lock-info', '-json', ...ws])).stdout).ID).toBe(held);
     expect((await runCli(['unlock', held, ...ws])).code).toBe(0);
