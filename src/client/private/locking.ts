@@ -1,7 +1,7 @@
 import { defaultLockWho, newLockInfo, type LockInfo } from '../../protocol/lock-info';
 import { LockReleaseError, isStateLockedError } from '../errors';
 import type { Locker } from '../lockers/locker';
-import type { LockRetryTiming } from '../types';
+import type { LockOptions, LockRetryTiming } from '../types';
 import { sleep } from './timing';
 
 /** What a lock needs from the facade. */
@@ -14,16 +14,8 @@ export interface LockTarget {
   readonly retry?: LockRetryTiming;
 }
 
-/** Options of one lock. */
-export interface LockRequest {
-  readonly operation?: string;
-  readonly info?: string;
-  readonly who?: string;
-  readonly version?: string;
-  readonly id?: string;
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
+/** Options of one lock (the facade's `LockOptions`). */
+export type LockRequest = LockOptions;
 
 /** Default first wait after a refused lock (Terraform: 1 s). */
 export const DEFAULT_LOCK_RETRY_INITIAL_MS = 100;
