@@ -174,6 +174,34 @@ export function parseLockInfo(text: string | Uint8Array): LockInfo {
   };
 }
 
+/**
+ * {@link parseLockInfo}, falling back, where Go's decoder would fail on a lock another tool wrote (a
+ * field of another type, a `Created` that is not RFC 3339), to the fields that can be read: string
+ * fields are kept (keys matched as Go matches them), anything else is left empty and an unreadable
+ * `Created` is Go's zero time. Used to read a holder and to release a lock, so that such a lock can
+ * always be inspected and released by its ID. Input that is not a JSON object still fails with Go's text.
+ */
+export function parseLockInfoLenient(text: string | Uint8Array): LockInfo {
+  try {
+    return parseLockInfo(text);
+  } catch (strictError) {
+    const doc = parseGoJson(text);
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw strictError;
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(doc)) {
+      const field = FIELDS.find((f) => f === key) ?? FIELDS.find((f) => goFoldKey(f) === goFoldKey(key));
+      if (field && typeof value === 'string') out[field] = value;
+    }
+    let created = formatRfc3339Nano(GO_ZERO_TIME);
+    try {
+      if (out.Created !== undefined) created = formatRfc3339Nano(parseRfc3339(out.Created));
+    } catch {
+      // Not a time Go can read: Go's zero time, as for a missing field.
+    }
+    return { ...zeroLockInfo(), ...out, Created: created };
+  }
+}
+
 function zeroLockInfo(): LockInfo {
   return { ID: '', Operation: '', Info: '', Who: '', Version: '', Created: formatRfc3339Nano(GO_ZERO_TIME), Path: '' };
 }

@@ -1,4 +1,5 @@
 import { LockReleaseError, StateLockedError, WorkspaceError } from '../../src/client';
+import { parseLockInfo, parseLockInfoLenient } from '../../src/protocol/lock-info';
 import { parseState } from '../../src/protocol/state';
 import { workspaceNameError, workspaceNotEmptyDiagnostic } from '../../src/protocol/workspace-rules';
 
@@ -79,5 +80,14 @@ describe('workspace rules', () => {
     ]);
     const onlyData = parseState(JSON.stringify({ version: 4, serial: 1, lineage: 'L', outputs: { o: { value: 1, type: 'number' } }, resources: [state.resources[1]] }))!;
     expect(workspaceNotEmptyDiagnostic('dev', onlyData)).toBeUndefined();
+  });
+});
+
+describe('LockInfo written by another tool is always readable and releasable', () => {
+  test('parseLockInfoLenient keeps what Go would fail on: other field types, a Created Go cannot read', () => {
+    const text = '{"id":"X-1","Operation":7,"Who":"bot","Created":"yesterday","Extra":true}';
+    expect(() => parseLockInfo(text)).toThrow(/parsing time "yesterday"|cannot unmarshal number/);
+    expect(parseLockInfoLenient(text)).toEqual({ ID: 'X-1', Operation: '', Info: '', Who: 'bot', Version: '', Created: '0001-01-01T00:00:00Z', Path: '' });
+    expect(() => parseLockInfoLenient('[1]')).toThrow(/cannot unmarshal array/);
   });
 });

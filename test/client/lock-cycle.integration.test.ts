@@ -106,4 +106,17 @@ describe('lock cycle and the conditional-delete probe', () => {
       await be.destroy();
     }
   });
+
+  test('a lock file another tool wrote, which Go\'s decoder would refuse, can still be inspected and released by its ID', async () => {
+    const be = await newBackend('lockfile');
+    try {
+      await be.rawPut(LOCK_KEY, '{"ID":"other-tool-1","Operation":3,"Who":"bot","Created":"yesterday"}');
+      const client = be.client();
+      await expect(client.getLockInfo()).resolves.toMatchObject({ ID: 'other-tool-1', Who: 'bot', Operation: '' });
+      await client.unlock('other-tool-1');
+      expect(await be.rawExists(LOCK_KEY)).toBe(false);
+    } finally {
+      await be.destroy();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { LockInfo, lockIdMismatchMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
+import { LockInfo, lockIdMismatchMessage, marshalLockInfo, parseLockInfoLenient } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError } from '../errors';
 import { type Locker, settleRefusedLock } from './locker';
 import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from '../private/aws-errors';
@@ -122,7 +122,7 @@ export class LockFileLocker implements Locker {
 
   private parse(obj: StoredObject): LockInfo {
     try {
-      return parseLockInfo(obj.body);
+      return parseLockInfoLenient(obj.body);
     } catch (e) {
       throw new StateBackendError(`failed to unmarshal JSON data into LockInfo struct: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
