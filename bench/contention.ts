@@ -38,7 +38,9 @@ export async function contention(
     const s = (await c.readState())!;
     const n = Number(s.state.outputs.counter.value);
     await c.writeState({ ...s.state, serial: s.state.serial + 1, outputs: { ...s.state.outputs, counter: { value: n + 1, type: 'number' } } });
-  }, { operation: 'OperationTypeApply', timeoutMs: 300_000 });
+  // Terraform's schedule has no jitter: once the waits reach 16 s, every waiter wakes at the same
+  // moment and one of them wins, so 32 writers take minutes; the timeout leaves room for that.
+  }, { operation: 'OperationTypeApply', timeoutMs: 1_800_000 });
   // Ideal serial time: the same cycle uncontended, times the number of writers.
   const solo: number[] = [];
   for (let i = 0; i < 10; i++) {
