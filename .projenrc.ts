@@ -12,13 +12,15 @@ import { awscdk, javascript, DependencyType } from 'projen';
  * npm installs it by default and de-duplicates it with the consumer's own `@aws-sdk/*` packages.
  */
 const AWS_SDK_VERSION = '^3.1000.0';
+// No `@aws-sdk/lib-storage`: the client's multipart upload is its own (src/client/private/streaming-write.ts)
+// because every part must go through its object store (request counting, the skip_s3_checksum header
+// policy, Content-MD5 for Object Lock buckets, precomputed part checksums), which `Upload` bypasses.
 const RUNTIME_SDK_DEPS = [
   '@aws-sdk/client-s3',
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/client-sts',
   '@aws-sdk/client-cloudformation',
   '@aws-sdk/credential-providers',
-  '@aws-sdk/lib-storage',
 ];
 
 /** ts-jest, type-checking against the tests' tsconfig (each jest project needs its own transform). */

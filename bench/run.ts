@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { cliColdStart } from './cold-start';
 import { MODES, Mode, deleteBucket, deleteTable, median, newClient, rawClients } from './common';
+import { SCHEDULES, contention, type ContentionResult } from './contention';
+import { historyBench, type HistoryRow } from './history';
 import { writeSyntheticState } from './synthetic-state';
 
 /** Latency added per S3 request in the second wall-time table, a stand-in for a network hop. */
@@ -292,39 +294,40 @@ async function coldStart(): Promise<ColdRow[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. Contention
+// 5. Contention (bench/contention.ts), once per retry schedule
 
-interface ContentionResult { writers: number; totalMs: number; serialMs: number; lost: number; finalCounter: number; lockAttempts: number }
-
-async function contention(servers: LocalServers): Promise<ContentionResult> {
-  const writers = 32;
-  const bucket = unique('bench-contention');
-  // Unversioned: RGW ignores If-None-Match on versioned buckets (test/setup/README.md).
-  await createBucket(servers, bucket);
-  const make = () => newClient(servers, bucket, 'lockfile', undefined, { lockRetry: { initialDelayMs: 5, maxDelayMs: 80 } });
-  const first = make();
-  await first.writeState(smallState(1, 0));
-  const cycle = async (c: StateClient) => c.withLock(async () => {
-    const s = (await c.readState())!;
-    const n = Number(s.state.outputs.counter.value);
-    await c.writeState({ ...s.state, serial: s.state.serial + 1, outputs: { ...s.state.outputs, counter: { value: n + 1, type: 'number' } } });
-  }, { operation: 'OperationTypeApply', timeoutMs: 300_000 });
-  // Ideal serial time: the same cycle uncontended, times the number of writers.
-  const solo: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = process.hrtime.bigint();
-    await cycle(first);
-    solo.push(Number(process.hrtime.bigint() - t) / 1e6);
+async function contentionRuns(servers: LocalServers): Promise<ContentionResult[]> {
+  const out: ContentionResult[] = [];
+  for (const schedule of SCHEDULES) {
+    const bucket = unique('bench-contention');
+    // Unversioned: RGW ignores If-None-Match on versioned buckets (test/setup/README.md).
+    await createBucket(servers, bucket);
+    out.push(await contention(servers, bucket, smallState(1, 0), schedule));
   }
-  const base = Number((await first.readState())!.state.outputs.counter.value);
-  const clients = Array.from({ length: writers }, make);
-  const t = process.hrtime.bigint();
-  await Promise.all(clients.map(cycle));
-  const totalMs = Number(process.hrtime.bigint() - t) / 1e6;
-  const finalCounter = Number((await first.readState())!.state.outputs.counter.value) - base;
-  const lockAttempts = clients.reduce((sum, c) => sum + (c.requestCounts.s3.PutObject ?? 0) - 1, 0);
-  for (const c of [first, ...clients]) c.destroy();
-  return { writers, totalMs, serialMs: median(solo) * writers, lost: writers - finalCounter, finalCounter, lockAttempts };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5b. History (bench/history.ts)
+
+async function historyRuns(servers: LocalServers, dir: string): Promise<HistoryRow[]> {
+  // The local RGW stores objects in a 2 GiB memstore: 100 versions of 64 MiB (6.4 GiB) do not fit, so
+  // the 100-version row uses a smaller state and a second row shows 64 MiB versions.
+  const shapes = QUICK ? [{ versions: 20, sizeMiB: 1 }] : [{ versions: 100, sizeMiB: 4 }, { versions: 8, sizeMiB: 64 }];
+  const rows: HistoryRow[] = [];
+  for (const { versions, sizeMiB } of shapes) {
+    const bucket = unique('bench-history');
+    await createBucket(servers, bucket);
+    try {
+      rows.push(await historyBench(servers, bucket, join(dir, `history-${sizeMiB}.tfstate`), versions, sizeMiB));
+    } finally {
+      const { s3 } = rawClients(servers);
+      await deleteBucket(s3, bucket).catch((e) => log(`could not delete bucket ${bucket}: ${e}`));
+      created.buckets.splice(created.buckets.indexOf(bucket), 1);
+      s3.destroy();
+    }
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,7 +389,9 @@ async function main(): Promise<void> {
     proxy.add({ match: {}, action: 'delay', delayMs: NETWORK_DELAY_MS, times: Number.MAX_SAFE_INTEGER });
     const wallNet = await wallTime({ ...servers, s3Endpoint: proxy.url }, QUICK ? 10 : 30).finally(() => proxy.close());
     log('contention');
-    const cont = await contention(servers);
+    const cont = await contentionRuns(servers);
+    log('history');
+    const hist = await historyRuns(servers, dir);
     log('cold start');
     const cold = await coldStart();
     log('synth');
@@ -398,7 +403,7 @@ async function main(): Promise<void> {
       log(`large states failed: ${largeError}`);
       return [] as SizeRow[];
     });
-    const doc = render({ counts, wall, wallNet, cont, cold, syn, large, largeError, seconds: (Date.now() - started) / 1000 });
+    const doc = render({ counts, wall, wallNet, cont, hist, cold, syn, large, largeError, seconds: (Date.now() - started) / 1000 });
     writeFileSync(join(ROOT, 'docs/benchmarks.md'), doc);
     log(`wrote docs/benchmarks.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
@@ -419,7 +424,8 @@ function render(r: {
   counts: CountRow[];
   wall: WallRow[];
   wallNet: WallRow[];
-  cont: ContentionResult;
+  cont: ContentionResult[];
+  hist: HistoryRow[];
   cold: ColdRow[];
   syn: SynthRow[];
   large: SizeRow[];
@@ -527,15 +533,35 @@ function render(r: {
   p();
   p('## Contention');
   p();
-  p(`${r.cont.writers} writers, each its own client, start together and do lock → read → increment an output → write → unlock`);
-  p('(lock-file mode, unversioned bucket: RGW ignores `If-None-Match` on versioned buckets), retrying the lock with backoff (5 ms');
-  p('doubling to 80 ms, jitter). Ideal serial time = writers × the median uncontended cycle.');
+  p(`${r.cont[0]?.writers} writers, each its own client, start together and do lock → read → increment an output → write → unlock`);
+  p('(lock-file mode, unversioned bucket: RGW ignores `If-None-Match` on versioned buckets), waiting for the lock with the retry');
+  p('schedule of the row: the client\'s default (starts at 100 ms; a lock that changes hands is polled again sooner, one held long');
+  p('less often, up to 2 s; jitter), and Terraform\'s `statemgr.LockWithContext` (1 s doubling to 16 s), side by side.');
+  p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
+  p('Terraform\'s schedule has no jitter: once the waits reach 16 s every waiter wakes at the same moment and one wins, so its');
+  p('row takes minutes.');
   p();
-  p('| writers | total ms | ideal serial ms | total / ideal | lost updates | refused lock attempts |');
-  p('|---:|---:|---:|---:|---:|---:|');
-  p(`| ${r.cont.writers} | ${f0(r.cont.totalMs)} | ${f0(r.cont.serialMs)} | ${f2(r.cont.totalMs / r.cont.serialMs)} | ${r.cont.lost} | ${r.cont.lockAttempts} |`);
+  p('| retry schedule | writers | total ms | ideal serial ms | total / ideal | lost updates | refused lock attempts |');
+  p('|---|---:|---:|---:|---:|---:|---:|');
+  for (const c of r.cont) {
+    p(`| ${c.label} | ${c.writers} | ${f0(c.totalMs)} | ${f0(c.serialMs)} | ${f2(c.totalMs / c.serialMs)} | ${c.lost} | ${c.lockAttempts} |`);
+  }
   p();
-  p(`Lost updates: ${r.cont.lost === 0 ? '0 (target met)' : `**${r.cont.lost}** (target 0 missed)`}.`);
+  const lost = r.cont.reduce((n, c) => n + c.lost, 0);
+  p(`Lost updates: ${lost === 0 ? '0 (target met)' : `**${lost}** (target 0 missed)`}.`);
+  p();
+  p('## History');
+  p();
+  p('`tfstate history` (`StateClient.history()`): one `ListObjectVersions`, then one bounded ranged GET (16 KiB) of each');
+  p('version\'s head, scanned for `serial` and `lineage`; against reading every version whole (what it did before). Versions are');
+  p('server-side copies of one streamed push. The local RGW keeps objects in a 2 GiB memstore, so 100 versions of 64 MiB do not');
+  p('fit: the 100-version row uses 4 MiB versions, the second row 64 MiB ones.');
+  p();
+  p('| versions | state size | history ms | history requests | heap growth MiB | whole reads ms | whole-read requests |');
+  p('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const h of r.hist) {
+    p(`| ${h.versions} | ${h.sizeMiB} MiB | ${f0(h.ms)} | ${h.requests} | ${f2(h.heapMiB)} | ${f0(h.wholeMs)} | ${h.wholeRequests} |`);
+  }
   p();
   p('## Synth time of access roles');
   p();

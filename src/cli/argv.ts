@@ -24,6 +24,8 @@ export const LONG_OPTIONS = new Set([
   'or-create',
   'help',
   'version',
+  'lock',
+  'lock-timeout',
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */

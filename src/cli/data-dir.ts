@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT } from './output';
+import { isValidWorkspaceName } from '../protocol/paths';
+import { workspaceNameError } from '../protocol/workspace-rules';
 
 /**
  * Terraform's working-directory data (`.terraform`, or `TF_DATA_DIR`): the backend configuration
@@ -23,17 +25,6 @@ export const BACKEND_STATE_FILE = 'terraform.tfstate';
 /** The data directory of `workingDir`: `TF_DATA_DIR` (relative to it) or `.terraform`. */
 export function dataDirPath(workingDir: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(workingDir, env.TF_DATA_DIR || '.terraform');
-}
-
-/** Terraform's `arguments.ValidWorkspaceName`: not empty, and `url.PathEscape(name) == name`. */
-export function isValidWorkspaceName(name: string): boolean {
-  return /^[A-Za-z0-9\-_.~$&+:=@]+$/.test(name);
-}
-
-/** Terraform's `arguments.EnvInvalidName`. */
-export function invalidWorkspaceNameText(name: string): string {
-  return `The workspace name ${JSON.stringify(name)} is not allowed. The name must contain only URL safe\n`
-    + 'characters, contain no path separators, and not be an empty string.';
 }
 
 /** The backend configuration recorded by `terraform init`, with unset (`null`) attributes left out. */
@@ -99,7 +90,8 @@ export interface SelectedWorkspace {
 export function selectWorkspace(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env,
   allowInvalidFile = false): SelectedWorkspace {
   if (flag !== undefined) {
-    if (!isValidWorkspaceName(flag)) throw new CliError(invalidWorkspaceNameText(flag), EXIT.USAGE);
+    const problem = workspaceNameError(flag);
+    if (problem) throw new CliError(problem, EXIT.USAGE);
     return { name: flag, source: 'flag' };
   }
   const fromEnv = env.TF_WORKSPACE;

@@ -1,8 +1,9 @@
 import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { ConfigOptions, loadBackendAttributes } from './config';
-import { dataDirPath, invalidWorkspaceNameText, isValidWorkspaceName, selectWorkspace } from './data-dir';
+import { dataDirPath, selectWorkspace } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
+import { workspaceNameError } from '../protocol/workspace-rules';
 
 /** Global options of every command. */
 export interface GlobalOptions extends ConfigOptions {
@@ -20,9 +21,9 @@ export function selectedWorkspace(opts: GlobalOptions, env: NodeJS.ProcessEnv = 
 
 /** Fails with a usage error (Terraform's text) when `name` is not a valid Terraform workspace name. */
 export function checkWorkspaceName(name: string): void {
-  if (!isValidWorkspaceName(name)) {
-    throw new CliError(`${invalidWorkspaceNameText(name)}\nUse letters, digits and - _ . ~ $ & + : = @ only.`, EXIT.USAGE);
-  }
+  // Terraform's rule and text, plus the refusal of "." and ".." (protocol/workspace-rules.ts).
+  const problem = workspaceNameError(name);
+  if (problem) throw new CliError(problem, EXIT.USAGE);
 }
 
 /**

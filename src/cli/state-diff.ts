@@ -1,6 +1,7 @@
 /**
  * Differences between two Terraform v4 states, by resource instance address, for `tfstate diff`.
  */
+import { formatInstanceKey } from '../protocol/state';
 
 interface V4Instance {
   readonly index_key?: string | number;
@@ -35,18 +36,13 @@ export interface StateDiff {
   readonly lineage: { readonly from?: string; readonly to?: string; readonly same: boolean };
 }
 
-function indexSuffix(key: string | number | undefined): string {
-  if (key === undefined) return '';
-  return typeof key === 'number' ? `[${key}]` : `[${JSON.stringify(key)}]`;
-}
-
 /** Terraform's resource instance addresses (`module.a.aws_s3_bucket.b["k"]`, `data.x.y[0]`) with their JSON. */
 export function resourceInstances(state: DiffableState): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of (state.resources ?? []) as V4Resource[]) {
     const base = `${r.module ? r.module + '.' : ''}${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}`;
     for (const inst of r.instances ?? []) {
-      const addr = base + indexSuffix(inst.index_key);
+      const addr = base + formatInstanceKey(inst.index_key);
       out.set(addr, stableJson(inst));
     }
   }

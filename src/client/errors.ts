@@ -6,8 +6,8 @@
  * are loaded (where `instanceof` fails).
  */
 
-import type { Diagnostic } from '../protocol/diagnostics';
-import { LockInfo, formatLockInfoHuman } from '../protocol/lock-info';
+import { type Diagnostic, errorDiag, formatDiagnosticPlain } from '../protocol/diagnostics';
+import { LockInfo, formatLockInfoHuman, lockAcquireErrorDetail, lockReleaseErrorDetail } from '../protocol/lock-info';
 
 const BRAND = Symbol.for('cdk-tfstate-backend/client/error-codes');
 
@@ -38,6 +38,20 @@ export class StateBackendError extends Error {
     const codes = code === 'STATE_BACKEND_ERROR' ? [code] : ['STATE_BACKEND_ERROR', code];
     Object.defineProperty(this, BRAND, { value: codes, enumerable: false, configurable: true });
   }
+
+  /**
+   * The error as Terraform's CLI reports it, as diagnostics (summary and detail): a plain error is
+   * one diagnostic whose summary is the message (Terraform's `diags.Append(err)`); lock errors carry
+   * Terraform's `Error acquiring the state lock` / `Error releasing the state lock` blocks.
+   */
+  public get terraformDiagnostics(): Diagnostic[] {
+    return [errorDiag(this.message, '')];
+  }
+
+  /** {@link terraformDiagnostics} printed as Terraform prints them without colour (trailing newlines included). */
+  public get terraformMessage(): string {
+    return this.terraformDiagnostics.map(formatDiagnosticPlain).join('');
+  }
 }
 
 /** The backend configuration has at least one error-level diagnostic. No AWS call was made. */
@@ -55,6 +69,10 @@ export class ConfigValidationError extends StateBackendError {
     this.name = 'ConfigValidationError';
     this.diagnostics = diagnostics;
   }
+
+  public get terraformDiagnostics(): Diagnostic[] {
+    return [...this.diagnostics];
+  }
 }
 
 /**
@@ -66,9 +84,15 @@ export class StateLockedError extends StateBackendError {
   public readonly lockInfo: LockInfo | undefined;
 
   constructor(message: string, lockInfo: LockInfo | undefined, options: StateBackendErrorOptions = {}) {
+    // Terraform's `LockError.Error()`: the cause, then the holder's "Lock Info:" block (which ends with a newline).
     super(lockInfo ? `${message}\n${formatLockInfoHuman(lockInfo)}` : message, options, 'STATE_LOCKED');
     this.name = 'StateLockedError';
     this.lockInfo = lockInfo;
+  }
+
+  /** Terraform's `Error acquiring the state lock` diagnostic (`clistate.Locker.Lock`). */
+  public get terraformDiagnostics(): Diagnostic[] {
+    return [errorDiag('Error acquiring the state lock', lockAcquireErrorDetail(this.message))];
   }
 }
 
@@ -87,15 +111,26 @@ export class LockIdMismatchError extends StateBackendError {
   }
 }
 
-/** Releasing a lock failed; the message names the lock ID and the remedy (force-unlock). */
+/**
+ * Releasing a lock failed; the message is Terraform's backend text (`Error unlocking S3 state. Lock
+ * ID: …`) naming the lock ID and the remedy (force-unlock).
+ */
 export class LockReleaseError extends StateBackendError {
   /** The ID of the lock that may still be held. */
   public readonly lockId: string;
+  /** The unlock failure itself (the locker's error text). */
+  public readonly unlockError: string;
 
-  constructor(message: string, lockId: string, options: StateBackendErrorOptions = {}) {
+  constructor(message: string, lockId: string, options: StateBackendErrorOptions & { readonly unlockError?: string } = {}) {
     super(message, options, 'LOCK_RELEASE_FAILED');
     this.name = 'LockReleaseError';
     this.lockId = lockId;
+    this.unlockError = options.unlockError ?? message;
+  }
+
+  /** Terraform's `Error releasing the state lock` diagnostic (`clistate.Locker.Unlock`). */
+  public get terraformDiagnostics(): Diagnostic[] {
+    return [errorDiag('Error releasing the state lock', lockReleaseErrorDetail(this.unlockError))];
   }
 }
 
@@ -160,9 +195,32 @@ export class InvalidStateError extends StateBackendError {
 
 /** A workspace operation was refused (invalid name, exists, default, non-empty state). */
 export class WorkspaceError extends StateBackendError {
-  constructor(message: string, options: StateBackendErrorOptions = {}) {
+  private readonly diagnostic: Diagnostic | undefined;
+
+  /** @param options.diagnostic Terraform's diagnostic for the refusal, when it prints one (summary and detail) */
+  constructor(
+    message: string,
+    options: StateBackendErrorOptions & { readonly diagnostic?: { readonly summary: string; readonly detail: string } } = {},
+  ) {
     super(message, options, 'WORKSPACE_ERROR');
     this.name = 'WorkspaceError';
+    this.diagnostic = options.diagnostic && errorDiag(options.diagnostic.summary, options.diagnostic.detail);
+  }
+
+  public get terraformDiagnostics(): Diagnostic[] {
+    return this.diagnostic ? [this.diagnostic] : super.terraformDiagnostics;
+  }
+}
+
+/** A version of the state object that does not exist (or is a delete marker, or empty). */
+export class StateVersionNotFoundError extends StateBackendError {
+  /** The version asked for. */
+  public readonly versionId: string;
+
+  constructor(message: string, versionId: string, options: StateBackendErrorOptions = {}) {
+    super(message, options, 'STATE_VERSION_NOT_FOUND');
+    this.name = 'StateVersionNotFoundError';
+    this.versionId = versionId;
   }
 }
 
@@ -213,4 +271,8 @@ export function isInvalidStateError(x: unknown): x is InvalidStateError {
 /** True for a {@link WorkspaceError}. */
 export function isWorkspaceError(x: unknown): x is WorkspaceError {
   return hasCode(x, 'WORKSPACE_ERROR');
+}
+/** True for a {@link StateVersionNotFoundError}. */
+export function isStateVersionNotFoundError(x: unknown): x is StateVersionNotFoundError {
+  return hasCode(x, 'STATE_VERSION_NOT_FOUND');
 }

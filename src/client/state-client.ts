@@ -2,68 +2,52 @@ import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { backendAttributesFromOutputs } from './backend-outputs';
 import {
-  BucketNotFoundError,
   ConfigValidationError,
-  EncryptedStateError,
   InvalidStateError,
-  LockReleaseError,
   StateBackendError,
-  StateChecksumMismatchError,
   StateConflictError,
   WorkspaceError,
   isEncryptedStateError,
-  isStateBackendError,
-  isStateLockedError,
 } from './errors';
 import { S3BackendConfig, validateConfig } from '../protocol/config';
-import {
-  CONSISTENCY_RETRY_POLL_INTERVAL_MS,
-  CONSISTENCY_RETRY_TIMEOUT_MS,
-  DEFAULT_WORKSPACE,
-  LIST_MAX_KEYS,
-} from '../protocol/constants';
+import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
-import { checksumMismatchMessage, md5Hex } from '../protocol/digest';
-import { UnsupportedEncryptionVersionError, detectEncryptedState, encryptedStateRefusalMessage } from '../protocol/encrypted-state';
-import { compareGoStrings } from '../protocol/go-json';
-import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho, newLockInfo } from '../protocol/lock-info';
-import {
-  digestLockId,
-  isValidWorkspaceName,
-  lockFileKey,
-  lockId as lockIdOf,
-  stateObjectKey,
-  workspaceFromObjectKey,
-  workspaceListPrefix,
-} from '../protocol/paths';
+import { EMULATED_TERRAFORM_VERSION, LockInfo } from '../protocol/lock-info';
 import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
-import { OutputValue, StateFile, isStateEmpty, newEmptyState, parseState, readOutputs, serializeStateTerraform } from '../protocol/state';
-import { DoubleLocker } from './lockers/double-locker';
-import { DynamoDbLocker } from './lockers/dynamodb-locker';
-import { LockFileLocker } from './lockers/lock-file-locker';
+import { OutputValue, StateFile, newEmptyState, readOutputs } from '../protocol/state';
 import type { Locker } from './lockers/locker';
-import { NoLocker } from './lockers/no-locker';
-import { describeError, isAccessDenied, isNoSuchBucket } from './private/aws-errors';
-import { DigestStore } from './private/digest-store';
+import { runBackendChecks } from './private/backend-checks';
+import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
+import { acquireLock, holdingLock } from './private/locking';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
-import { StreamingState, spoolToTempFile, type PullResult, type StreamedWriteResult } from './private/streaming';
-import { sleep } from './private/timing';
+import { StreamingState, type PullResult, type StreamedWriteResult } from './private/streaming';
+import { pushFromStream, pushStateFile } from './private/streaming-push';
+import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming-write';
+import { WholeState } from './private/whole-state';
+import { type ClientParts, wireClient } from './private/wiring';
+import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace, listWorkspaces } from './private/workspaces';
 import type {
+  BackendCheck,
   BackendOutputs,
   CreateWorkspaceOptions,
   DeleteWorkspaceOptions,
   FromBackendOutputsOptions,
   LockOptions,
+  LockingOptions,
   OperationOptions,
   PushStateOptions,
   ReadStateOptions,
   ReadStateResult,
+  RepairDigestOptions,
+  RepairDigestResult,
   RequestCounts,
-  StateClientLogger,
+  RestoreResult,
+  RestoreVersionOptions,
   StateClientOptions,
   StateClientSdkClients,
+  StateHistoryEntry,
   StatePaths,
   StateVersion,
   WriteStateResult,
@@ -116,55 +100,19 @@ export class StateClient {
   /** The keys and IDs of this workspace. */
   public readonly paths: StatePaths;
 
-  private readonly store: ObjectStore;
-  private readonly digests: DigestStore | undefined;
-  private readonly streaming: StreamingState;
-  private readonly locker: Locker;
-  private readonly warn: (message: string) => void;
+  private readonly parts: ClientParts;
 
   private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
-    const config = runtime.config;
     this.workspace = workspace;
-    const stateKey = stateObjectKey(config.key, workspace, this.workspaceKeyPrefix);
-    this.paths = {
-      bucket: config.bucket,
-      stateKey,
-      lockFileKey: lockFileKey(stateKey),
-      lockId: lockIdOf(config.bucket, stateKey),
-      digestLockId: digestLockId(config.bucket, stateKey),
-    };
-    const logger: StateClientLogger | undefined = runtime.options.logger;
-    this.warn = (m) => logger?.warn(m);
-    this.store = new ObjectStore(runtime.s3, runtime.counter, {
-      bucket: config.bucket,
-      encryption: config.encryption,
-      acl: config.acl || undefined,
-      skipS3Checksum: config.skip_s3_checksum,
-    });
-    this.digests = runtime.dynamodb && config.dynamodb_table
-      ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.warn)
-      : undefined;
-    this.streaming = new StreamingState({
-      s3: runtime.s3,
-      counter: runtime.counter,
-      settings: this.store.settings,
-      stateKey,
-      digests: this.digests,
-      digestLockId: this.paths.digestLockId,
-      digestRetry: runtime.options.digestRetry,
-      terraformVersion: runtime.options.terraformVersion,
-    });
-    const fileLocker = config.use_lockfile ? new LockFileLocker(this.store, this.paths.lockFileKey) : undefined;
-    const tableLocker = runtime.dynamodb && config.dynamodb_table
-      ? new DynamoDbLocker(runtime.dynamodb, runtime.counter, config.dynamodb_table, this.paths.lockId)
-      : undefined;
-    if (fileLocker && tableLocker) this.locker = new DoubleLocker(fileLocker, tableLocker);
-    else this.locker = fileLocker ?? tableLocker ?? new NoLocker();
+    this.parts = wireClient(runtime, workspace, this.terraformVersion);
+    this.paths = this.parts.paths;
   }
 
-  private get workspaceKeyPrefix(): string {
-    return this.runtime.config.workspace_key_prefix;
-  }
+  private get store(): ObjectStore { return this.parts.store; }
+  private get streaming(): StreamingState { return this.parts.streaming; }
+  private get whole(): WholeState { return this.parts.whole; }
+  private get target(): WriteTarget { return this.parts.target; }
+  private get locker(): Locker { return this.parts.locker; }
 
   /** Which locking is configured: `lockfile`, `dynamodb`, `lockfile+dynamodb` or `none`. */
   public get lockingMode(): string {
@@ -174,9 +122,11 @@ export class StateClient {
   /**
    * A client for another workspace of the same backend, sharing SDK clients and request counts.
    * Its `destroy()` does nothing; destroy the client it came from.
+   *
+   * @throws WorkspaceError for a name Terraform refuses, and for `.` and `..` (see `workspaceNameError`)
    */
   public withWorkspace(name: string): StateClient {
-    if (name !== DEFAULT_WORKSPACE && !isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
+    if (name !== DEFAULT_WORKSPACE) checkWorkspaceName(name);
     return new StateClient(this.runtime, name, false);
   }
 
@@ -191,37 +141,17 @@ export class StateClient {
   }
 
   /**
-   * The workspaces with a state object: `default` first, the rest in byte order (Terraform's
-   * listing). Access denied on the listing stops it and returns what was found, at least `default`
-   * (OpenTofu's tolerance, for any prefix: Terraform tolerates it only for the default `env:`).
+   * The workspaces with a state object, exactly as Terraform lists them: `default` first, the rest in
+   * byte order, never an empty name. Access denied on the listing gives just `default` with the
+   * default `env:` prefix (a warning is logged), and an error with any other prefix (Terraform's rule).
    *
-   * @throws BucketNotFoundError when the bucket does not exist
+   * @throws BucketNotFoundError when the bucket does not exist; StateBackendError when the listing fails
    */
   public async listWorkspaces(options: OperationOptions = {}): Promise<string[]> {
-    const { signal } = options;
-    await this.runtime.ready(signal);
-    const prefix = workspaceListPrefix(this.workspaceKeyPrefix);
-    const found: string[] = [];
-    let token: string | undefined;
-    try {
-      do {
-        const page = await this.store.listPage(prefix, LIST_MAX_KEYS, token, signal);
-        for (const obj of page.Contents ?? []) {
-          const ws = obj.Key === undefined ? undefined : workspaceFromObjectKey(obj.Key, this.runtime.config.key, this.workspaceKeyPrefix);
-          if (ws !== undefined) found.push(ws);
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-    } catch (e) {
-      signal?.throwIfAborted();
-      if (isStateBackendError(e)) throw e;
-      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
-      if (!isAccessDenied(e)) {
-        throw new StateBackendError(`Unable to list objects in S3 bucket "${this.paths.bucket}" with prefix "${prefix}": ${describeError(e)}`, { cause: e });
-      }
-      this.warn(`[WARN] access denied listing s3://${this.paths.bucket}/${prefix}; listing only the workspaces found so far`);
-    }
-    return [DEFAULT_WORKSPACE, ...found.sort(compareGoStrings)];
+    await this.runtime.ready(options.signal);
+    const config = this.runtime.config;
+    const warn = (m: string) => this.runtime.options.logger?.warn(m);
+    return listWorkspaces({ store: this.store, key: config.key, workspaceKeyPrefix: config.workspace_key_prefix, warn }, options.signal);
   }
 
   /**
@@ -231,50 +161,35 @@ export class StateClient {
    * @throws WorkspaceError for an invalid name or an existing workspace
    */
   public async createWorkspace(name: string, options: CreateWorkspaceOptions = {}): Promise<void> {
-    if (!isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
     const existing = await this.listWorkspaces(options);
-    if (existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" already exists`);
-    const target = this.withWorkspace(name);
-    await target.withLock(async () => {
-      const current = await target.readState({ signal: options.signal });
-      if (!current) {
-        await target.writeState(newEmptyState({ terraformVersion: this.terraformVersion }), { signal: options.signal });
-      }
-    }, { operation: 'init', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+    await createWorkspace(this.workspaceTarget(name), existing, newEmptyState({ terraformVersion: this.terraformVersion }), options);
   }
 
   /**
    * Deletes workspace `name` as `terraform workspace delete` does: lock (operation
-   * `state-replace-provider`), refuse a non-empty state unless `force`, unlock, then delete the state
-   * object and its digest item. The lock file and the DynamoDB lock item are left alone.
+   * `state-replace-provider`), refuse a state that tracks managed resource instances unless `force`
+   * (Terraform's "Workspace is not empty" diagnostic, in `terraformDiagnostics`), unlock, then delete
+   * the state object and its digest item. The lock file and the DynamoDB lock item are left alone.
    *
    * @throws WorkspaceError for `default`, an invalid or unknown name, or a non-empty state without `force`
    */
   public async deleteWorkspace(name: string, options: DeleteWorkspaceOptions = {}): Promise<void> {
     if (name === DEFAULT_WORKSPACE || name === '') throw new WorkspaceError("can't delete default state");
-    if (!isValidWorkspaceName(name)) throw invalidWorkspaceName(name);
     const existing = await this.listWorkspaces(options);
-    if (!existing.includes(name)) throw new WorkspaceError(`Workspace "${name}" doesn't exist.`);
-    const target = this.withWorkspace(name);
-    await target.withLock(async () => {
-      const current = await target.readState({ signal: options.signal });
-      if (current && !isStateEmpty(current.state) && !options.force) {
-        throw new WorkspaceError(
-          `Workspace "${name}" is not empty.\n\n` +
-          `Deleting "${name}" can result in dangling resources: resources that\n` +
-          'exist but are no longer manageable by Terraform. Please destroy these resources\n' +
-          'first. If you want to delete this workspace anyway and risk dangling resources,\n' +
-          "use the '-force' flag.",
-        );
-      }
-    }, { operation: 'state-replace-provider', timeoutMs: options.lockTimeoutMs, signal: options.signal });
-    try {
-      await this.store.delete(target.paths.stateKey, { signal: options.signal });
-    } catch (e) {
-      options.signal?.throwIfAborted();
-      throw new StateBackendError(`failed to delete state object s3://${this.paths.bucket}/${target.paths.stateKey}: ${describeError(e)}`, { cause: e });
-    }
-    await this.digests?.delete(target.paths.digestLockId, options.signal);
+    await deleteWorkspace(this.workspaceTarget(name), existing, options);
+  }
+
+  /** What workspace creation and deletion need of the client for workspace `name`. */
+  private workspaceTarget(name: string): WorkspaceTarget {
+    checkWorkspaceName(name);
+    const c = this.withWorkspace(name);
+    return {
+      name,
+      ...c.parts.target,
+      read: (signal) => c.readState({ signal }),
+      write: (state, signal) => c.writeState(state, { signal }),
+      locked: (operation, options, fn) => c.locked(operation, options, fn),
+    };
   }
 
   /**
@@ -287,53 +202,8 @@ export class StateClient {
    * @throws StateChecksumMismatchError, EncryptedStateError, InvalidStateError, BucketNotFoundError
    */
   public async readState(options: ReadStateOptions = {}): Promise<ReadStateResult | undefined> {
-    const { signal } = options;
-    await this.runtime.ready(signal);
-    const obj = options.versionId || !this.digests
-      ? await this.store.get(this.paths.stateKey, { versionId: options.versionId, signal })
-      : await this.readConsistent(this.digests, signal);
-    if (!obj || obj.body.length === 0) return undefined;
-    const state = this.parse(obj.body);
-    if (!state) return undefined;
-    return { bytes: obj.body, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId };
-  }
-
-  private async readConsistent(digests: DigestStore, signal?: AbortSignal) {
-    const timing = this.runtime.options.digestRetry ?? {};
-    const poll = timing.pollIntervalMs ?? CONSISTENCY_RETRY_POLL_INTERVAL_MS;
-    const deadline = Date.now() + (timing.timeoutMs ?? CONSISTENCY_RETRY_TIMEOUT_MS);
-    for (;;) {
-      const obj = await this.store.get(this.paths.stateKey, { signal });
-      const calculated = obj && obj.body.length > 0 ? md5Hex(obj.body) : '';
-      const stored = await digests.get(this.paths.digestLockId, signal);
-      if (stored === undefined || stored === calculated) return obj;
-      if (Date.now() >= deadline) {
-        throw new StateChecksumMismatchError(
-          checksumMismatchMessage({ bucket: this.paths.bucket, key: this.paths.stateKey, calculated, stored }),
-          calculated,
-          stored,
-        );
-      }
-      await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), signal);
-    }
-  }
-
-  private parse(bytes: Buffer): StateFile | undefined {
-    let detection;
-    try {
-      detection = detectEncryptedState(bytes);
-    } catch (e) {
-      if (e instanceof UnsupportedEncryptionVersionError) throw new EncryptedStateError(`s3://${this.paths.bucket}/${this.paths.stateKey}: ${e.message}`);
-      throw e;
-    }
-    if (detection.encrypted) {
-      throw new EncryptedStateError(encryptedStateRefusalMessage(detection.envelope, { bucket: this.paths.bucket, key: this.paths.stateKey }));
-    }
-    try {
-      return parseState(bytes, this.terraformVersion);
-    } catch (e) {
-      throw new InvalidStateError(`s3://${this.paths.bucket}/${this.paths.stateKey} is not a usable state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+    await this.runtime.ready(options.signal);
+    return this.whole.read(options);
   }
 
   /**
@@ -345,54 +215,32 @@ export class StateClient {
    * @throws InvalidStateError for bytes that are not a state
    */
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
-    const { signal } = options;
-    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeStateTerraform(state);
-    if (state instanceof Uint8Array) {
-      if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
-      this.parse(bytes);
-    }
-    await this.runtime.ready(signal);
-    let out;
-    try {
-      out = await this.store.put(this.paths.stateKey, bytes, { signal });
-    } catch (e) {
-      signal?.throwIfAborted();
-      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
-      throw new StateBackendError(`failed to upload state: ${describeError(e)}`, { cause: e });
-    }
-    const md5 = md5Hex(bytes);
-    await this.digests?.put(this.paths.digestLockId, md5, signal);
-    return { md5, etag: out.etag, versionId: out.versionId };
+    if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
+    await this.runtime.ready(options.signal);
+    return this.whole.write(state, options.signal);
   }
 
   /**
-   * `terraform state push`: under the lock (operation `state-push`, unless `lockId` says the caller
-   * holds it), refuses a state of another lineage, a lower serial, or the same serial with other
-   * content, unless `force` (`protocol/push-rules.ts`). Then writes what Terraform's state manager
-   * would: nothing when identical to the remote; otherwise the pushed state with serial + 1, or, into a
-   * workspace without state, a fresh lineage with serial 1. The written bytes are Terraform's format.
+   * `terraform state push`: under the lock (operation `state-push`; see {@link LockingOptions}, and
+   * `lockId` when the caller holds it), refuses a state of another lineage, a lower serial, or the
+   * same serial with other content, unless `force` (`protocol/push-rules.ts`). Then writes what
+   * Terraform's state manager would: nothing when identical to the remote; otherwise the pushed state
+   * with serial + 1, or, into a workspace without state, a fresh lineage with serial 1. The written
+   * bytes are Terraform's format.
    *
    * @throws StateConflictError when a push rule refuses the state
    */
   public async pushState(state: Uint8Array | StateFile, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    let incoming: StateFile | undefined;
-    if (state instanceof Uint8Array) {
-      incoming = this.parse(Buffer.from(state));
-      if (!incoming) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
-    } else {
-      incoming = state;
-    }
-    const pushed = incoming;
-    const run = async (): Promise<WriteStateResult> => {
+    const pushed = state instanceof Uint8Array ? this.whole.parse(Buffer.from(state), true) : state;
+    if (!pushed) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
+    return this.locked('state-push', options, async () => {
       const remote = await this.readState({ signal: options.signal });
       const check = checkStatePush(pushed, remote?.state, { force: options.force });
       if (!check.ok) throw new StateConflictError(check.message);
       const decision = nextSerialForWrite(pushed, remote?.state);
       if (!decision.write) return { md5: remote!.md5, etag: remote!.etag, versionId: remote!.versionId };
       return this.writeState({ ...pushed, lineage: decision.lineage, serial: decision.serial }, { signal: options.signal });
-    };
-    if (options.lockId !== undefined) return run();
-    return this.withLock(run, { operation: 'state-push', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+    });
   }
 
   /** The root module outputs (`terraform_remote_state`), `{}` when there is no state. */
@@ -410,14 +258,14 @@ export class StateClient {
   }
 
   /**
-   * Copies the stored state to `destination` (`terraform state pull` for states of any size) without
-   * holding it in memory. With a DynamoDB table the digest is verified before a byte is written
-   * (via a plain-MD5 ETag, or a temporary file). Ends `destination` unless `end: false`.
-   * Returns `undefined`, writing nothing, when there is no state.
+   * Copies the stored state (or the version `versionId`, unchecked) to `destination` (`terraform
+   * state pull` for states of any size) without holding it in memory. With a DynamoDB table the
+   * digest is verified before a byte is written (via a plain-MD5 ETag, or a private temporary file).
+   * Ends `destination` unless `end: false`. Returns `undefined`, writing nothing, when there is no state.
    *
    * @throws StateChecksumMismatchError, BucketNotFoundError; a StateBackendError when the body breaks mid-way (output incomplete)
    */
-  public async pullStateToStream(destination: Writable, options: OperationOptions & { end?: boolean } = {}): Promise<PullResult | undefined> {
+  public async pullStateToStream(destination: Writable, options: ReadStateOptions & { end?: boolean } = {}): Promise<PullResult | undefined> {
     await this.runtime.ready(options.signal);
     return this.streaming.pullTo(destination, options);
   }
@@ -432,62 +280,38 @@ export class StateClient {
    */
   public async pushStateFromFile(path: string, options: PushStateOptions = {}): Promise<WriteStateResult> {
     const { size } = await fsp.stat(path);
-    if (size <= SMALL_PUSH_MAX_BYTES) return this.pushState(await fsp.readFile(path), options);
+    if (size <= STREAMING_THRESHOLD_BYTES) return this.pushState(await fsp.readFile(path), options);
     await this.runtime.ready(options.signal);
-    const run = async (): Promise<WriteStateResult> => {
-      const r: StreamedWriteResult = await this.streaming.pushFile(path, { force: options.force, signal: options.signal });
+    return this.locked('state-push', options, async () => {
+      const r: StreamedWriteResult = await pushStateFile(this.streaming, this.target, path, {
+        force: options.force, signal: options.signal, terraformVersion: this.runtime.options.terraformVersion,
+      });
       return { md5: r.md5, etag: r.etag, versionId: r.versionId };
-    };
-    if (options.lockId !== undefined) return run();
-    return this.withLock(run, { operation: 'state-push', timeoutMs: options.lockTimeoutMs, signal: options.signal });
+    });
   }
 
-  /** {@link pushStateFromFile} from a stream (e.g. stdin), spooled to a private temporary file first. */
+  /**
+   * {@link pushStateFromFile} from a stream (e.g. stdin): up to 8 MiB is held in memory and pushed by
+   * {@link pushState}; a larger stream is spooled to a private temporary file (mode 0600 in a 0700
+   * directory, removed afterwards, signals included) and pushed from there.
+   */
   public async pushStateFromStream(source: Readable | AsyncIterable<Uint8Array>, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const path = await spoolToTempFile(source);
-    try {
-      return await this.pushStateFromFile(path, options);
-    } finally {
-      await fsp.rm(path, { force: true });
-    }
+    return pushFromStream(source, (bytes) => this.pushState(bytes, options), (path) => this.pushStateFromFile(path, options));
   }
 
   /**
    * Takes the lock and returns its ID (`''` when no locking is configured, as Terraform). With
-   * `timeoutMs`, a lock held by someone known is retried with capped exponential backoff and jitter
-   * until the timeout (Terraform's `-lock-timeout`).
+   * `timeoutMs`, a lock held by someone known is retried until the timeout (Terraform's
+   * `-lock-timeout`; the wait policy is {@link StateClientOptions.lockRetry}).
    *
-   * @throws StateLockedError carrying the holder's LockInfo
+   * @throws StateLockedError carrying the holder's LockInfo; its `terraformMessage` is Terraform's
+   *   "Error acquiring the state lock" block
    */
   public async lock(options: LockOptions = {}): Promise<string> {
-    const { signal } = options;
-    await this.runtime.ready(signal);
-    const info = newLockInfo({
-      operation: options.operation ?? 'OperationTypeInvalid',
-      info: options.info,
-      who: options.who ?? this.runtime.options.who ?? defaultLockWho(),
-      version: options.version ?? this.terraformVersion,
-      id: options.id,
-      path: this.paths.lockId,
-    });
-    const retry = this.runtime.options.lockRetry ?? {};
-    let delay = retry.initialDelayMs ?? 1000;
-    const maxDelay = retry.maxDelayMs ?? 16_000;
-    const deadline = Date.now() + (options.timeoutMs ?? 0);
-    for (;;) {
-      try {
-        await this.locker.lock(info, signal);
-        return this.locker instanceof NoLocker ? '' : info.ID;
-      } catch (e) {
-        // Like Terraform, only wait for a holder we can see; any other failure is final.
-        if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw e;
-        const jittered = delay * (1 + Math.random() * 0.25);
-        await sleep(Math.min(jittered, remaining), signal);
-        delay = Math.min(delay * 2, maxDelay);
-      }
-    }
+    await this.runtime.ready(options.signal);
+    const o = this.runtime.options;
+    const target = { locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry };
+    return acquireLock(target, options);
   }
 
   /**
@@ -512,31 +336,13 @@ export class StateClient {
    * which is kept as its cause).
    */
   public async withLock<T>(fn: (lockId: string) => Promise<T>, options: LockOptions = {}): Promise<T> {
-    const id = await this.lock(options);
-    let result: T;
-    try {
-      result = await fn(id);
-    } catch (fnError) {
-      await this.release(id, fnError);
-      throw fnError;
-    }
-    await this.release(id, undefined);
-    return result;
+    return holdingLock(this.locker, await this.lock(options), fn);
   }
 
-  private async release(id: string, fnError: unknown): Promise<void> {
-    if (this.locker instanceof NoLocker) return;
-    try {
-      // Not abortable: an aborted operation must still give its lock back.
-      await this.locker.unlock(id);
-    } catch (e) {
-      throw new LockReleaseError(
-        `Error unlocking S3 state. Lock ID: ${id}\n\nError: ${e instanceof Error ? e.message : String(e)}\n\n` +
-        'You may have to force-unlock this state in order to use it again.',
-        id,
-        { cause: fnError ?? e },
-      );
-    }
+  /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
+  private locked<T>(operation: string, options: LockingOptions & OperationOptions & { lockId?: string }, fn: () => Promise<T>): Promise<T> {
+    if (options.lockId !== undefined || options.lock === false) return fn();
+    return this.withLock(fn, { operation, timeoutMs: options.lockTimeoutMs, signal: options.signal });
   }
 
   /**
@@ -544,39 +350,61 @@ export class StateClient {
    * markers flagged.
    */
   public async listStateVersions(options: OperationOptions = {}): Promise<StateVersion[]> {
-    const { signal } = options;
-    await this.runtime.ready(signal);
-    const out: StateVersion[] = [];
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    try {
-      do {
-        const page = await this.store.listVersionsPage(this.paths.stateKey, keyMarker, versionMarker, signal);
-        for (const v of page.Versions ?? []) {
-          if (v.Key !== this.paths.stateKey) continue;
-          out.push({ versionId: v.VersionId ?? 'null', isLatest: v.IsLatest === true, isDeleteMarker: false, lastModified: v.LastModified, size: v.Size, etag: v.ETag });
-        }
-        for (const m of page.DeleteMarkers ?? []) {
-          if (m.Key !== this.paths.stateKey) continue;
-          out.push({ versionId: m.VersionId ?? 'null', isLatest: m.IsLatest === true, isDeleteMarker: true, lastModified: m.LastModified });
-        }
-        const more = page.IsTruncated === true;
-        keyMarker = more ? page.NextKeyMarker : undefined;
-        versionMarker = more ? page.NextVersionIdMarker : undefined;
-      } while (keyMarker !== undefined);
-    } catch (e) {
-      signal?.throwIfAborted();
-      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.paths.bucket, { cause: e });
-      throw new StateBackendError(`failed to list versions of s3://${this.paths.bucket}/${this.paths.stateKey}: ${describeError(e)}`, { cause: e });
-    }
-    return out.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
+    await this.runtime.ready(options.signal);
+    return listStateVersions(this.target, options.signal);
   }
 
   /**
-   * The configured SDK clients, for diagnostics the client has no method for (`tfstate doctor`, `digest
-   * repair`): the same region, endpoints and credentials (profile, `assume_role`, web identity) as every
-   * operation. Owned by this client (shared with {@link withWorkspace} clients): do not destroy them.
-   * Requests sent on them directly are not in {@link requestCounts}.
+   * {@link listStateVersions} with each version's `serial` and `lineage`, read from a bounded ranged
+   * GET of its head: one request per version and constant memory, whatever the state's size.
+   */
+  public async history(options: OperationOptions = {}): Promise<StateHistoryEntry[]> {
+    await this.runtime.ready(options.signal);
+    return stateHistory(this.target, this.streaming, options.signal);
+  }
+
+  /**
+   * Writes version `versionId` of the state object as the newest, under the lock (operation
+   * `state-push`): serial one above the current and the restored one, lineage kept, every other byte
+   * as stored (the serial is rewritten in place, through the streaming scanner's byte span). Any size.
+   *
+   * @throws StateVersionNotFoundError when the version does not exist or is empty
+   */
+  public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
+    await this.runtime.ready(options.signal);
+    return this.locked('state-push', options, () =>
+      restoreStateVersion(this.target, this.streaming, versionId, { signal: options.signal, terraformVersion: this.terraformVersion }));
+  }
+
+  /**
+   * `tfstate digest repair`: under the lock, stores the MD5 of the current state object as the
+   * DynamoDB digest, or deletes the digest item when there is no state object.
+   *
+   * @throws ConfigValidationError-free StateBackendError when no `dynamodb_table` is configured
+   */
+  public async repairDigest(options: RepairDigestOptions = {}): Promise<RepairDigestResult> {
+    if (!this.target.digests) throw new StateBackendError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Configure dynamodb_table.');
+    await this.runtime.ready(options.signal);
+    return this.locked('tfstate-digest-repair', options, () => repairStateDigest(this.target, options.signal));
+  }
+
+  /**
+   * `tfstate doctor`: checks the live backend (bucket, versioning, default encryption, public access
+   * block, TLS-only policy, lock table key schema, If-None-Match) with this client's credentials.
+   */
+  public async checkBackend(options: OperationOptions = {}): Promise<BackendCheck[]> {
+    await this.runtime.ready(options.signal);
+    const table = this.runtime.dynamodb && this.runtime.config.dynamodb_table
+      ? { name: this.runtime.config.dynamodb_table, dynamodb: this.runtime.dynamodb, counter: this.runtime.counter }
+      : undefined;
+    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table }, options.signal);
+  }
+
+  /**
+   * The configured SDK clients, for diagnostics the client has no method for: the same region,
+   * endpoints and credentials (profile, `assume_role`, web identity) as every operation. Owned by
+   * this client (shared with {@link withWorkspace} clients): do not destroy them. Requests sent on
+   * them directly are not in {@link requestCounts} and get none of the backend's headers.
    */
   public sdkClients(): StateClientSdkClients {
     return { s3: this.runtime.s3, ...(this.runtime.dynamodb ? { dynamodb: this.runtime.dynamodb } : {}) };
@@ -590,14 +418,4 @@ export class StateClient {
   private get terraformVersion(): string {
     return this.runtime.options.terraformVersion ?? EMULATED_TERRAFORM_VERSION;
   }
-}
-
-/** Pushes up to this size keep the exact in-memory rules (semantic comparison, Terraform's formatting). */
-const SMALL_PUSH_MAX_BYTES = 8 * 1024 * 1024;
-
-function invalidWorkspaceName(name: string): WorkspaceError {
-  return new WorkspaceError(
-    `The workspace name "${name}" is not allowed. The name must contain only URL safe\n` +
-    'characters (letters, digits and - _ . ~ $ & + : = @), and no path separators.',
-  );
 }

@@ -24,12 +24,28 @@ export interface DigestRetryTiming {
   readonly timeoutMs?: number;
 }
 
-/** Backoff of lock waits (Terraform: 1 s doubling to 16 s). Jitter of up to 25 % is added. */
+/**
+ * Waits between lock attempts (`-lock-timeout`). The default `adaptive` policy learns how long the
+ * lock is held from the holders' `Created` times and looks again (a read of the holder, not a
+ * conditional write) after about one hold, ±50 % jitter, within `[initialDelayMs, maxDelayMs]`.
+ * `terraform` is Terraform's own schedule (`statemgr.LockWithContext`), doubling from
+ * `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s) with a write attempt each time.
+ */
 export interface LockRetryTiming {
-  /** @default 1000 */
+  /** @default 100 */
   readonly initialDelayMs?: number;
-  /** @default 16000 */
+  /** @default 2000 */
   readonly maxDelayMs?: number;
+  /** @default 'adaptive' */
+  readonly policy?: 'adaptive' | 'terraform';
+}
+
+/** Locking of an operation that locks (Terraform's `-lock` and `-lock-timeout`). */
+export interface LockingOptions {
+  /** `false` runs without taking the lock (`-lock=false`): dangerous if others write at the same time. @default true */
+  readonly lock?: boolean;
+  /** Keep retrying a lock held by someone known for this long (`-lock-timeout`). @default 0 (one attempt) */
+  readonly lockTimeoutMs?: number;
 }
 
 /** Options of {@link StateClient.fromConfig}. */
@@ -149,13 +165,11 @@ export interface WriteStateResult {
 }
 
 /** Options of {@link StateClient.pushState}. */
-export interface PushStateOptions extends OperationOptions {
+export interface PushStateOptions extends OperationOptions, LockingOptions {
   /** Skip Terraform's lineage/serial rules (`terraform state push -force`). @default false */
   readonly force?: boolean;
   /** The caller already holds the lock with this ID; do not lock again. @default - lock for the push */
   readonly lockId?: string;
-  /** Lock wait for the push's own lock. @default 0 (one attempt) */
-  readonly lockTimeoutMs?: number;
 }
 
 /** Options of {@link StateClient.lock}. */
@@ -175,17 +189,53 @@ export interface LockOptions extends OperationOptions {
 }
 
 /** Options of {@link StateClient.deleteWorkspace}. */
-export interface DeleteWorkspaceOptions extends OperationOptions {
-  /** Delete even if the state has resources or outputs (`-force`). @default false */
+export interface DeleteWorkspaceOptions extends OperationOptions, LockingOptions {
+  /** Delete even if the state tracks managed resource instances (`-force`). @default false */
   readonly force?: boolean;
-  /** Lock wait. @default 0 */
-  readonly lockTimeoutMs?: number;
 }
 
 /** Options of {@link StateClient.createWorkspace}. */
-export interface CreateWorkspaceOptions extends OperationOptions {
-  /** Lock wait. @default 0 */
-  readonly lockTimeoutMs?: number;
+export interface CreateWorkspaceOptions extends OperationOptions, LockingOptions {}
+
+/** Options of {@link StateClient.restoreVersion}. */
+export interface RestoreVersionOptions extends OperationOptions, LockingOptions {}
+
+/** What {@link StateClient.restoreVersion} wrote. */
+export interface RestoreResult extends WriteStateResult {
+  /** The version restored. */
+  readonly restoredFrom: string;
+  /** The serial written: one above the current and the restored ones. */
+  readonly serial: number;
+  /** The restored version's lineage (kept). */
+  readonly lineage: string;
+}
+
+/** Options of {@link StateClient.repairDigest}. */
+export interface RepairDigestOptions extends OperationOptions, LockingOptions {}
+
+/** What {@link StateClient.repairDigest} did. */
+export interface RepairDigestResult {
+  /** The DynamoDB `LockID` of the digest item. */
+  readonly digestLockId: string;
+  /** The MD5 stored, or `undefined` when the item was removed (no state object). */
+  readonly digest?: string;
+  /** True when there was no state object, so the digest item was deleted. */
+  readonly removed: boolean;
+}
+
+/** One version of the state with its identity, from {@link StateClient.history}. */
+export interface StateHistoryEntry extends StateVersion {
+  /** `serial` read from the head of the version; absent for delete markers and unreadable heads. */
+  readonly serial?: number;
+  /** `lineage` read from the head of the version; absent for delete markers and unreadable heads. */
+  readonly lineage?: string;
+}
+
+/** One check of {@link StateClient.checkBackend} (`tfstate doctor`). */
+export interface BackendCheck {
+  readonly name: string;
+  readonly status: 'pass' | 'warn' | 'fail';
+  readonly detail: string;
 }
 
 /** One version of the state object (`ListObjectVersions`). */

@@ -70,3 +70,13 @@ export function formatDiagnostics(diags: readonly Diagnostic[], options: FormatD
     return text;
   }).join('\n');
 }
+
+/**
+ * One diagnostic exactly as Terraform prints it without colour or a terminal
+ * (`format.DiagnosticPlain` with no width): `\nError: <summary>\n\n`, then `<detail>\n` when there
+ * is a detail. Terraform's trailing newlines included.
+ */
+export function formatDiagnosticPlain(d: Diagnostic): string {
+  const head = `\n${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}\n\n`;
+  return d.detail === '' ? head : `${head}${d.detail}\n`;
+}

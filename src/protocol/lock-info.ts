@@ -174,6 +174,34 @@ export function parseLockInfo(text: string | Uint8Array): LockInfo {
   };
 }
 
+/**
+ * {@link parseLockInfo}, falling back, where Go's decoder would fail on a lock another tool wrote (a
+ * field of another type, a `Created` that is not RFC 3339), to the fields that can be read: string
+ * fields are kept (keys matched as Go matches them), anything else is left empty and an unreadable
+ * `Created` is Go's zero time. Used to read a holder and to release a lock, so that such a lock can
+ * always be inspected and released by its ID. Input that is not a JSON object still fails with Go's text.
+ */
+export function parseLockInfoLenient(text: string | Uint8Array): LockInfo {
+  try {
+    return parseLockInfo(text);
+  } catch (strictError) {
+    const doc = parseGoJson(text);
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw strictError;
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(doc)) {
+      const field = FIELDS.find((f) => f === key) ?? FIELDS.find((f) => goFoldKey(f) === goFoldKey(key));
+      if (field && typeof value === 'string') out[field] = value;
+    }
+    let created = formatRfc3339Nano(GO_ZERO_TIME);
+    try {
+      if (out.Created !== undefined) created = formatRfc3339Nano(parseRfc3339(out.Created));
+    } catch {
+      // Not a time Go can read: Go's zero time, as for a missing field.
+    }
+    return { ...zeroLockInfo(), ...out, Created: created };
+  }
+}
+
 function zeroLockInfo(): LockInfo {
   return { ID: '', Operation: '', Info: '', Who: '', Version: '', Created: formatRfc3339Nano(GO_ZERO_TIME), Path: '' };
 }
@@ -214,6 +242,25 @@ export function lockAcquireErrorDetail(err: string): string {
     + 'by multiple users at the same time. Please resolve the issue above and try\n'
     + 'again. For most commands, you can disable locking with the "-lock=false"\n'
     + 'flag, but this is not recommended.';
+}
+
+/**
+ * The text Terraform's CLI prints when a lock cannot be released (`clistate/state.go`): summary
+ * `Error releasing the state lock`, and this detail (`err` is the unlock error's text).
+ */
+export function lockReleaseErrorDetail(err: string): string {
+  return `Error message: ${err}\n\n`
+    + 'Terraform acquires a lock when accessing your state to prevent others\n'
+    + 'running Terraform to potentially modify the state at the same time. An\n'
+    + 'error occurred while releasing this lock. This could mean that the lock\n'
+    + 'did or did not release properly. If the lock didn\'t release properly,\n'
+    + 'Terraform may not be able to run future commands since it\'ll appear as if\n'
+    + 'the lock is held.\n\n'
+    + 'In this scenario, please call the "force-unlock" command to unlock the\n'
+    + 'state manually. This is a very dangerous operation since if it is done\n'
+    + 'erroneously it could result in two people modifying state at the same time.\n'
+    + 'Only call this command if you\'re certain that the unlock above failed and\n'
+    + 'that no one else is holding a lock.';
 }
 
 /** Which lock an unlock was refused by, and whose wording to use. */

@@ -93,7 +93,8 @@ export function workspaceFromObjectKey(
   if (slash < 0) return undefined;
   const ws = rest.slice(0, slash);
   if (rest.slice(slash + 1) !== key) return undefined;
-  return ws;
+  // Terraform's Workspaces() skips an empty name (`env://key`, or `/key` with an empty prefix).
+  return ws === '' ? undefined : ws;
 }
 
 /** Terraform's CLI rule for workspace names: non-empty and unchanged by Go's `url.PathEscape`. */

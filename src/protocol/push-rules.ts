@@ -53,7 +53,33 @@ export interface StatePushOptions {
  * @param remote the state currently stored, `undefined` when there is none
  */
 export function checkStatePush(pushed: StateFile, remote: StateFile | undefined, options: StatePushOptions = {}): StatePushCheck {
-  if (options.force || remote === undefined || isStateEmpty(remote)) return { ok: true };
+  const head = remote && { lineage: remote.lineage, serial: remote.serial, empty: isStateEmpty(remote) };
+  return checkStatePushIdentity(pushed, head, () => statesMarshalEqual(pushed, remote!), options);
+}
+
+/** What the push rules need of a state whose content is not parsed whole (a streamed push). */
+export interface StateIdentity {
+  readonly lineage: string;
+  readonly serial: number;
+}
+
+/** The remote side of {@link checkStatePushIdentity}: identity plus Terraform's `State.Empty()`. */
+export interface RemoteStateIdentity extends StateIdentity {
+  readonly empty: boolean;
+}
+
+/**
+ * {@link checkStatePush} on identities, with "same content" decided by the caller (`sameContent` is
+ * only called for the same lineage and serial): the one home of the rules and their texts, for the
+ * in-memory push (semantic comparison) and the streamed one (bytes compared by MD5).
+ */
+export function checkStatePushIdentity(
+  pushed: StateIdentity,
+  remote: RemoteStateIdentity | undefined,
+  sameContent: () => boolean,
+  options: StatePushOptions = {},
+): StatePushCheck {
+  if (options.force || remote === undefined || remote.empty) return { ok: true };
   if (pushed.lineage === '' || remote.lineage === '') return { ok: true };
   if (pushed.lineage !== remote.lineage) {
     return {
@@ -70,7 +96,7 @@ export function checkStatePush(pushed: StateFile, remote: StateFile | undefined,
       message: `cannot import state with serial ${pushed.serial} over newer state with serial ${remote.serial}`,
     };
   }
-  if (statesMarshalEqual(pushed, remote)) return { ok: true };
+  if (sameContent()) return { ok: true };
   return {
     ok: false,
     reason: 'same-serial-different-content',
@@ -108,11 +134,24 @@ export function nextSerialForWrite(
   read: StateFile | undefined,
   newLineageFn: () => string = newLineage,
 ): SerialDecision {
+  return nextSerialForIdentity(next, read, () => statesMarshalEqual(next, read!), newLineageFn);
+}
+
+/**
+ * {@link nextSerialForWrite} on identities, "unchanged content" decided by the caller (`sameContent`
+ * is only called when lineage and serial are unchanged).
+ */
+export function nextSerialForIdentity(
+  next: StateIdentity,
+  read: StateIdentity | undefined,
+  sameContent: () => boolean,
+  newLineageFn: () => string = newLineage,
+): SerialDecision {
   if (read === undefined) {
     return { write: true, lineage: newLineageFn(), serial: 1 };
   }
   const lineageUnchanged = read.lineage !== '' && next.lineage === read.lineage;
   const serialUnchanged = read.serial !== 0 && next.serial === read.serial;
-  if (lineageUnchanged && serialUnchanged && statesMarshalEqual(next, read)) return { write: false };
+  if (lineageUnchanged && serialUnchanged && sameContent()) return { write: false };
   return { write: true, lineage: next.lineage, serial: next.serial + 1 };
 }

@@ -85,7 +85,8 @@ describe('workspaces', () => {
     expect((await runCli(['push', '-', '-force', '-workspace', 'busy', ...args], { input: state('L-busy', 5) })).code).toBe(0);
     const refused = await runCli(['workspace', 'delete', 'busy', ...args]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Workspace "busy" is not empty/);
+    // Terraform's diagnostic (internal/command/workspace_delete.go).
+    expect(refused.stderr).toMatch(/Error: Workspace is not empty\n\nWorkspace "busy" is currently tracking the following resource instances:\n {2}- null_resource\./);
     expect((await runCli(['workspace', 'list', ...args])).stdout).toContain('busy');
     expect((await runCli(['workspace', 'delete', 'busy', '-force', ...args])).code).toBe(0);
     expect((await runCli(['workspace', 'list', ...args])).stdout).not.toContain('busy');
@@ -135,7 +136,7 @@ describe('pull, push and outputs', () => {
   test('push of something that is not a state is refused before any write', async () => {
     const r = await runCli(['push', '-', '-workspace', 'junk', ...args], { input: '{"not":"a state"}' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/does not have a "version" attribute. Nothing was written/);
+    expect(r.stderr).toMatch(/the given state is not a usable state: .*does not have a "version" attribute.* Nothing was written\./);
     const missing = await runCli(['push', '/no/such/file.tfstate', ...args]);
     expect(missing.code).toBe(2);
   });
@@ -209,6 +210,27 @@ describe.each([
     const after = await runCli(['lock-info', ...args]);
     expect(after.stdout).toMatch(/is not locked/);
     expect((await runCli(['push', '-', ...args], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'now' }) })).code).toBe(0);
+  });
+
+  test('-lock-timeout makes push wait for a held lock; -lock=false pushes without it; a bad duration is a usage error', async () => {
+    const ws = [...args, '-workspace', 'waits'];
+    const seeded = await seed(ws);
+    const id = (await runCli(['lock', ...ws])).stdout.trim();
+    const waiting = runCli(['push', '-', '-lock-timeout=60s', ...ws], { input: state(seeded.lineage, seeded.serial + 1, { resource: 'waited' }) });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await runCli(['unlock', id, ...ws])).code).toBe(0);
+    expect((await waiting).code).toBe(0);
+    expect((await current(ws)).serial).toBe(seeded.serial + 2);
+
+    const held = (await runCli(['lock', ...ws])).stdout.trim();
+    const unlocked = await runCli(['push', '-', '-lock=false', ...ws], { input: state(seeded.lineage, seeded.serial + 3, { resource: 'nolock' }) });
+    expect(unlocked.code).toBe(0);
+    expect(JSON.parse((await runCli(['lock-info', '-json', ...ws])).stdout).ID).toBe(held);
+    expect((await runCli(['unlock', held, ...ws])).code).toBe(0);
+
+    const bad = await runCli(['push', '-', '-lock-timeout=soon', ...ws], { input: state(seeded.lineage, 99) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid value "soon" for flag -lock-timeout/);
   });
 });
 

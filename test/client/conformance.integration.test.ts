@@ -153,9 +153,12 @@ describe.each(LOCK_MODES)('conformance with locking mode %s', (mode: LockMode) =
     const err = await client.unlock('wrong-id').catch((e) => e);
     expect(isLockIdMismatchError(err)).toBe(true);
     expect((err as LockIdMismatchError).existingLockId).toBe(id);
-    expect(err.message).toBe(usesFile
-      ? `lock ID 'wrong-id' does not match the existing lock ID '${id}'`
-      : `lock ID "wrong-id" does not match existing lock ("${id}")`);
+    const fileText = `lock ID 'wrong-id' does not match the existing lock ID '${id}'`;
+    const tableText = `lock ID "wrong-id" does not match existing lock ("${id}")`;
+    // Both: Terraform's RemoteClient.Unlock wraps the two failures in one text.
+    expect(err.message).toBe(mode === 'both'
+      ? `failed to unlock both S3 and DynamoDB: S3 error: ${fileText}, DynamoDB error: ${tableText}`
+      : usesFile ? fileText : tableText);
     expect(ops(be.s3Log)).not.toContain('DeleteObject');
     expect(ops(be.dynamoLog)).not.toContain('DeleteItem');
     expect((await client.getLockInfo())?.ID).toBe(id);
@@ -269,14 +272,54 @@ describe.each(LOCK_MODES)('conformance with locking mode %s', (mode: LockMode) =
     expect(be.s3Log).toEqual([]);
   });
 
-  test('workspace delete refuses a non-empty state unless forced', async () => {
+  // Terraform's `workspace delete` (internal/command/workspace_delete.go): "not empty" means the
+  // state tracks managed resource instance objects (State.HasManagedResourceInstanceObjects).
+  test('workspace delete refuses a state tracking managed resource instances unless forced, with Terraform\'s diagnostic', async () => {
     const dev = client.withWorkspace('dev');
     await dev.writeState(Buffer.from(stateWith('L', 2)));
-    await expect(client.deleteWorkspace('dev')).rejects.toThrow(/Workspace "dev" is not empty/);
+    const err = await client.deleteWorkspace('dev').catch((e) => e);
+    expect(isWorkspaceError(err)).toBe(true);
+    const [diag] = err.terraformDiagnostics;
+    expect(diag.summary).toBe('Workspace is not empty');
+    expect(diag.detail).toMatch(/^Workspace "dev" is currently tracking the following resource instances:\n {2}- null_resource\.a\n\nDeleting this workspace/);
+    expect(diag.detail).toMatch(/use the -force option to disable this safety check\.$/);
     expect(await dev.readState()).toBeDefined();
     await expect(dev.getLockInfo()).resolves.toBeUndefined();
     await client.deleteWorkspace('dev', { force: true });
     expect(await dev.readState()).toBeUndefined();
+  });
+
+  test('workspace delete: outputs and data sources alone do not make a workspace "not empty"', async () => {
+    const dev = client.withWorkspace('outs');
+    const state = JSON.parse(stateWith('L', 2));
+    state.resources[0].mode = 'data';
+    await dev.writeState(Buffer.from(JSON.stringify(state)));
+    await client.deleteWorkspace('outs');
+    expect(await dev.readState()).toBeUndefined();
+  });
+
+  test('workspace names "." and ".." are refused (beyond Terraform, which maps them onto another state)', async () => {
+    for (const name of ['.', '..']) {
+      const err = await client.createWorkspace(name).catch((e) => e);
+      expect(isWorkspaceError(err)).toBe(true);
+      expect(err.message).toMatch(new RegExp(`^The workspace name "${name.replace(/\./g, '\\.')}" is not allowed: S3 key cleaning would map its state onto another`));
+      expect(() => client.withWorkspace(name)).toThrow(/is not allowed/);
+    }
+    expect(await client.readState()).toBeUndefined();
+  });
+
+  test('lock: false runs a push without touching the lock (-lock=false), even while someone holds it', async () => {
+    const held = await client.lock({ operation: 'OperationTypeApply' });
+    be.s3Log.length = 0;
+    be.dynamoLog.length = 0;
+    await client.pushState(Buffer.from(stateWith('L', 1)), { lock: false });
+    // Only the state object and its digest are written; no lock is taken or released.
+    expect(be.s3Log.filter((r) => r.op === 'PutObject').map((r) => r.input.Key)).toEqual([client.paths.stateKey]);
+    expect(ops(be.s3Log)).not.toContain('DeleteObject');
+    expect(be.dynamoLog.filter((r) => r.op === 'PutItem').map((r) => r.input.Item.LockID.S)).toEqual(usesTable ? [client.paths.digestLockId] : []);
+    expect(ops(be.dynamoLog)).not.toContain('DeleteItem');
+    expect((await client.getLockInfo())?.ID).toBe(held);
+    await client.unlock(held);
   });
 
   test('vector 26: push follows Terraform\'s lineage/serial rules under the lock, force overrides', async () => {

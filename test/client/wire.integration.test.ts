@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LOCK_VECTOR, TF_EMPTY_STATE, TestBackend, capture, newBackend, ops, stateWith } from './support';
+import { LOCK_VECTOR, TF_EMPTY_STATE, TestBackend, capture, isProbe, newBackend, ops, stateWith } from './support';
 import {
   StateClient,
   isBucketNotFoundError,
   isEncryptedStateError,
   isInvalidStateError,
   isLockIdMismatchError,
+  isStateBackendError,
   isStateChecksumMismatchError,
   isStateLockedError,
 } from '../../src/client';
@@ -98,7 +99,7 @@ describe('wire: encryption, ACL and checksums on every object request', () => {
     for (const p of puts) expect(p.headers['x-amz-acl']).toBe('bucket-owner-full-control');
   });
 
-  test('vector 13: skip_s3_checksum sends no checksum header and no checksum mode on any request (own SDK client)', async () => {
+  test('vector 13: skip_s3_checksum sends no checksum header and no checksum mode on any request, and Content-MD5 on writes (own SDK client)', async () => {
     const be = await backend('lockfile', { config: { skip_s3_checksum: true } });
     const servers = testServers();
     const client = StateClient.fromConfig({
@@ -115,6 +116,10 @@ describe('wire: encryption, ACL and checksums on every object request', () => {
     for (const r of log) {
       expect(Object.keys(r.headers).filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm')).toEqual([]);
     }
+    // Beyond Terraform (which sends no checksum at all here): Content-MD5, which an S3 Object Lock
+    // bucket requires on every write, on the lock file and on the state.
+    const puts = log.filter((r) => r.op === 'PutObject');
+    expect(puts.map((r) => r.headers['content-md5'])).toEqual(puts.map((r) => createHash('md5').update(r.input.Body).digest('base64')));
     client.destroy();
   });
 
@@ -127,7 +132,7 @@ describe('wire: encryption, ACL and checksums on every object request', () => {
       const client = StateClient.fromConfig(be.config, { s3: callers, env: {} });
       await client.withLock(() => client.writeState(Buffer.from(TF_EMPTY_STATE)));
       expect((await client.readState())?.bytes.toString()).toBe(TF_EMPTY_STATE);
-      expect(log.length).toBe(5);
+      expect(ops(log)).toHaveLength(5);
       for (const r of log) {
         expect(Object.keys(r.headers).filter((k) => k.startsWith('x-amz-checksum') || k === 'x-amz-sdk-checksum-algorithm')).toEqual([]);
       }
@@ -238,20 +243,34 @@ describe('listing workspaces (vectors 3-6)', () => {
     await expect(be2.client().listWorkspaces()).resolves.toEqual(['default', 'ws1']);
   });
 
-  test('vector 6: AccessDenied on the listing gives ["default"] for any prefix (OpenTofu\'s tolerance)', async () => {
+  // Terraform's Workspaces() (internal/backend/remote-state/s3/backend_state.go) tolerates
+  // AccessDenied only when workspace_key_prefix is the default "env:".
+  test('vector 6: AccessDenied on the listing gives ["default"] with the env: prefix only; with another prefix it is Terraform\'s error', async () => {
     const be = await backend('none');
     const other = s3Client({ other: true });
     try {
-      for (const prefix of ['env:', 'prefix']) {
-        const warnings: string[] = [];
-        const logger = { warn: (m: string) => warnings.push(m) };
-        const client = StateClient.fromConfig({ ...be.config, workspace_key_prefix: prefix }, { s3: other, env: {}, logger });
-        await expect(client.listWorkspaces()).resolves.toEqual(['default']);
-        expect(warnings.join('\n')).toMatch(/access denied/);
-      }
+      const warnings: string[] = [];
+      const logger = { warn: (m: string) => warnings.push(m) };
+      const tolerant = StateClient.fromConfig({ ...be.config, workspace_key_prefix: 'env:' }, { s3: other, env: {}, logger });
+      await expect(tolerant.listWorkspaces()).resolves.toEqual(['default']);
+      expect(warnings.join('\n')).toMatch(/Unable to list non-default workspaces: AccessDenied/);
+      const strict = StateClient.fromConfig({ ...be.config, workspace_key_prefix: 'prefix' }, { s3: other, env: {}, logger });
+      const err = await strict.listWorkspaces().catch((e) => e);
+      expect(isStateBackendError(err)).toBe(true);
+      expect(err.message).toMatch(new RegExp(`^Unable to list objects in S3 bucket "${be.bucket}" with prefix "prefix/": AccessDenied`));
     } finally {
       other.destroy();
     }
+  });
+
+  test('an empty workspace name (env://key, and /key with an empty prefix) is never listed, as Terraform', async () => {
+    const be = await backend('none');
+    await be.rawPut(`env://${be.config.key}`, TF_EMPTY_STATE);
+    await be.rawPut(`env:/ws1/${be.config.key}`, TF_EMPTY_STATE);
+    await expect(be.client().listWorkspaces()).resolves.toEqual(['default', 'ws1']);
+    await be.rawPut(`/${be.config.key}`, TF_EMPTY_STATE);
+    // With no prefix only `<ws>/<key>` counts: `/<key>` would be the empty name, the others are not `<ws>/<key>`.
+    await expect(be.client({}, { workspace_key_prefix: '' }).listWorkspaces()).resolves.toEqual(['default']);
   });
 
   test('a missing bucket is Terraform\'s "does not exist" error on listing and on reads', async () => {
@@ -479,11 +498,12 @@ describe('versions and request counts', () => {
       await client.readState();
       await client.writeState(Buffer.from(TF_EMPTY_STATE));
     });
+    // DeleteObject: the unlock, and once per client the conditional-delete probe of a missing scratch key.
     expect(client.requestCounts).toEqual({
-      s3: { PutObject: 2, GetObject: 2, DeleteObject: 1 },
+      s3: { PutObject: 2, GetObject: 2, DeleteObject: 2 },
       dynamodb: { PutItem: 2, GetItem: 2, DeleteItem: 1 },
       sts: {},
-      total: 10,
+      total: 11,
     });
     expect(be.s3.middlewareStack.identify().length).toBe(before);
     client.resetRequestCounts();
@@ -515,9 +535,10 @@ describe('lock-file release when the lock changes between read and delete', () =
     const be = await backend('lockfile');
     const client = be.client();
     let conditionalAttempts = 0;
-    // SDK fault injection: no local server rejects the header (RGW ignores it).
+    // SDK fault injection: no local server rejects the header (RGW ignores it). The probe's own
+    // conditional delete is left alone (it is answered 204 by RGW: not honoured).
     be.s3.middlewareStack.add((next: any, context: any) => async (args: any) => {
-      if (context.commandName === 'DeleteObjectCommand' && args.input.IfMatch) {
+      if (context.commandName === 'DeleteObjectCommand' && args.input.IfMatch && !String(args.input.Key).includes('.if-match-probe-')) {
         conditionalAttempts++;
         throw Object.assign(new Error('If-Match not implemented'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
       }
@@ -528,7 +549,7 @@ describe('lock-file release when the lock changes between read and delete', () =
       const id = await client.lock();
       await client.unlock(id);
       expect(await be.rawExists(`${STATE_KEY}.tflock`)).toBe(false);
-      const deletes = be.s3Log.filter((r) => r.op === 'DeleteObject');
+      const deletes = be.s3Log.filter((r) => r.op === 'DeleteObject' && !isProbe(r));
       // The rejected attempt never reaches the wire; what does is a plain DELETE.
       expect(deletes.map((d) => d.headers['if-match'])).toEqual([undefined]);
     }

@@ -6,7 +6,9 @@ import { FaultBackend, FaultMode, faultBackend } from './support';
 import { writeSyntheticState } from '../../bench/synthetic-state';
 import { isLockReleaseError, isStateBackendError, isStateLockedError } from '../../src/client';
 import { RequestCounter } from '../../src/client/private/instrumentation';
+import { ObjectStore } from '../../src/client/private/object-store';
 import { StreamingState } from '../../src/client/private/streaming';
+import { writeStateFile } from '../../src/client/private/streaming-write';
 import { parseLockInfo } from '../../src/protocol/lock-info';
 import { newEmptyState, parseState, serializeStateTerraform, type StateFile } from '../../src/protocol/state';
 import { s3Config, testServers } from '../support/servers';
@@ -174,15 +176,14 @@ describe('streaming paths under faults', () => {
   });
   afterEach(() => b.s3Proxy.clear());
 
-  function streaming(counter = new RequestCounter()) {
-    return new StreamingState({
-      s3,
-      counter,
-      settings: { bucket: b.bucket, encryption: { type: 'none' }, skipS3Checksum: false },
+  function target(counter = new RequestCounter()) {
+    return {
+      store: new ObjectStore(s3, counter, { bucket: b.bucket, encryption: { type: 'none' }, skipS3Checksum: false }),
       stateKey: b.key,
       digestLockId: `${b.bucket}/${b.key}-md5`,
-    });
+    };
   }
+  const streaming = (counter?: RequestCounter) => new StreamingState(target(counter));
 
   test('outputs from a prefix read survive a body cut mid-way', async () => {
     const state = stateWith(4, { a: 'x'.repeat(100_000), b: 'z' });
@@ -200,7 +201,7 @@ describe('streaming paths under faults', () => {
       await writeSyntheticState(path, 20 * 1024 * 1024, { serial: 9 });
       b.s3Proxy.add({ match: { method: 'PUT', url: /partNumber=2/ }, action: 'status', status: 503, times: 2 });
       const counter = new RequestCounter();
-      const ok = await streaming(counter).writeFile(path);
+      const ok = await writeStateFile(target(counter), path);
       expect(ok.parts).toBe(3);
       expect(counter.snapshot().s3.UploadPart).toBe(3 + 2);
       const stored = (await b.rawGet(b.key))!;
@@ -208,7 +209,7 @@ describe('streaming paths under faults', () => {
       const before = stored;
 
       b.s3Proxy.add({ match: { method: 'PUT', url: /partNumber=3/ }, action: 'status', status: 500, code: 'InternalError', times: 100 });
-      const err = await streaming().writeFile(path, { replace: [] }).catch((e) => e);
+      const err = await writeStateFile(target(), path, { replace: [] }).catch((e) => e);
       expect(isStateBackendError(err)).toBe(true);
       expect(err.message).toMatch(/^failed to upload state: .*multipart upload aborted; the stored state is unchanged/);
       expect((await b.rawGet(b.key))!.equals(before)).toBe(true);

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticState } from '../../bench/synthetic-state';
-import { StatePrefixScanner, outputsFromPrefix, stateHeadFromPrefix } from '../../src/client/private/streaming-scan';
 import { isStateEmpty, parseState, readOutputs } from '../../src/protocol/state';
+import { StatePrefixScanner, outputsFromPrefix, stateHeadFromPrefix } from '../../src/protocol/streaming-scan';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'states');
 

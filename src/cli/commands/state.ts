@@ -1,116 +1,59 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Writable } from 'node:stream';
+import { isStateVersionNotFoundError } from '../../client';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, printTable, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
 import { DiffableState, diffStates } from '../state-diff';
+import { type LockFlags, lockingOptions } from './locking-flags';
 
-/** Reads all of stdin (for `push -` and `diff ... -`). */
+/** Reads all of stdin (for `diff ... -`). */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
-/** `pull [-version-id ID]`: the state bytes, unchanged, on stdout. */
+/** `pull [-version-id ID]`: the state bytes, unchanged, on stdout; streamed, any size, digest checked before the first byte. */
 export async function pullCommand(opts: GlobalOptions & { versionId?: string }): Promise<void> {
   const s = await openSession(opts);
   try {
-    if (!opts.versionId) {
-      // Streamed: states of any size, memory bounded, digest checked before the first byte.
-      const pulled = await s.client.pullStateToStream(io.stdout as unknown as import('node:stream').Writable, { end: false });
-      if (!pulled) note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
-      return;
-    }
-    const result = await s.client.readState({ versionId: opts.versionId });
-    if (!result) {
-      if (opts.versionId) throw new CliError(`Version "${opts.versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
-      note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
-      return;
-    }
-    const done = progress('Downloaded', result.bytes.length);
-    done();
-    await new Promise<void>((resolve, reject) => io.stdout.write(result.bytes, (e) => (e ? reject(e) : resolve())));
+    const pulled = await s.client.pullStateToStream(io.stdout as unknown as Writable, { end: false, versionId: opts.versionId });
+    if (pulled) return;
+    if (opts.versionId) throw new CliError(`Version "${opts.versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
+    note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
   } finally {
     s.close();
   }
 }
 
-/** `push FILE|- [-force]`: Terraform's `state push` rules, under the lock. */
-export async function pushCommand(file: string, opts: GlobalOptions & { force?: boolean }): Promise<void> {
-  let bytes: Buffer;
-  if (file === '-') {
-    const head = await readStdinUpTo(STREAMED_PUSH_ABOVE_BYTES);
-    if (head.rest) return pushStreamed(head.rest, opts);
-    bytes = head.bytes;
-  } else {
+/**
+ * `push FILE|- [-force] [-lock=false] [-lock-timeout=D]`: Terraform's `state push` rules, under the
+ * lock. The client decides between the in-memory and the streamed push (and spools a large stdin to a
+ * private temporary file).
+ */
+export async function pushCommand(file: string, opts: GlobalOptions & LockFlags & { force?: boolean }): Promise<void> {
+  const locking = lockingOptions(opts);
+  let size: number | undefined;
+  if (file !== '-') {
     if (!existsSync(file)) throw new CliError(`push: file "${file}" does not exist. Pass a state file path, or - to read stdin.`, EXIT.USAGE);
-    if (statSync(file).size > STREAMED_PUSH_ABOVE_BYTES) return pushStreamed(file, opts);
-    bytes = readFileSync(file);
-  }
-  let parsed: any;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new CliError(`push: ${file === '-' ? 'stdin' : file} is not a Terraform state (invalid JSON: ${(e as Error).message}). Nothing was written.`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || parsed.version === undefined) {
-    throw new CliError(`push: ${file === '-' ? 'stdin' : file} is not a Terraform state: the state file does not have a "version" attribute. Nothing was written.`);
+    size = statSync(file).size;
   }
   const s = await openSession(opts);
   try {
-    const done = progress('Uploading', bytes.length);
-    try {
-      await s.client.pushState(bytes, { force: opts.force });
-    } finally {
-      done();
+    const options = { force: opts.force, ...locking };
+    let md5: string;
+    if (size === undefined) {
+      md5 = (await s.client.pushStateFromStream(process.stdin, options)).md5;
+    } else {
+      const done = progress('Uploading', size);
+      try {
+        md5 = (await s.client.pushStateFromFile(file, options)).md5;
+      } finally {
+        done();
+      }
     }
-    if (opts.json) printJson({ pushed: true, workspace: s.workspace, key: s.client.paths.stateKey });
-    else note(`Pushed ${formatSize(bytes.length)} to ${s.client.paths.stateKey}.`);
-  } finally {
-    s.close();
-  }
-}
-
-/** Larger states are pushed streamed (multipart, bounded memory) instead of parsed whole. */
-const STREAMED_PUSH_ABOVE_BYTES = 8 * 1024 * 1024;
-
-/** Reads stdin up to `limit` bytes; past it, returns a stream of everything (read part first, then the rest). */
-async function readStdinUpTo(limit: number): Promise<{ bytes: Buffer; rest?: AsyncIterable<Buffer> }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const it = process.stdin[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await it.next();
-    if (next.done) return { bytes: Buffer.concat(chunks) };
-    chunks.push(Buffer.from(next.value));
-    size += next.value.length;
-    if (size > limit) {
-      return {
-        bytes: Buffer.alloc(0),
-        rest: (async function* () {
-          yield* chunks;
-          for (;;) {
-            const more = await it.next();
-            if (more.done) return;
-            yield Buffer.from(more.value);
-          }
-        })(),
-      };
-    }
-  }
-}
-
-/** `push` of a large state: `pushStateFromFile`/`pushStateFromStream` (push rules on the scanned prefix). */
-async function pushStreamed(source: string | AsyncIterable<Buffer>, opts: GlobalOptions & { force?: boolean }): Promise<void> {
-  const s = await openSession(opts);
-  try {
-    const r = typeof source === 'string'
-      ? await s.client.pushStateFromFile(source, { force: opts.force })
-      : await s.client.pushStateFromStream(source, { force: opts.force });
-    if (opts.json) printJson({ pushed: true, workspace: s.workspace, key: s.client.paths.stateKey, md5: r.md5 });
-    else note(`Pushed to ${s.client.paths.stateKey} (streamed).`);
+    if (opts.json) printJson({ pushed: true, workspace: s.workspace, key: s.client.paths.stateKey, md5 });
+    else note(`Pushed ${size === undefined ? 'stdin' : formatSize(size)} to ${s.client.paths.stateKey}.`);
   } finally {
     s.close();
   }
@@ -170,41 +113,20 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
   }
 }
 
-interface VersionRow {
-  versionId: string;
-  serial?: number;
-  lineage?: string;
-  size?: number;
-  lastModified?: string;
-  isLatest: boolean;
-  isDeleteMarker: boolean;
-}
-
-/** `history`: versions of the state object, newest first, with serial and lineage. */
+/** `history`: versions of the state object, newest first, with serial and lineage (read from each version's head). */
 export async function historyCommand(opts: GlobalOptions): Promise<void> {
   const s = await openSession(opts);
   try {
-    const versions = await s.client.listStateVersions();
-    const rows: VersionRow[] = [];
-    for (const v of versions) {
-      const row: VersionRow = {
-        versionId: v.versionId,
-        size: v.size,
-        lastModified: v.lastModified?.toISOString(),
-        isLatest: v.isLatest,
-        isDeleteMarker: v.isDeleteMarker,
-      };
-      if (!v.isDeleteMarker && (v.size ?? 1) > 0) {
-        try {
-          const r = await s.client.readState({ versionId: v.versionId });
-          row.serial = r?.state.serial;
-          row.lineage = r?.state.lineage;
-        } catch {
-          // An unreadable version (encrypted, corrupt) is still listed, without serial/lineage.
-        }
-      }
-      rows.push(row);
-    }
+    const entries = await s.client.history();
+    const rows = entries.map((v) => ({
+      versionId: v.versionId,
+      serial: v.serial,
+      lineage: v.lineage,
+      size: v.size,
+      lastModified: v.lastModified?.toISOString(),
+      isLatest: v.isLatest,
+      isDeleteMarker: v.isDeleteMarker,
+    }));
     if (opts.json) {
       printJson(rows);
       return;
@@ -229,33 +151,19 @@ export async function historyCommand(opts: GlobalOptions): Promise<void> {
   }
 }
 
-/**
- * Sets the top-level `serial` of a state text without re-serialising the rest (big numbers and
- * formatting in resources stay byte-identical). The top-level `serial` precedes `resources` in
- * both Terraform's and OpenTofu's layouts, so the first match is the top-level one; the result is
- * verified by parsing.
- */
-export function setSerial(text: string, serial: number): string {
-  const replaced = text.replace(/"serial"(\s*):(\s*)\d+/, (_m, a, b) => `"serial"${a}:${b}${serial}`);
-  const check = JSON.parse(replaced);
-  if (check.serial !== serial) throw new CliError('restore: could not set the serial of the restored state. The version is not a v4 state; nothing was written.');
-  return replaced;
-}
-
-/** `restore VERSION_ID`: writes an old version as the newest, serial above the current one, lineage kept. */
-export async function restoreCommand(versionId: string, opts: GlobalOptions): Promise<void> {
+/** `restore VERSION_ID`: writes an old version as the newest, serial above the current one, lineage kept, under the lock. */
+export async function restoreCommand(versionId: string, opts: GlobalOptions & LockFlags): Promise<void> {
+  const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {
-    const result = await s.client.withLock(async () => {
-      const old = await s.client.readState({ versionId });
-      if (!old) throw new CliError(`Version "${versionId}" of ${s.client.paths.stateKey} does not exist or is empty. List versions with "tfstate history".`);
-      const current = await s.client.readState();
-      const serial = Math.max(current?.state.serial ?? 0, old.state.serial) + 1;
-      const bytes = Buffer.from(setSerial(old.bytes.toString('utf8'), serial));
-      const written = await s.client.writeState(bytes);
-      return { serial, lineage: old.state.lineage, versionId: written.versionId, restoredFrom: versionId };
-    }, { operation: 'state-push' });
-    if (opts.json) printJson(result);
+    let result;
+    try {
+      result = await s.client.restoreVersion(versionId, locking);
+    } catch (e) {
+      if (isStateVersionNotFoundError(e)) throw new CliError(e.message);
+      throw e;
+    }
+    if (opts.json) printJson({ serial: result.serial, lineage: result.lineage, versionId: result.versionId, restoredFrom: result.restoredFrom });
     else out(`Restored version ${versionId} as serial ${result.serial} (lineage ${result.lineage || 'empty'})${result.versionId ? `, new version ${result.versionId}` : ''}.`);
   } finally {
     s.close();
@@ -314,50 +222,20 @@ export async function diffCommand(a: string, b: string, opts: GlobalOptions): Pr
   }
 }
 
-/** `digest repair`: stores the MD5 of the current object as the DynamoDB digest (or removes it when there is no object). */
-export async function digestRepairCommand(opts: GlobalOptions): Promise<void> {
+/** `digest repair`: stores the MD5 of the current object as the DynamoDB digest (or removes it when there is no object), under the lock. */
+export async function digestRepairCommand(opts: GlobalOptions & LockFlags): Promise<void> {
+  const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {
-    const table = s.config.dynamodb_table;
-    if (!table) {
+    if (!s.config.dynamodb_table) {
       throw new CliError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Pass -backend-config dynamodb_table=NAME.', EXIT.USAGE);
     }
-    // The client's own SDK clients, so that the repair runs with the configured credentials (assume_role, profile).
-    const { s3, dynamodb } = s.client.sdkClients();
-    if (!dynamodb) throw new Error('digest repair: the client has no DynamoDB client although dynamodb_table is set');
+    const result = await s.client.repairDigest(locking);
     const paths = s.client.paths;
-    const result = await s.client.withLock(async () => {
-      let body: Buffer | undefined;
-      try {
-        const res = await s3.send(new GetObjectCommand({ Bucket: paths.bucket, Key: paths.stateKey, ...sseCustomerHeaders(s) }));
-        body = Buffer.from(await res.Body!.transformToByteArray());
-      } catch (e) {
-        if ((e as { name?: string }).name !== 'NoSuchKey') throw e;
-      }
-      if (!body || body.length === 0) {
-        await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { LockID: { S: paths.digestLockId } } }));
-        return { digest: undefined, removed: true };
-      }
-      const digest = createHash('md5').update(body).digest('hex');
-      await dynamodb.send(new PutItemCommand({ TableName: table, Item: { LockID: { S: paths.digestLockId }, Digest: { S: digest } } }));
-      return { digest, removed: false };
-    }, { operation: 'tfstate-digest-repair' });
-    if (opts.json) printJson({ lockId: paths.digestLockId, ...result });
-    else if (result.removed) out(`No state object at ${paths.stateKey}: removed the digest item ${paths.digestLockId}.`);
-    else out(`Stored digest ${result.digest} for ${paths.stateKey} (${paths.digestLockId}).`);
+    if (opts.json) printJson({ lockId: result.digestLockId, digest: result.digest, removed: result.removed });
+    else if (result.removed) out(`No state object at ${paths.stateKey}: removed the digest item ${result.digestLockId}.`);
+    else out(`Stored digest ${result.digest} for ${paths.stateKey} (${result.digestLockId}).`);
   } finally {
     s.close();
   }
-}
-
-/** SSE-C headers for raw reads, only when `encrypt` is on (Terraform gates all SSE on it). */
-export function sseCustomerHeaders(s: Session): Record<string, string> {
-  const key = s.config.sse_customer_key ?? process.env.AWS_SSE_CUSTOMER_KEY;
-  if (!s.config.encrypt || !key) return {};
-  const raw = Buffer.from(key, 'base64');
-  return {
-    SSECustomerAlgorithm: 'AES256',
-    SSECustomerKey: key,
-    SSECustomerKeyMD5: createHash('md5').update(raw).digest('base64'),
-  };
 }

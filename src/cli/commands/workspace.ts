@@ -1,6 +1,8 @@
 import { dataDirPath, selectWorkspace, writeSelectedWorkspace } from '../data-dir';
+import { isWorkspaceError } from '../../client';
 import { CliError, EXIT, out, paint, printJson } from '../output';
-import { GlobalOptions, checkWorkspaceName, openSession } from '../session';
+import { GlobalOptions, checkWorkspaceName as checkName, openSession } from '../session';
+import { type LockFlags, lockingOptions } from './locking-flags';
 
 /** `workspace list`: every workspace, the selected one marked with `*` like `terraform workspace list`. */
 export async function workspaceList(opts: GlobalOptions): Promise<void> {
@@ -19,16 +21,17 @@ export async function workspaceList(opts: GlobalOptions): Promise<void> {
   }
 }
 
-/** `workspace new NAME`: creates the workspace with an empty state, under the lock. */
-export async function workspaceNew(name: string, opts: GlobalOptions): Promise<void> {
-  checkWorkspaceName(name);
+/** `workspace new NAME [-lock=false] [-lock-timeout=D]`: creates the workspace with an empty state, under the lock. */
+export async function workspaceNew(name: string, opts: GlobalOptions & LockFlags): Promise<void> {
+  checkName(name);
+  const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {
     const existing = await s.client.listWorkspaces();
     if (existing.includes(name)) {
       throw new CliError(`Workspace "${name}" already exists. Select it with -workspace ${name}, or pick another name.`);
     }
-    await s.client.createWorkspace(name);
+    await s.client.createWorkspace(name, locking);
     if (opts.json) printJson({ created: name });
     else out(`Created and initialized workspace "${name}".`);
   } finally {
@@ -36,12 +39,16 @@ export async function workspaceNew(name: string, opts: GlobalOptions): Promise<v
   }
 }
 
-/** `workspace delete NAME [-force]`: Terraform's refusals (default, current, non-empty without -force). */
-export async function workspaceDelete(name: string, opts: GlobalOptions & { force?: boolean }): Promise<void> {
-  checkWorkspaceName(name);
+/**
+ * `workspace delete NAME [-force] [-lock=false] [-lock-timeout=D]`: Terraform's refusals (default,
+ * current, a state that tracks managed resource instances without -force: "Workspace is not empty").
+ */
+export async function workspaceDelete(name: string, opts: GlobalOptions & LockFlags & { force?: boolean }): Promise<void> {
+  checkName(name);
   if (name === 'default') {
     throw new CliError('Cannot delete the default workspace. The "default" workspace always exists.', EXIT.USAGE);
   }
+  const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {
     if (name === s.workspace) {
@@ -51,7 +58,13 @@ export async function workspaceDelete(name: string, opts: GlobalOptions & { forc
     if (!existing.includes(name)) {
       throw new CliError(`Workspace "${name}" doesn't exist. Run "tfstate workspace list" to see the workspaces.`);
     }
-    await s.client.deleteWorkspace(name, { force: opts.force });
+    try {
+      await s.client.deleteWorkspace(name, { force: opts.force, ...locking });
+    } catch (e) {
+      // Terraform's "Workspace is not empty" diagnostic, as the client words it.
+      if (isWorkspaceError(e)) throw new CliError(e.terraformDiagnostics.map((d) => `${d.summary}\n\n${d.detail}`).join('\n\n'));
+      throw e;
+    }
     if (opts.json) printJson({ deleted: name });
     else out(`Deleted workspace "${name}".`);
   } finally {
@@ -66,7 +79,7 @@ export async function workspaceDelete(name: string, opts: GlobalOptions & { forc
  * (or is created with `-or-create`), then `<data dir>/environment` records it.
  */
 export async function workspaceSelect(name: string, opts: GlobalOptions & { orCreate?: boolean }): Promise<void> {
-  checkWorkspaceName(name);
+  checkName(name);
   if (process.env.TF_WORKSPACE) {
     throw new CliError('The selected workspace is currently overridden using the TF_WORKSPACE\nenvironment variable.\n\n'
       + 'To select a new workspace, either update this environment variable or unset\nit and then run this command again.');

@@ -1,5 +1,5 @@
 import type { LockInfo } from '../../protocol/lock-info';
-import { StateBackendError, StateLockedError, isLockIdMismatchError, isStateLockedError } from '../errors';
+import { LockIdMismatchError, StateBackendError, StateLockedError, isLockIdMismatchError, isStateLockedError } from '../errors';
 import type { Locker } from './locker';
 
 /**
@@ -43,15 +43,16 @@ export class DoubleLocker implements Locker {
     } catch (e) {
       tableError = e;
     }
+    if (!fileError && !tableError) return;
+    // Terraform's wrapping (`RemoteClient.Unlock`), whichever side failed.
     const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
-    // Someone else holds the lock: neither side deleted anything; report the mismatch itself.
-    if (isLockIdMismatchError(fileError)) throw fileError;
-    if (isLockIdMismatchError(tableError)) throw tableError;
-    if (fileError && tableError) {
-      throw new StateBackendError(`failed to unlock both S3 and DynamoDB: S3 error: ${text(fileError)}, DynamoDB error: ${text(tableError)}`, { cause: fileError });
-    }
-    if (fileError) throw new StateBackendError(`failed to unlock S3: ${text(fileError)}`, { cause: fileError });
-    if (tableError) throw new StateBackendError(`failed to unlock DynamoDB: ${text(tableError)}`, { cause: tableError });
+    const message = fileError && tableError
+      ? `failed to unlock both S3 and DynamoDB: S3 error: ${text(fileError)}, DynamoDB error: ${text(tableError)}`
+      : fileError ? `failed to unlock S3: ${text(fileError)}` : `failed to unlock DynamoDB: ${text(tableError)}`;
+    // Someone else holds the lock: keep the error's type (and the holder's ID) under Terraform's text.
+    const mismatch = isLockIdMismatchError(fileError) ? fileError : isLockIdMismatchError(tableError) ? tableError : undefined;
+    if (mismatch) throw new LockIdMismatchError(message, mismatch.lockId, mismatch.existingLockId);
+    throw new StateBackendError(message, { cause: fileError ?? tableError });
   }
 
   public async getLockInfo(signal?: AbortSignal): Promise<LockInfo | undefined> {

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { LOCK_INFO_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
-import { LockInfo, lockIdMismatchMessage, lockInfoRetrieveMessage, marshalLockInfo, parseLockInfo } from '../../protocol/lock-info';
+import { LockInfo, lockIdMismatchMessage, lockInfoRetrieveMessage, marshalLockInfo, parseLockInfoLenient } from '../../protocol/lock-info';
 import { LockIdMismatchError, StateBackendError } from '../errors';
 import { type Locker, settleRefusedLock } from './locker';
 import { describeError, isAbort, isConditionalCheckFailed } from '../private/aws-errors';
@@ -100,7 +100,7 @@ export class DynamoDbLocker implements Locker {
 
   private parse(raw: string, id: string): LockInfo {
     try {
-      return parseLockInfo(raw);
+      return parseLockInfoLenient(raw);
     } catch (e) {
       throw new StateBackendError(lockInfoRetrieveMessage(id, e instanceof Error ? e.message : String(e)), { cause: e });
     }

@@ -1,5 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { describeError } from './aws-errors';
+import { StateBackendError } from '../errors';
 import type { RequestCounter } from './instrumentation';
 import { DIGEST_ATTRIBUTE, LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
 import { parseStoredDigest } from '../../protocol/digest';
@@ -41,8 +42,11 @@ export class DigestStore {
     return digest;
   }
 
-  /** Unconditional PutItem after a state write; failure only logged (as Terraform). */
-  public async put(digestLockId: string, md5: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Unconditional PutItem after a state write; failure only logged (as Terraform), unless `strict`
+   * (`digest repair`, whose whole point is the write).
+   */
+  public async put(digestLockId: string, md5: string, signal?: AbortSignal, strict = false): Promise<void> {
     try {
       await this.counter.send('dynamodb', this.dynamodb, new PutItemCommand({
         TableName: this.table,
@@ -50,12 +54,13 @@ export class DigestStore {
       }), signal);
     } catch (e) {
       signal?.throwIfAborted();
+      if (strict) throw new StateBackendError(`failed to store the state digest in DynamoDB table "${this.table}": ${describeError(e)}`, { cause: e });
       this.warn(`[WARN] failed to record state serial in dynamodb: ${describeError(e)}`);
     }
   }
 
-  /** DeleteItem on workspace deletion; failure only logged. */
-  public async delete(digestLockId: string, signal?: AbortSignal): Promise<void> {
+  /** DeleteItem on workspace deletion; failure only logged, unless `strict`. */
+  public async delete(digestLockId: string, signal?: AbortSignal, strict = false): Promise<void> {
     try {
       await this.counter.send('dynamodb', this.dynamodb, new DeleteItemCommand({
         TableName: this.table,
@@ -63,6 +68,7 @@ export class DigestStore {
       }), signal);
     } catch (e) {
       signal?.throwIfAborted();
+      if (strict) throw new StateBackendError(`failed to delete the state digest from DynamoDB table "${this.table}": ${describeError(e)}`, { cause: e });
       this.warn(`[WARN] failed to delete state digest from dynamodb: ${describeError(e)}`);
     }
   }

@@ -1,4 +1,4 @@
-import { parseState, readOutputs, type OutputValue, type StateFile } from '../../protocol/state';
+import { parseState, readOutputs, type OutputValue, type StateFile } from './state';
 
 /**
  * A byte-level scanner of a state file's top-level object that stops as soon as it has what it was
@@ -11,8 +11,8 @@ import { parseState, readOutputs, type OutputValue, type StateFile } from '../..
  * captured raw bytes are handed to the normal parser, so the scanner never decides what a value means.
  */
 
-/** Top-level keys whose values are captured whole. */
-const CAPTURED = new Set(['version', 'terraform_version', 'serial', 'lineage', 'outputs']);
+/** Top-level keys whose values are captured whole, by default. */
+const CAPTURED: readonly string[] = ['version', 'terraform_version', 'serial', 'lineage', 'outputs'];
 /** `resources` is only captured far enough to tell `[]` from a non-empty array. */
 const RESOURCES_PEEK_BYTES = 32;
 /** Keys of OpenTofu's encrypted envelope; a plain v4 state has none of them. */
@@ -59,6 +59,9 @@ export interface StatePrefix {
  * ends, then call {@link finish}.
  */
 export class StatePrefixScanner {
+  private readonly wanted: ReadonlySet<string>;
+  /** Peek at `resources` (emptiness); only when scanning for the default keys. */
+  private readonly peekResources: boolean;
   private mode = Mode.BeforeObject;
   private kind = Kind.Scalar;
   private depth = 0;
@@ -77,6 +80,16 @@ export class StatePrefixScanner {
   private encrypted = false;
   private syntaxError: string | undefined;
   private stoppedEarly = false;
+
+  /**
+   * @param options.keys the top-level keys to capture; the scan stops once all of them were seen.
+   * @default - identity and outputs (`version`, `terraform_version`, `serial`, `lineage`, `outputs`)
+   *   plus a peek at `resources`
+   */
+  constructor(options: { readonly keys?: readonly string[] } = {}) {
+    this.wanted = new Set(options.keys ?? CAPTURED);
+    this.peekResources = options.keys === undefined;
+  }
 
   /** True once the scanner needs no more input. */
   public get done(): boolean {
@@ -248,7 +261,7 @@ export class StatePrefixScanner {
     this.valueStart = at;
     this.valueParts = [];
     this.captured = 0;
-    this.capturing = CAPTURED.has(this.key) || this.key === 'resources';
+    this.capturing = this.wanted.has(this.key) || (this.peekResources && this.key === 'resources');
     this.captureLimit = this.key === 'resources' ? RESOURCES_PEEK_BYTES : Infinity;
   }
 
@@ -262,8 +275,8 @@ export class StatePrefixScanner {
   }
 
   private wantsNothingMore(): boolean {
-    for (const k of CAPTURED) if (this.raw[k] === undefined) return false;
-    return this.raw.resources !== undefined;
+    for (const k of this.wanted) if (this.raw[k] === undefined) return false;
+    return !this.peekResources || this.raw.resources !== undefined;
   }
 
   private fail(message: string): void {

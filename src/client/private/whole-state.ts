@@ -1,0 +1,90 @@
+import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS } from '../../protocol/constants';
+import { checksumMismatchMessage, md5Hex } from '../../protocol/digest';
+import { UnsupportedEncryptionVersionError, detectEncryptedState, encryptedStateRefusalMessage } from '../../protocol/encrypted-state';
+import { StateFile, parseState, serializeState } from '../../protocol/state';
+import { BucketNotFoundError, EncryptedStateError, InvalidStateError, StateBackendError, StateChecksumMismatchError } from '../errors';
+import type { DigestRetryTiming, ReadStateResult, WriteStateResult } from '../types';
+import { describeError, isNoSuchBucket } from './aws-errors';
+import type { StoredObject } from './object-store';
+import type { WriteTarget } from './streaming-write';
+import { sleep } from './timing';
+
+/** The in-memory path: whole-object reads with the digest check, writes, and the parse both use. */
+export class WholeState {
+  constructor(private readonly t: WriteTarget & { readonly digestRetry?: DigestRetryTiming; readonly terraformVersion: string }) {}
+
+  /**
+   * The state, or `undefined` when there is none (no object, or a zero-byte object). With a DynamoDB
+   * table the object's MD5 must match the stored digest; a mismatch is re-checked every 2 s for 10 s
+   * (Terraform's consistency wait) before failing. A `versionId` is read as stored (no digest check).
+   */
+  public async read(options: { versionId?: string; signal?: AbortSignal } = {}): Promise<ReadStateResult | undefined> {
+    const { signal } = options;
+    const obj = options.versionId || !this.t.digests
+      ? await this.t.store.get(this.t.stateKey, { versionId: options.versionId, signal })
+      : await this.readConsistent(signal);
+    if (!obj || obj.body.length === 0) return undefined;
+    const state = this.parse(obj.body);
+    if (!state) return undefined;
+    return { bytes: obj.body, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId };
+  }
+
+  private async readConsistent(signal?: AbortSignal): Promise<StoredObject | undefined> {
+    const timing = this.t.digestRetry ?? {};
+    const poll = timing.pollIntervalMs ?? CONSISTENCY_RETRY_POLL_INTERVAL_MS;
+    const deadline = Date.now() + (timing.timeoutMs ?? CONSISTENCY_RETRY_TIMEOUT_MS);
+    for (;;) {
+      const obj = await this.t.store.get(this.t.stateKey, { signal });
+      const calculated = obj && obj.body.length > 0 ? md5Hex(obj.body) : '';
+      const stored = await this.t.digests!.get(this.t.digestLockId, signal);
+      if (stored === undefined || stored === calculated) return obj;
+      if (Date.now() >= deadline) {
+        const key = { bucket: this.t.store.bucket, key: this.t.stateKey, calculated, stored };
+        throw new StateChecksumMismatchError(checksumMismatchMessage(key), calculated, stored);
+      }
+      await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+
+  /** Parses stored bytes, or (`given`) bytes handed to a write, naming the one or the other in errors. */
+  public parse(bytes: Buffer, given = false): StateFile | undefined {
+    const bucket = this.t.store.bucket;
+    const where = given ? 'the given state' : `s3://${bucket}/${this.t.stateKey}`;
+    const after = given ? ' Nothing was written.' : '';
+    let detection;
+    try {
+      detection = detectEncryptedState(bytes);
+    } catch (e) {
+      if (e instanceof UnsupportedEncryptionVersionError) throw new EncryptedStateError(`${where}: ${e.message}${after}`);
+      throw e;
+    }
+    if (detection.encrypted) {
+      throw new EncryptedStateError(encryptedStateRefusalMessage(detection.envelope, { bucket, key: this.t.stateKey }));
+    }
+    try {
+      return parseState(bytes, this.t.terraformVersion);
+    } catch (e) {
+      throw new InvalidStateError(`${where} is not a usable state: ${e instanceof Error ? e.message : String(e)}${after}`, { cause: e });
+    }
+  }
+
+  /** Writes the object, then the digest (a digest failure is only logged, as Terraform). */
+  public async write(state: Uint8Array | StateFile, signal?: AbortSignal): Promise<WriteStateResult> {
+    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeState(state); // in the flavour it was read (OpenTofu's stays compact, with its fields)
+    if (state instanceof Uint8Array) {
+      if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
+      this.parse(bytes, true);
+    }
+    let out;
+    try {
+      out = await this.t.store.put(this.t.stateKey, bytes, { signal });
+    } catch (e) {
+      signal?.throwIfAborted();
+      if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.t.store.bucket, { cause: e });
+      throw new StateBackendError(`failed to upload state: ${describeError(e)}`, { cause: e });
+    }
+    const md5 = md5Hex(bytes);
+    await this.t.digests?.put(this.t.digestLockId, md5, signal);
+    return { md5, etag: out.etag, versionId: out.versionId };
+  }
+}
