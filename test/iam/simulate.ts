@@ -40,9 +40,8 @@ export class DeployedPolicies {
     private readonly resources: Resources,
     public readonly physical: Record<string, PhysicalResource>,
     private readonly bucketOwners: Map<string, string>,
+    private readonly attached = new Map<string, { name: string; policy: unknown }[]>(),
   ) {}
-
-  private readonly attached = new Map<string, { name: string; policy: unknown }[]>();
 
   /**
    * Attaches a policy that is not in the templates (an AWS managed policy, which a template names only
