@@ -2,7 +2,7 @@ import { Annotations, Duration, Stack, Token, TokenComparison } from 'aws-cdk-li
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { GitHubActionsPrincipal } from './github-actions';
 import { StateGrantStatement, stateGrantStatements, warnAboutTraps } from './grants';
-import { acknowledgeFindings } from './private/acknowledge';
+import { acknowledgeWildcardResources } from './private/acknowledge';
 import { AccessLevel } from './private/permissions';
 import { allowThroughRestriction } from './private/state-access-restriction';
 import type { IStateBackend } from './state-backend-base';
@@ -157,21 +157,10 @@ export function createStateAccessRole(backend: IStateBackend, id: string, props:
       'the owning app must also grant this role on its StateBackend (grantRead/grantReadWrite with the role ARN), which adds the bucket, key and table policy statements (see the README section "Cross-account access without assuming a central role").');
   }
 
-  // One acknowledgement per finding (cdk-nag 3 reports IAM5 per resource), so that a new wildcard
-  // added later is reported instead of being swallowed by a blanket acknowledgement.
   for (const policy of policies) {
-    const stack = Stack.of(policy);
-    const doc = stack.resolve(policy.document.toJSON()) as { Statement: Array<{ Resource: unknown }> };
-    const wildcards = new Set(doc.Statement.flatMap((st) => [st.Resource].flat())
-      .map((arn) => flattenReference(arn))
-      .filter((arn) => arn.includes('*')));
-    if (wildcards.size > 0) {
-      acknowledgeFindings(policy, ...[...wildcards].map((arn) => ({
-        id: `AwsSolutions-IAM5[Resource::${arn}]`,
-        reason: 'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
-          '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).',
-      })));
-    }
+    acknowledgeWildcardResources(policy,
+      'S3 object ARN as narrow as the StateScope allows: the only wildcard is the scope\'s key pattern or the workspace pattern ' +
+      '(<workspace_key_prefix>/*/<key>); every action is exact (no s3:GetObject*, no kms:GenerateDataKey*).');
   }
   return role;
 }
@@ -241,20 +230,4 @@ function estimatePolicySize(doc: unknown): number {
     return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x)]));
   };
   return JSON.stringify(walk(doc)).length;
-}
-
-/** A resolved CloudFormation value as cdk-nag names it in finding IDs (`<Logical.Attr>`, `<Logical>`). */
-function flattenReference(node: unknown): string {
-  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  const obj = node as Record<string, any>;
-  if (obj['Fn::Join']) {
-    const [delimiter, items] = obj['Fn::Join'] as [string, unknown[]];
-    return items.map(flattenReference).join(delimiter);
-  }
-  if (obj['Fn::GetAtt']) {
-    const [resource, attribute] = obj['Fn::GetAtt'] as [string, string];
-    return `<${resource}.${attribute}>`;
-  }
-  if (obj.Ref) return `<${obj.Ref}>`;
-  return JSON.stringify(node);
 }

@@ -77,6 +77,16 @@ export function physicalResources(template: Template, env: ResolveEnv): Record<s
         out[logicalId] = { ref: arn, attributes: { TopicArn: arn, TopicName: logicalId } };
         break;
       }
+      case 'AWS::Backup::BackupVault': {
+        const name = typeof props.BackupVaultName === 'string' ? props.BackupVaultName : logicalId;
+        out[logicalId] = { ref: name, attributes: { BackupVaultName: name, BackupVaultArn: `arn:aws:backup:${region}:${account}:backup-vault:${name}` } };
+        break;
+      }
+      case 'AWS::Backup::BackupPlan': {
+        const id = `${logicalId}-plan-id`;
+        out[logicalId] = { ref: id, attributes: { BackupPlanId: id, BackupPlanArn: `arn:aws:backup:${region}:${account}:backup-plan:${id}`, VersionId: 'v1' } };
+        break;
+      }
       default:
         out[logicalId] = { ref: `${logicalId}-physical-id`, attributes: {} };
     }

@@ -40,7 +40,16 @@ export class DeployedPolicies {
     private readonly resources: Resources,
     public readonly physical: Record<string, PhysicalResource>,
     private readonly bucketOwners: Map<string, string>,
+    private readonly attached = new Map<string, { name: string; policy: unknown }[]>(),
   ) {}
+
+  /**
+   * Attaches a policy that is not in the templates (an AWS managed policy, which a template names only
+   * by ARN) to the role with the given physical name, for the requests evaluated afterwards.
+   */
+  public attachPolicy(roleName: string, name: string, policy: unknown): void {
+    this.attached.set(roleName, [...(this.attached.get(roleName) ?? []), { name, policy }]);
+  }
 
   /** The logical ID of the only resource of `type` whose logical ID starts with `prefix`. */
   public logicalId(type: string, prefix: string): string {
@@ -59,7 +68,7 @@ export class DeployedPolicies {
 
   /** Identity policies attached to the role with the given physical name (inline and managed). */
   public identityPolicies(roleName: string): { name: string; policy: unknown }[] {
-    const out: { name: string; policy: unknown }[] = [];
+    const out: { name: string; policy: unknown }[] = [...(this.attached.get(roleName) ?? [])];
     for (const [id, res] of Object.entries(this.resources)) {
       const props = res.Properties ?? {};
       if ((res.Type === 'AWS::IAM::ManagedPolicy' || res.Type === 'AWS::IAM::Policy') && (props.Roles ?? []).includes(roleName)) {

@@ -4,8 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeFindings } from '../private/acknowledge';
 import { allowThroughRestriction } from '../private/state-access-restriction';
-import { acknowledgeFinding } from '../private/wildcard-acks';
 import type { IStateBackend } from '../state-backend-base';
 
 /**
@@ -133,9 +133,11 @@ export class StateBackendBackup extends Construct {
     const managed = ['service-role/AWSBackupServiceRolePolicyForBackup', 'service-role/AWSBackupServiceRolePolicyForRestores',
       'AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceRolePolicyForS3Restore'];
     for (const name of managed) {
-      acknowledgeFinding(role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
-        'AWS Backup documents its service-role managed policies as the permissions its backup and restore jobs need (S3 needs the S3-specific pair); ' +
-        'AWS keeps them current as the services change, which a copied inline policy would not.');
+      acknowledgeFindings(role, {
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
+        reason: 'AWS Backup documents its service-role managed policies as the permissions its backup and restore jobs need (S3 needs the S3-specific pair); ' +
+        'AWS keeps them current as the services change, which a copied inline policy would not.',
+      });
     }
   }
 }

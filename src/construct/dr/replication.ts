@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeWildcardResources } from '../private/wildcard-acks';
+import { acknowledgeWildcardResources } from '../private/acknowledge';
 import type { StateBackendReplica } from '../replica';
 
 /** The S3 encryption context key of SSE-KMS (object ARN, or bucket ARN with an S3 Bucket Key). */

@@ -12,8 +12,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LOCK_FILE_SUFFIX } from '../../protocol/constants';
+import { acknowledgeWildcardResources } from '../private/acknowledge';
 import { allowThroughRestriction } from '../private/state-access-restriction';
-import { acknowledgeWildcardResources } from '../private/wildcard-acks';
 import type { IStateBackend } from '../state-backend-base';
 
 /** The compiled handler folder (`tsc -p src/tsconfig.monitor.json`), from src/construct/monitoring or lib/construct/monitoring. */

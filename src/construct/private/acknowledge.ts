@@ -1,4 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag finding to acknowledge, with the reason a reviewer reads. */
@@ -25,4 +26,33 @@ export function acknowledgeFindings(scope: IConstruct, ...acks: Acknowledgement[
       Validations.of(scope).acknowledge(ack);
     }
   }
+}
+
+/**
+ * One `AwsSolutions-IAM5[Resource::...]` acknowledgement per wildcard resource of `policy`, with the
+ * same `reason` (cdk-nag 3 reports IAM5 per resource), so that a wildcard added later is reported
+ * instead of being swallowed by a blanket acknowledgement. A policy without wildcards gets none.
+ */
+export function acknowledgeWildcardResources(policy: iam.ManagedPolicy, reason: string): void {
+  const doc = Stack.of(policy).resolve(policy.document.toJSON()) as { Statement: Array<{ Resource: unknown }> };
+  const wildcards = new Set(doc.Statement.flatMap((st) => [st.Resource].flat())
+    .map(nagName)
+    .filter((arn) => arn.includes('*')));
+  acknowledgeFindings(policy, ...[...wildcards].map((arn) => ({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason })));
+}
+
+/** A resolved CloudFormation value as cdk-nag names it in finding IDs (`<Logical.Attr>`, `<Logical>`). */
+function nagName(node: unknown): string {
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const obj = node as Record<string, any>;
+  if (obj['Fn::Join']) {
+    const [delimiter, items] = obj['Fn::Join'] as [string, unknown[]];
+    return items.map(nagName).join(delimiter);
+  }
+  if (obj['Fn::GetAtt']) {
+    const [resource, attribute] = obj['Fn::GetAtt'] as [string, string];
+    return `<${resource}.${attribute}>`;
+  }
+  if (obj.Ref) return `<${obj.Ref}>`;
+  return JSON.stringify(node);
 }
