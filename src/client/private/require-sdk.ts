@@ -10,7 +10,6 @@ export const AWS_SDK_PACKAGES = [
   '@aws-sdk/client-sts',
   '@aws-sdk/client-cloudformation',
   '@aws-sdk/credential-providers',
-  '@aws-sdk/lib-storage',
 ] as const;
 
 /** The packages of {@link AWS_SDK_PACKAGES} that `resolve` cannot find. */
