@@ -97,7 +97,10 @@ export function parseDuration(text: string): number | undefined {
   }
 }
 
-/** Why `text` is not a duration, for a usage error of option `flag`. */
+/**
+ * Why `text` is not a duration, for a usage error of option `flag`: Go's `flag` package text for a bad
+ * `flag.Duration` value (what Terraform prints), then how to write one.
+ */
 export function notADuration(flag: string, text: string): string {
-  return `${flag}: "${text}" is not a duration. Use Go duration syntax such as 30s, 2m or 1m30s.`;
+  return `invalid value "${text}" for flag ${flag}: parse error. Use Go duration syntax such as 30s, 2m or 1m30s.`;
 }

@@ -61,7 +61,7 @@ describe('usage, help and version', () => {
   test('-timeout that is not a duration is a usage error', async () => {
     const r = await runCli(['lock', '-timeout', 'soon', '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/"soon" is not a duration/);
+    expect(r.stderr).toMatch(/invalid value "soon" for flag -timeout: parse error/);
   });
 });
 

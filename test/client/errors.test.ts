@@ -66,9 +66,9 @@ describe('workspace rules', () => {
       lineage: 'L',
       outputs: { o: { value: 1, type: 'number' } },
       resources: [
-        { mode: 'managed', type: 'null_resource', name: 'b', provider: 'p', instances: [{ index_key: 'k', attributes: {} }, { deposed: '00000001', attributes: {} }] },
-        { mode: 'data', type: 'null_data_source', name: 'd', provider: 'p', instances: [{ attributes: {} }] },
-        { mode: 'managed', type: 'null_resource', name: 'a', provider: 'p', instances: [] },
+        { mode: 'managed', type: 'null_resource', name: 'b', provider: 'provider["registry.terraform.io/hashicorp/null"]', instances: [{ index_key: 'k', attributes: {} }, { deposed: '00000001', attributes: {} }] },
+        { mode: 'data', type: 'null_data_source', name: 'd', provider: 'provider["registry.terraform.io/hashicorp/null"]', instances: [{ attributes: {} }] },
+        { mode: 'managed', type: 'null_resource', name: 'a', provider: 'provider["registry.terraform.io/hashicorp/null"]', instances: [] },
       ],
     }))!;
     const d = workspaceNotEmptyDiagnostic('dev', state)!;

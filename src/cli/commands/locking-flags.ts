@@ -1,5 +1,6 @@
 import type { LockingOptions } from '../../client';
 import { parseGoDuration } from '../../protocol/go-time';
+import { notADuration } from '../argv';
 import { CliError, EXIT } from '../output';
 
 /** Terraform's `-lock` and `-lock-timeout` flags of every command that locks. */
@@ -17,11 +18,8 @@ export function lockingOptions(flags: LockFlags): LockingOptions {
   let nanos: number;
   try {
     nanos = parseGoDuration(flags.lockTimeout);
-  } catch (e) {
-    throw new CliError(
-      `invalid value "${flags.lockTimeout}" for flag -lock-timeout: ${(e as Error).message}. Use a Go duration such as 30s, 2m or 1m30s.`,
-      EXIT.USAGE,
-    );
+  } catch {
+    throw new CliError(notADuration('-lock-timeout', flags.lockTimeout), EXIT.USAGE);
   }
   return { lock, lockTimeoutMs: Math.max(0, Math.round(nanos / 1e6)) };
 }
