@@ -14,6 +14,7 @@ import {
   KMS_DYNAMODB_READ_ACTIONS,
   KMS_S3_DECRYPT_ACTIONS,
   KMS_S3_ENCRYPT_ACTIONS,
+  S3_ABORT_MULTIPART_ACTIONS,
   S3_DELETE_OBJECT_ACTIONS,
   S3_ENCRYPTION_CONTEXT_KEY,
   S3_LIST_ACTIONS,
@@ -66,6 +67,7 @@ export function usesLockTable(mode: LockingMode): boolean {
  * | `s3:ListBucket` on the bucket | prefixes `<workspace_key_prefix>/` and the scope's state and lock paths | same | same |
  * | `s3:GetObject` | state and lock objects | same | same |
  * | `s3:PutObject`, `s3:DeleteObject` | none | lock objects | lock and state objects |
+ * | `s3:AbortMultipartUpload` | none | none | state objects (a failed multipart upload of a large state) |
  * | DynamoDB lock items, never a digest item | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` | same |
  * | DynamoDB digest items | `GetItem` | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
  * | `kms:Decrypt` via S3 | context = state and lock object ARNs (plus the bucket ARN with a Bucket Key) | same | same |
@@ -116,6 +118,12 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
       { actions: S3_PUT_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
       { actions: S3_DELETE_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
     );
+  }
+  if (write) {
+    // A state above the uploader's part size is a multipart upload; a failed one is aborted.
+    statements.push({
+      actions: S3_ABORT_MULTIPART_ACTIONS, resourceArns: objects(collapse(paths.statePaths)), conditions: SECURE_TRANSPORT, resource: bucket,
+    });
   }
 
   // With an S3 Bucket Key, S3 asks KMS for a bucket-level key whose encryption context is the bucket

@@ -91,6 +91,11 @@ function expected(c: Case, keyArn: string): any[] {
       { Action: ['s3:DeleteObject'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
     );
   }
+  if (write) {
+    // Terraform's manager.Uploader (RemoteClient.put) and this client abort a failed multipart upload of
+    // a large state; lock files are one small PUT.
+    out.push({ Action: ['s3:AbortMultipartUpload'], Effect: 'Allow', Resource: objects(STATE), Condition: HTTPS });
+  }
   out.push({ Action: ['kms:Decrypt'], Effect: 'Allow', Resource: [keyArn], Condition: kmsContext(read) });
   if (written.length > 0) {
     out.push({ Action: ['kms:GenerateDataKey'], Effect: 'Allow', Resource: [keyArn], Condition: kmsContext(written) });
@@ -151,5 +156,12 @@ describe('access role statements on two keys × two workspaces', () => {
     const put = statements.find((s) => s.Action.includes('s3:PutObject'));
     expect(put.Resource).toEqual(objects(LOCK));
     for (const r of put.Resource) expect(r).toMatch(/\.tflock$/);
+  });
+
+  test('only a writer may abort a multipart upload, and only of state objects', () => {
+    for (const c of cases) {
+      const abort = synth(c).statements.filter((s) => s.Action.includes('s3:AbortMultipartUpload'));
+      expect(abort.map((s) => s.Resource)).toEqual(c.access === StateAccess.READ_WRITE ? [objects(STATE)] : []);
+    }
   });
 });

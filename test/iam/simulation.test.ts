@@ -80,6 +80,9 @@ const s3Put = (r: string, key: string, context?: Record<string, string>): SimReq
 /** A lock-file PUT as Terraform >= 1.10, OpenTofu >= 1.10 and this library's client send it: `If-None-Match: *`. */
 const lockPut = (r: string, key: string, context?: Record<string, string>): SimRequest => s3Put(r, key, { 's3:if-none-match': '*', ...context });
 const s3Delete = (r: string, key: string): SimRequest => ({ role: r, action: 's3:DeleteObject', resource: obj(BUCKET, key) });
+/** Terraform's uploader and this client abort a failed multipart upload of a large state. */
+const s3Abort = (r: string, key: string, context?: Record<string, string>): SimRequest =>
+  ({ role: r, action: 's3:AbortMultipartUpload', resource: obj(BUCKET, key), context });
 const s3List = (r: string, prefix?: string): SimRequest =>
   ({ role: r, action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: prefix === undefined ? {} : { 's3:prefix': prefix } });
 const ddb = (r: string, action: string, lockId: string, context: Record<string, string> = {}): SimRequest =>
@@ -117,6 +120,7 @@ const matrix: Cell[] = [
   ['plan deletes the prod lock object', () => s3Delete(PLAN, 'env:/prod/app.tfstate.tflock'), 'Allowed'],
   ['plan cannot PUT the prod state', () => s3Put(PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],
   ['plan cannot delete the prod state', () => s3Delete(PLAN, 'env:/prod/app.tfstate'), 'ImplicitlyDenied'],
+  ['plan cannot abort a multipart upload of the prod state', () => s3Abort(PLAN, 'env:/prod/app.tfstate'), 'ImplicitlyDenied'],
   ['plan cannot read env:/dev/app.tfstate', () => s3Get(PLAN, 'env:/dev/app.tfstate'), 'ImplicitlyDenied'],
   ['plan cannot lock env:/dev/app.tfstate', () => lockPut(PLAN, 'env:/dev/app.tfstate.tflock', sseKms()), 'ImplicitlyDenied'],
   ['plan cannot read another key', () => s3Get(PLAN, 'team-a/app.tfstate'), 'ImplicitlyDenied'],
@@ -174,12 +178,19 @@ const matrix: Cell[] = [
   ['apply deletes the prod state (workspace delete)', () => s3Delete(APPLY, 'env:/prod/app.tfstate'), 'Allowed'],
   ['apply records the digest of prod', () => ddb(APPLY, 'PutItem', `${BUCKET}/env:/prod/app.tfstate-md5`), 'Allowed'],
   ['apply gets a data key for the prod state', () => kmsViaS3(APPLY, 'kms:GenerateDataKey', obj(BUCKET, 'env:/prod/app.tfstate')), 'Allowed'],
+  ['apply aborts a failed multipart upload of the prod state', () => s3Abort(APPLY, 'env:/prod/app.tfstate'), 'Allowed'],
+  ['apply aborts a failed multipart upload of the default-workspace network state', () => s3Abort(APPLY, 'network/terraform.tfstate'), 'Allowed'],
+  ['apply cannot abort an upload of the dev state (outside the scope)', () => s3Abort(APPLY, 'env:/dev/app.tfstate'), 'ImplicitlyDenied'],
+  ['apply cannot abort an upload of a lock object (lock files are never multipart)', () => s3Abort(APPLY, 'env:/prod/app.tfstate.tflock'), 'ImplicitlyDenied'],
+  ['apply cannot abort an upload over HTTP (the bucket denies it)', () => s3Abort(APPLY, 'env:/prod/app.tfstate', { 'aws:SecureTransport': 'false' }), 'ExplicitlyDenied'],
   ['apply cannot write the dev state', () => s3Put(APPLY, 'env:/dev/app.tfstate', sseKms()), 'ImplicitlyDenied'],
   ['apply cannot write the dev digest', () => ddb(APPLY, 'PutItem', `${BUCKET}/env:/dev/app.tfstate-md5`), 'ImplicitlyDenied'],
 
   // key patterns
   ['team-a writes any key under team-a/', () => s3Put(TEAM_A, 'team-a/net/terraform.tfstate', sseKms()), 'Allowed'],
   ['team-a writes team-a keys in any workspace', () => s3Put(TEAM_A, 'env:/dev/team-a/net.tfstate', sseKms()), 'Allowed'],
+  ['team-a aborts an upload of any key under team-a/', () => s3Abort(TEAM_A, 'team-a/net/terraform.tfstate'), 'Allowed'],
+  ['team-a read-only cannot abort an upload under team-a/', () => s3Abort(TEAM_A_PLAN, 'team-a/net/terraform.tfstate'), 'ImplicitlyDenied'],
   ['team-a cannot read team-b', () => s3Get(TEAM_A, 'team-b/net.tfstate'), 'ImplicitlyDenied'],
   ['team-a lists its own keys', () => s3List(TEAM_A, 'team-a/net.tfstate'), 'Allowed'],
   ['team-a read-only cannot overwrite a digest through the lock-item pattern', () => ddb(TEAM_A_PLAN, 'PutItem', `${BUCKET}/team-a/net.tfstate-md5`), 'ImplicitlyDenied'],
@@ -229,6 +240,7 @@ const matrix: Cell[] = [
   ['workload plan lists workspaces across accounts', () => s3List(WORKLOAD_PLAN, 'env:/'), 'Allowed'],
   ['workload plan cannot list another prefix across accounts', () => s3List(WORKLOAD_PLAN, 'team-a/'), 'ImplicitlyDenied'],
   ['workload plan cannot write the prod state', () => s3Put(WORKLOAD_PLAN, 'env:/prod/app.tfstate', sseKms()), 'ImplicitlyDenied'],
+  ['workload plan cannot abort an upload of the prod state', () => s3Abort(WORKLOAD_PLAN, 'env:/prod/app.tfstate'), 'ImplicitlyDenied'],
   ['workload plan cannot read dev', () => s3Get(WORKLOAD_PLAN, 'env:/dev/app.tfstate'), 'ImplicitlyDenied'],
   ['workload plan decrypts the prod state through S3', () => kmsViaS3(WORKLOAD_PLAN, 'kms:Decrypt', obj(BUCKET, 'env:/prod/app.tfstate'), WORKLOAD), 'Allowed'],
   ['workload plan cannot decrypt dev', () => kmsViaS3(WORKLOAD_PLAN, 'kms:Decrypt', obj(BUCKET, 'env:/dev/app.tfstate'), WORKLOAD), 'ImplicitlyDenied'],

@@ -14,6 +14,13 @@ export const S3_READ_OBJECT_ACTIONS = ['s3:GetObject'];
 export const S3_PUT_OBJECT_ACTIONS = ['s3:PutObject'];
 /** `DeleteObject` of lock objects (unlock) and of state objects (`terraform workspace delete`). */
 export const S3_DELETE_OBJECT_ACTIONS = ['s3:DeleteObject'];
+/**
+ * Abort a failed multipart upload of a state object (read-write only). Terraform's uploader
+ * (`manager.Uploader` in `RemoteClient.put`, `internal/backend/remote-state/s3/client.go`) aborts a
+ * failed multipart upload of a state above the part size, and so does this client
+ * (`src/client/private/streaming-write.ts`). Lock files are a single PUT, never multipart.
+ */
+export const S3_ABORT_MULTIPART_ACTIONS = ['s3:AbortMultipartUpload'];
 /** Take, inspect and release a DynamoDB lock item. */
 export const DYNAMODB_LOCK_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'];
 /** Read the digest item (the consistency check on every state read). */
