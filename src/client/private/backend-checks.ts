@@ -192,9 +192,8 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
   }));
   const encryption: EncryptionRead = await read(
     () => store.request<GetBucketEncryptionCommandOutput>(new GetBucketEncryptionCommand({ Bucket: bucket }), signal), signal);
-  const noEncryption = (r: Read<unknown>) => !r.ok && errorName(r.error) === 'ServerSideEncryptionConfigurationNotFoundError';
   results.push(await check('default encryption', async () => {
-    if (noEncryption(encryption)) return { status: 'fail', detail: 'no default encryption configured' };
+    if (missing(encryption, 'ServerSideEncryptionConfigurationNotFoundError')) return { status: 'fail', detail: 'no default encryption configured' };
     if (!encryption.ok) throw encryption.error;
     const rule = encryption.value.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
     if (!rule) return { status: 'fail', detail: 'no default encryption rule' };
@@ -212,10 +211,10 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
       throw e;
     }
   }));
-  const policy = await read(() => store.request<GetBucketPolicyCommandOutput>(new GetBucketPolicyCommand({ Bucket: bucket }), signal), signal);
-  const noPolicy = !policy.ok && errorName(policy.error) === 'NoSuchBucketPolicy';
+  const policy: PolicyRead = await read(
+    () => store.request<GetBucketPolicyCommandOutput>(new GetBucketPolicyCommand({ Bucket: bucket }), signal), signal);
   results.push(await check('TLS-only policy', async () => {
-    if (noPolicy) return { status: 'fail', detail: 'no bucket policy: requests over plain HTTP are allowed' };
+    if (missing(policy, 'NoSuchBucketPolicy')) return { status: 'fail', detail: 'no bucket policy: requests over plain HTTP are allowed' };
     if (!policy.ok) throw policy.error;
     return policyDeniesInsecureTransport(policy.value.Policy ?? '{}')
       ? { status: 'pass', detail: 'a Deny statement on aws:SecureTransport=false' }
