@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { notADuration, parseDuration, parseGoBool } from './argv';
 import { EXIT, io } from './output';
+import { SNIPPET_FORMATS } from '../construct/backend-config-render';
 
 function packageVersion(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -198,7 +199,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(run(async (_o, cmd: Command) => load.doctor().doctorCommand(g(cmd))));
 
   program.command('backend-config').description('print the current configuration as a snippet')
-    .addOption(new Option('--format <FORMAT>', 'snippet format').choices(['tf', 'hcl', 'terragrunt', 'cdktf', 'json']).default('tf'))
+    .addOption(new Option('--format <FORMAT>', 'snippet format').choices(SNIPPET_FORMATS).default('tf'))
     .option('--json', 'same as --format json')
     .action(run(async (_o, cmd: Command) => load.backendConfig().backendConfigCommand(g(cmd))));
 

@@ -43,7 +43,7 @@ describe('usage, help and version', () => {
     [['pull', '--nope'], /unknown option '--nope'/],
     [['push'], /missing required argument 'FILE'/],
     [['unlock'], /missing required argument 'LOCK_ID'/],
-    [['backend-config', '-format', 'yaml'], /Allowed choices are tf, hcl, terragrunt, cdktf, json/],
+    [['backend-config', '-format', 'yaml'], /Allowed choices are tf, hcl, terragrunt, cdktf, cdktn, json/],
     [['outputs', '-raw', '-json', 'x'], /cannot be used with option '--json'/],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await runCli(args as string[], { noServers: true });
@@ -132,6 +132,13 @@ describe('configuration', () => {
     const r = await runCli(['backend-config', '-format', 'cdktf', '-backend-config', 'bucket=b1', '-backend-config', 'key=k', '-backend-config', 'dynamodb_table=t'], { env: { AWS_REGION: 'ap-south-1' }, noServers: true });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ bucket: 'b1', key: 'k', region: 'ap-south-1', dynamodbTable: 't' });
+  });
+
+  test('backend-config -format cdktn (CDK Terrain) is accepted and gives the same S3Backend props', async () => {
+    const r = await runCli(['backend-config', '-format', 'cdktn', '-backend-config', 'bucket=b1', '-backend-config', 'key=k', '-backend-config', 'use_lockfile=true'], { env: { AWS_REGION: 'ap-south-1' }, noServers: true });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ bucket: 'b1', key: 'k', region: 'ap-south-1', useLockfile: true });
   });
 });
 

@@ -13,9 +13,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { LOCK_TABLE_PARTITION_KEY } from '../../protocol/constants';
 import type { BackendCheck } from '../types';
-import { describeError, errorName, httpStatus, isPreconditionFailed } from './aws-errors';
+import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } from './aws-errors';
+import { probeConditionalLockWrites, probeSseCBlocked, type BucketProbeResult } from './bucket-probes';
 import type { RequestCounter } from './instrumentation';
 import type { ObjectStore } from './object-store';
+import { replicationStatus, type ReplicationStatus } from './replication-status';
 
 /** Concurrent conditional PUTs of the If-None-Match probe. */
 export const PROBE_WRITERS = 5;
@@ -41,6 +43,25 @@ export function policyDeniesInsecureTransport(policyJson: string): boolean {
     const values = Array.isArray(cond) ? cond : [cond];
     return values.some((v: unknown) => String(v).toLowerCase() === 'false');
   });
+}
+
+/** One read of a bucket setting: the output, or the S3 error (rethrown by the check that needs it). */
+export type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+async function read<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<Read<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    if (isAbort(e) || signal?.aborted) throw e;
+    return { ok: false, error: e };
+  }
+}
+
+/** A WARN for a setting the caller could not read: not implemented by the server, or not allowed. */
+function unknown(what: string, e: unknown): Omit<BackendCheck, 'name'> {
+  return isNotImplemented(e)
+    ? { status: 'warn', detail: `unknown: not reported by this server (${what} is not implemented; not AWS S3?)` }
+    : { status: 'warn', detail: `unknown: could not read ${what}: ${describeError(e)}` };
 }
 
 async function check(name: string, fn: () => Promise<Omit<BackendCheck, 'name'>>): Promise<BackendCheck> {
@@ -94,6 +115,62 @@ async function removeAllVersions(store: ObjectStore, key: string): Promise<void>
   }
 }
 
+/**
+ * A probe of a protection `StateBackend` deploys: a missing one is a WARN, not a FAIL, because a bucket
+ * made otherwise may legitimately do without it; the detail says what to add.
+ */
+function probe(r: BucketProbeResult): Omit<BackendCheck, 'name'> {
+  return { status: r.status === 'PASS' ? 'pass' : 'warn', detail: r.detail };
+}
+
+/**
+ * The replication check: FAIL when the state object's replication FAILED (S3 retries it only on a new
+ * write or with S3 Batch Replication), WARN when the rule could not be read, PASS otherwise (a bucket
+ * without a rule is a choice, reported as such).
+ */
+export function replicationCheck(r: ReplicationStatus): Omit<BackendCheck, 'name'> {
+  const counts = Object.entries(r.objectStatus).map(([k, n]) => `${n} ${k}`).join(', ');
+  const objects = counts ? `; state object: ${counts}` : '';
+  if (r.failedKeys.length > 0) {
+    return {
+      status: 'fail',
+      detail: `replication FAILED for ${r.failedKeys.join(', ')}${r.role ? ` (role ${r.role})` : ''}: check that the role may read the source ` +
+        'and write (and encrypt) in the destination, then write the state again or run S3 Batch Replication',
+    };
+  }
+  if (r.problem) return { status: 'warn', detail: `unknown: not reported by this server or not allowed (${r.problem})${objects}` };
+  if (!r.configured) return { status: 'pass', detail: `no replication rule: the state is not replicated (add one for a disaster-recovery copy)${objects}` };
+  const rules = r.rules.map((x) => `${x.id ?? 'rule'} -> ${x.destination ?? '?'}${x.deleteMarkers ? ', delete markers' : ''}${x.timeControl ? ', RTC' : ''}`).join('; ');
+  return { status: 'pass', detail: `${rules}${r.role ? `; role ${r.role}` : ''}${objects}` };
+}
+
+/** `GetBucketPolicy`'s answer: the policy, or the error (`NoSuchBucketPolicy`: none). */
+export type PolicyRead = Read<{ readonly Policy?: string }>;
+/** `GetBucketEncryption`'s answer: the configuration, or the error (`ServerSideEncryptionConfigurationNotFoundError`: none). */
+export type EncryptionRead = Read<{ readonly ServerSideEncryptionConfiguration?: GetBucketEncryptionCommandOutput['ServerSideEncryptionConfiguration'] }>;
+
+const missing = (r: Read<unknown>, code: string) => !r.ok && errorName(r.error) === code;
+
+/** Does the bucket policy allow lock-file writes only with `If-None-Match`? WARN when not, or when unreadable. */
+export function lockWritesCheck(bucket: string, policy: PolicyRead): Omit<BackendCheck, 'name'> {
+  if (!policy.ok && !missing(policy, 'NoSuchBucketPolicy')) return unknown('the bucket policy (GetBucketPolicy)', policy.error);
+  return probe(probeConditionalLockWrites(bucket, policy.ok ? policy.value.Policy : undefined));
+}
+
+/** Does the bucket block SSE-C (`BlockedEncryptionTypes`)? WARN when not, when unreadable, or when the server does not report it. */
+export function sseCCheck(encryption: EncryptionRead, policy: PolicyRead): Omit<BackendCheck, 'name'> {
+  if (!encryption.ok && !missing(encryption, 'ServerSideEncryptionConfigurationNotFoundError')) {
+    return unknown('the bucket encryption (GetBucketEncryption)', encryption.error);
+  }
+  const config = encryption.ok ? encryption.value.ServerSideEncryptionConfiguration : undefined;
+  const result = probeSseCBlocked(config, policy.ok ? policy.value.Policy : undefined);
+  if (result.status === 'FAIL' && config && !(config.Rules ?? []).some((r) => r.BlockedEncryptionTypes !== undefined)) {
+    // Without the element the answer cannot tell "not blocked" from "not implemented" (Ceph RGW has no SSE-C block).
+    return { status: 'warn', detail: `unknown: BlockedEncryptionTypes is not reported by this server, so SSE-C may be accepted. ${result.detail}` };
+  }
+  return probe(result);
+}
+
 /** Every check of `tfstate doctor` against the live backend, through the client's own object store. */
 export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Promise<BackendCheck[]> {
   const { store } = t;
@@ -113,16 +190,14 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
       ? { status: 'pass', detail: 'Enabled' }
       : { status: 'fail', detail: `${v.Status ?? 'never enabled'}: enable versioning so that history and restore work` };
   }));
+  const encryption: EncryptionRead = await read(
+    () => store.request<GetBucketEncryptionCommandOutput>(new GetBucketEncryptionCommand({ Bucket: bucket }), signal), signal);
   results.push(await check('default encryption', async () => {
-    try {
-      const enc = await store.request<GetBucketEncryptionCommandOutput>(new GetBucketEncryptionCommand({ Bucket: bucket }), signal);
-      const rule = enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
-      if (!rule) return { status: 'fail', detail: 'no default encryption rule' };
-      return { status: 'pass', detail: `${rule.SSEAlgorithm}${rule.KMSMasterKeyID ? ` (${rule.KMSMasterKeyID})` : ''}` };
-    } catch (e) {
-      if (errorName(e) === 'ServerSideEncryptionConfigurationNotFoundError') return { status: 'fail', detail: 'no default encryption configured' };
-      throw e;
-    }
+    if (missing(encryption, 'ServerSideEncryptionConfigurationNotFoundError')) return { status: 'fail', detail: 'no default encryption configured' };
+    if (!encryption.ok) throw encryption.error;
+    const rule = encryption.value.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+    if (!rule) return { status: 'fail', detail: 'no default encryption rule' };
+    return { status: 'pass', detail: `${rule.SSEAlgorithm}${rule.KMSMasterKeyID ? ` (${rule.KMSMasterKeyID})` : ''}` };
   }));
   results.push(await check('public access block', async () => {
     try {
@@ -136,17 +211,17 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
       throw e;
     }
   }));
+  const policy: PolicyRead = await read(
+    () => store.request<GetBucketPolicyCommandOutput>(new GetBucketPolicyCommand({ Bucket: bucket }), signal), signal);
   results.push(await check('TLS-only policy', async () => {
-    try {
-      const pol = await store.request<GetBucketPolicyCommandOutput>(new GetBucketPolicyCommand({ Bucket: bucket }), signal);
-      return policyDeniesInsecureTransport(pol.Policy ?? '{}')
-        ? { status: 'pass', detail: 'a Deny statement on aws:SecureTransport=false' }
-        : { status: 'fail', detail: 'the bucket policy does not deny aws:SecureTransport=false' };
-    } catch (e) {
-      if (errorName(e) === 'NoSuchBucketPolicy') return { status: 'fail', detail: 'no bucket policy: requests over plain HTTP are allowed' };
-      throw e;
-    }
+    if (missing(policy, 'NoSuchBucketPolicy')) return { status: 'fail', detail: 'no bucket policy: requests over plain HTTP are allowed' };
+    if (!policy.ok) throw policy.error;
+    return policyDeniesInsecureTransport(policy.value.Policy ?? '{}')
+      ? { status: 'pass', detail: 'a Deny statement on aws:SecureTransport=false' }
+      : { status: 'fail', detail: 'the bucket policy does not deny aws:SecureTransport=false' };
   }));
+  results.push(await check('lock writes conditional-only', async () => lockWritesCheck(bucket, policy)));
+  results.push(await check('SSE-C blocked', async () => sseCCheck(encryption, policy)));
   const table = t.table;
   if (table) {
     results.push(await check('lock table key schema', async () => {
@@ -160,5 +235,6 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
     }));
   }
   results.push(await check('If-None-Match honoured', () => probeIfNoneMatch(store, `${t.stateKey}.tfstate-doctor-${randomUUID()}`, signal)));
+  results.push(await check('replication', async () => replicationCheck(await replicationStatus({ s3: store, bucket, keys: [t.stateKey], signal }))));
   return results;
 }

@@ -1,4 +1,10 @@
-import { GetBucketReplicationCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketReplicationCommand,
+  HeadObjectCommand,
+  type GetBucketReplicationCommandOutput,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { describeError, errorName, httpStatus, isAbort } from './aws-errors';
 
 /** What S3 reports about a bucket's replication (for `tfstate doctor`). */
@@ -17,9 +23,15 @@ export interface ReplicationStatus {
   readonly problem?: string;
 }
 
+/** Anything that sends an S3 command the way the client's object store does. */
+export interface S3Requester {
+  request<T>(command: any, signal?: AbortSignal): Promise<T>;
+}
+
 /** Options of {@link replicationStatus}. */
 export interface ReplicationStatusOptions {
-  readonly s3: S3Client;
+  /** An SDK client, or the client's object store (so that the requests are counted and carry its headers). */
+  readonly s3: S3Client | S3Requester;
   readonly bucket: string;
   /** Objects whose replication status to read with one HEAD each (e.g. the state objects of a lock report). */
   readonly keys?: readonly string[];
@@ -31,16 +43,17 @@ export interface ReplicationStatusOptions {
  * `GetBucketReplication`) and the replication status of the given objects (one HEAD each; S3 reports
  * PENDING/FAILED per object only). Whether the role is usable cannot be read through S3: a FAILED
  * object is the evidence that it is not.
- *
- * Not wired into `doctor` yet.
  */
 export async function replicationStatus(options: ReplicationStatusOptions): Promise<ReplicationStatus> {
   let configured = false;
   let role: string | undefined;
   let rules: ReplicationStatus['rules'] = [];
   let problem: string | undefined;
+  const s3 = options.s3;
+  const send = <T>(command: any): Promise<T> =>
+    ('request' in s3 ? s3.request<T>(command, options.signal) : s3.send(command, { abortSignal: options.signal }) as Promise<T>);
   try {
-    const out = await options.s3.send(new GetBucketReplicationCommand({ Bucket: options.bucket }), { abortSignal: options.signal });
+    const out = await send<GetBucketReplicationCommandOutput>(new GetBucketReplicationCommand({ Bucket: options.bucket }));
     role = out.ReplicationConfiguration?.Role;
     rules = (out.ReplicationConfiguration?.Rules ?? []).filter((r) => r.Status === 'Enabled').map((r) => ({
       id: r.ID,
@@ -58,7 +71,7 @@ export async function replicationStatus(options: ReplicationStatusOptions): Prom
   for (const key of options.keys ?? []) {
     let status = 'NONE';
     try {
-      const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }), { abortSignal: options.signal });
+      const head = await send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
       status = head.ReplicationStatus ?? 'NONE';
     } catch (e) {
       if (isAbort(e) || options.signal?.aborted) throw e;
