@@ -93,6 +93,7 @@ const matrix: Cell[] = [
   ['an ungranted admin cannot delete a state version', () => s3(ADMIN, 's3:DeleteObjectVersion', 'app.tfstate'), 'ExplicitlyDenied'],
   ['an ungranted admin cannot delete a lock file', () => s3(ADMIN, 's3:DeleteObject', 'app.tfstate.tflock'), 'ExplicitlyDenied'],
   ['an ungranted admin cannot decrypt a state through S3', () => decrypt(ADMIN, 'app.tfstate'), 'ExplicitlyDenied'],
+  ['an ungranted admin cannot abort a state upload in progress', () => s3(ADMIN, 's3:AbortMultipartUpload', 'app.tfstate'), 'ExplicitlyDenied'],
   ['an ungranted admin cannot read a lock item', () => item(ADMIN, 'GetItem', `${BUCKET}/app.tfstate`), 'ExplicitlyDenied'],
   ['an ungranted admin cannot delete a lock item', () => item(ADMIN, 'DeleteItem', `${BUCKET}/app.tfstate`), 'ExplicitlyDenied'],
   ['an ungranted admin cannot scan the lock table', () => ({ role: ADMIN, action: 'dynamodb:Scan', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}` }), 'ExplicitlyDenied'],
@@ -103,6 +104,7 @@ const matrix: Cell[] = [
   // granted principals
   ['the granted apply role reads a state', () => s3(APPLY, 's3:GetObject', 'app.tfstate'), 'Allowed'],
   ['the granted apply role writes a state', () => s3(APPLY, 's3:PutObject', 'env:/prod/app.tfstate'), 'Allowed'],
+  ['the granted apply role aborts its failed multipart upload', () => s3(APPLY, 's3:AbortMultipartUpload', 'env:/prod/app.tfstate'), 'Allowed'],
   ['the granted apply role decrypts through S3', () => decrypt(APPLY, 'app.tfstate'), 'Allowed'],
   ['the granted apply role takes a lock item', () => item(APPLY, 'PutItem', `${BUCKET}/app.tfstate`), 'Allowed'],
   ['a role granted after construction reads its state', () => s3(LATE, 's3:GetObject', 'app.tfstate'), 'Allowed'],

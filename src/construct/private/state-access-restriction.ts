@@ -10,6 +10,7 @@ import { Construct, IConstruct } from 'constructs';
  * holds only state objects and lock files, so the deny covers every object of the bucket.
  */
 export const RESTRICTED_OBJECT_ACTIONS = [
+  's3:AbortMultipartUpload',
   's3:DeleteObject',
   's3:DeleteObjectVersion',
   's3:GetObject',
