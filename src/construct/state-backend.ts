@@ -8,11 +8,11 @@ import { BackendConfig, BackendConfigOptions } from './backend-config';
 import { StateBackendBackup, StateBackendBackupOptions } from './dr/backup';
 import { configureReplication, validateDisasterRecoveryProps } from './dr/replication';
 import { LockingMode } from './locking-mode';
+import { StateBackendDataEvents, StateBackendDataEventsOptions } from './monitoring/data-events';
+import { StateBackendMonitoring, StateBackendMonitoringOptions } from './monitoring/state-backend-monitoring';
 import {
   blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement, sendEventsToEventBridge,
 } from './private/bucket-policy';
-import { StateBackendDataEvents, StateBackendDataEventsOptions } from './monitoring/data-events';
-import { StateBackendMonitoring, StateBackendMonitoringOptions } from './monitoring/state-backend-monitoring';
 import { stateKeyPolicy } from './private/key-policy';
 import { allowThroughRestriction, restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
 import { validateStateBackendProps } from './private/validation';

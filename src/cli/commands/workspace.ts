@@ -1,5 +1,5 @@
-import { dataDirPath, selectWorkspace, writeSelectedWorkspace } from '../data-dir';
 import { isWorkspaceError } from '../../client';
+import { dataDirPath, selectWorkspace, writeSelectedWorkspace } from '../data-dir';
 import { CliError, EXIT, out, paint, printJson } from '../output';
 import { GlobalOptions, checkWorkspaceName as checkName, openSession } from '../session';
 import { type LockFlags, lockingOptions } from './locking-flags';
