@@ -143,16 +143,7 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** A human age: `42s`, `5m10s`, `3h2m`, `2d4h`. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${m % 60}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
-}
+export { formatAge } from '../protocol/format-age';
 
 /** Size above which transfers report progress on a terminal. */
 export const PROGRESS_THRESHOLD_BYTES = 4 * 1024 * 1024;

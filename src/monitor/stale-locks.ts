@@ -6,6 +6,7 @@
  * Compiled by `src/tsconfig.monitor.json` into `lib/monitor-handler/` together with the client files it
  * imports; the construct ships that folder as the Lambda asset.
  */
+import { formatAge } from '../protocol/format-age';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeldLock, listHeldLocks } from '../client/lock-report';
@@ -77,17 +78,6 @@ export async function checkStaleLocks(options: StaleLockCheckOptions): Promise<S
   };
 }
 
-/** `3h2m`, `2d4h`: ages for people. */
-export function formatAgeMs(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${m % 60}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
-}
-
 /** One line per lock: key, workspace, holder, operation, age, lock ID and where it is. */
 export function describeLock(lock: HeldLock): string {
   const info = lock.lockInfo;
@@ -96,7 +86,7 @@ export function describeLock(lock: HeldLock): string {
     `workspace=${lock.workspace ?? '(ambiguous: workspace_key_prefix is "")'}`,
     `holder=${info?.Who || '(unknown)'}`,
     `operation=${info?.Operation || '(unknown)'}`,
-    `age=${lock.ageMs === undefined ? '(unknown)' : formatAgeMs(lock.ageMs)}`,
+    `age=${lock.ageMs === undefined ? '(unknown)' : formatAge(lock.ageMs)}`,
     `id=${info?.ID || '(unknown)'}`,
     `${lock.source === 'lockfile' ? 'lockfile' : 'dynamodb item'}=${lock.lockKey}`,
     ...(lock.problem ? [`problem=${lock.problem}`] : []),
@@ -107,9 +97,9 @@ export function describeLock(lock: HeldLock): string {
 export function staleLockMessage(check: StaleLockCheck): { subject: string; message: string } | undefined {
   if (check.newlyStale.length === 0) return undefined;
   const n = check.newlyStale.length;
-  const subject = `Terraform state: ${n} lock${n === 1 ? '' : 's'} older than ${formatAgeMs(check.thresholdMs)} in ${check.bucket}`.slice(0, 99);
+  const subject = `Terraform state: ${n} lock${n === 1 ? '' : 's'} older than ${formatAge(check.thresholdMs)} in ${check.bucket}`.slice(0, 99);
   const lines = [
-    `${n} Terraform state lock${n === 1 ? ' has' : 's have'} been held for more than ${formatAgeMs(check.thresholdMs)} in bucket ${check.bucket} ` +
+    `${n} Terraform state lock${n === 1 ? ' has' : 's have'} been held for more than ${formatAge(check.thresholdMs)} in bucket ${check.bucket} ` +
       `(checked ${check.checkedAt.toISOString()}; ${check.stale.length} stale, ${check.heldCount} held in total):`,
     '',
     ...check.newlyStale.map((l) => `- ${describeLock(l)}`),

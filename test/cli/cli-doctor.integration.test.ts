@@ -59,7 +59,7 @@ test('DEVIATION: RGW refuses PutBucketEncryption (InvalidArgument), with or with
   const bucket = await cliBucket({ versioned: true });
   const rule = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } };
   // AWS S3 accepts both (BlockedEncryptionTypes: NONE | SSE-C); this RGW has no SSE-S3 and no SSE-C block.
-  for (const r of [rule, { ...rule, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }]) {
+  for (const r of [rule, { ...rule, BlockedEncryptionTypes: { EncryptionType: ['SSE-C' as const] } }]) {
     await expect(s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [r] } })))
       .rejects.toMatchObject({ name: 'InvalidArgument' });
   }
