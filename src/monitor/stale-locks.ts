@@ -6,10 +6,10 @@
  * Compiled by `src/tsconfig.monitor.json` into `lib/monitor-handler/` together with the client files it
  * imports; the construct ships that folder as the Lambda asset.
  */
-import { formatAge } from '../protocol/format-age';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeldLock, listHeldLocks } from '../client/lock-report';
+import { formatAge } from '../protocol/format-age';
 
 /** The backend the check watches. */
 export interface MonitoredBackend {
