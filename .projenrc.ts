@@ -20,6 +20,7 @@ const RUNTIME_SDK_DEPS = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/client-sts',
   '@aws-sdk/client-cloudformation',
+  '@aws-sdk/client-kms',
   '@aws-sdk/credential-providers',
 ];
 
