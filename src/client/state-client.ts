@@ -397,7 +397,7 @@ export class StateClient {
     const table = this.runtime.dynamodb && this.runtime.config.dynamodb_table
       ? { name: this.runtime.config.dynamodb_table, dynamodb: this.runtime.dynamodb, counter: this.runtime.counter }
       : undefined;
-    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table }, options.signal);
+    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table, roles: this.runtime.roleReader() }, options.signal);
   }
 
   /**

@@ -253,6 +253,8 @@ export interface RequestCounts {
   readonly s3: Readonly<Record<string, number>>;
   readonly dynamodb: Readonly<Record<string, number>>;
   readonly sts: Readonly<Record<string, number>>;
+  /** IAM requests (only `tfstate doctor`'s `GetRole` of the replication role). */
+  readonly iam: Readonly<Record<string, number>>;
   /** Sum over all services. */
   readonly total: number;
 }
