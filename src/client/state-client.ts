@@ -403,17 +403,33 @@ export class StateClient {
     return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table }, options.signal);
   }
 
-  /** The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`). @throws StateBackendError (`NO_LOCK_TABLE`) without dynamodb_table */
-  public readLockItem(lockId: string, options: OperationOptions = {}): Promise<LockRecord | undefined> { return readLockItem(this.runtime, lockId, options.signal); }
+  /**
+   * The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`).
+   *
+   * @throws StateBackendError (`NO_LOCK_TABLE`) without dynamodb_table
+   */
+  public readLockItem(lockId: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockItem(this.runtime, lockId, options.signal);
+  }
 
   /** The lock file `key` of any state in the bucket, whatever the configured locking, or `undefined` (`migrate-locking`). */
-  public readLockFile(key: string, options: OperationOptions = {}): Promise<LockRecord | undefined> { return readLockFile(this.runtime, this.store, key, options.signal); }
+  public readLockFile(key: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockFile(this.runtime, this.store, key, options.signal);
+  }
 
   /** The doctor's If-None-Match probe on a scratch key beside the state (removed afterwards). */
-  public probeConditionalWrites(options: OperationOptions = {}): Promise<ConditionalWritesProbe> { return probeConditionalWrites(this.runtime, this.store, this.paths.stateKey, options.signal); }
+  public probeConditionalWrites(options: OperationOptions = {}): Promise<ConditionalWritesProbe> {
+    return probeConditionalWrites(this.runtime, this.store, this.paths.stateKey, options.signal);
+  }
 
-  /** Deletes digest item `digestLockId` (`…-md5` only); `false` when it did not exist. @throws StateBackendError (`NOT_A_DIGEST_ITEM`, `NO_LOCK_TABLE`) */
-  public deleteDigestItem(digestLockId: string, options: OperationOptions = {}): Promise<boolean> { return deleteDigestItem(this.runtime, digestLockId, options.signal); }
+  /**
+   * Deletes digest item `digestLockId` (`…-md5` only); `false` when it did not exist.
+   *
+   * @throws StateBackendError (`NOT_A_DIGEST_ITEM`, `NO_LOCK_TABLE`)
+   */
+  public deleteDigestItem(digestLockId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deleteDigestItem(this.runtime, digestLockId, options.signal);
+  }
 
   /**
    * The configured SDK clients, for diagnostics the client has no method for: the same region,

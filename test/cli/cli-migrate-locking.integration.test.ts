@@ -18,6 +18,8 @@ beforeAll(requireCompiledCli);
 afterAll(deleteCreated);
 
 const KEY = 'app/terraform.tfstate';
+/** Terraform's warning for every configuration with dynamodb_table (what this command moves away from); nothing else goes to stderr. */
+const DEPRECATION = 'Warning: Deprecated Parameter: The parameter "dynamodb_table" is deprecated. Use parameter "use_lockfile" instead.\n';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -93,7 +95,7 @@ describe('tfstate migrate-locking (unversioned bucket: RGW honours If-None-Match
   test('phase 1 checks both workspaces, probes the bucket and adds use_lockfile after dynamodb_table, every other character kept', async () => {
     const f = await fixture();
     const r = await migrate(f);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(DEPRECATION);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ No lock is held (2 DynamoDB items, 2 lock files checked).');
     expect(r.stdout).toMatch(/✓ Conditional writes honoured \(1 of 5 concurrent If-None-Match PUTs won; a later one got 412\)/);
@@ -107,7 +109,7 @@ describe('tfstate migrate-locking (unversioned bucket: RGW honours If-None-Match
   test('phase 2 (-lockfile-only) removes dynamodb_table and deletes the -md5 digest items of every workspace (-json)', async () => {
     const f = await fixture({ useLockfile: true });
     const r = await migrate(f, '-lockfile-only', '-json');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(DEPRECATION);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ phase: 'lockfile-only', dryRun: false, file: { name: 'main.tf', written: true }, probe: { ok: true } });
@@ -163,7 +165,7 @@ describe('tfstate migrate-locking (unversioned bucket: RGW honours If-None-Match
   test('-dry-run prints every step and the file change and writes nothing (file, digests, bucket)', async () => {
     const f = await fixture({ useLockfile: true });
     const r = await migrate(f, '-lockfile-only', '-dry-run');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(DEPRECATION);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^migrate-locking -dry-run: nothing is changed\. The steps:\n1\. Check that no lock is held/);
     expect(r.stdout).toContain(`     - ${f.bucket}/env:/dev/${KEY}-md5`);
@@ -176,7 +178,7 @@ describe('tfstate migrate-locking (unversioned bucket: RGW honours If-None-Match
   test('without -chdir it prints the new backend block instead of editing a file', async () => {
     const f = await fixture();
     const r = await runCli(['migrate-locking', ...backendArgs({ bucket: f.bucket, key: KEY, dynamodb_table: f.table })]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(DEPRECATION);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`The backend block to use:\nterraform {\n  backend "s3" {\n    bucket         = "${f.bucket}"\n`);
     expect(r.stdout).toMatch(/ {4}use_lockfile {3}= true\n {4}dynamodb_table = "/);

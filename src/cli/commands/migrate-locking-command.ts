@@ -25,7 +25,8 @@ async function writeTfFile(dir: string, name: string, text: string): Promise<voi
   const { mode } = await fsp.stat(file);
   const temp = path.join(dir, `.${name}.tfstate-${process.pid}.tmp`);
   try {
-    await fsp.writeFile(temp, text, { mode: mode & 0o7777, flag: 'wx' });
+    await fsp.writeFile(temp, text, { flag: 'wx' });
+    await fsp.chmod(temp, mode % 0o10000); // the permission bits, whatever the umask
     await fsp.rename(temp, file);
   } catch (e) {
     await fsp.rm(temp, { force: true });

@@ -1,6 +1,6 @@
+import type { LockRecord } from '../../client/types';
 import { renderSnippet, SnippetValues } from '../../construct/backend-config-render';
 import { BackendBlockError, findBackendBlocks, findS3BackendFile } from '../../protocol/backend-block-edit';
-import type { LockRecord } from '../../client/types';
 import {
   formatMigrationPlan,
   LockingMigrationConfig,

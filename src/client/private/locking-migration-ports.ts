@@ -68,7 +68,9 @@ export async function readLockFile(runtime: Runtime, store: ObjectStore, key: st
  * The doctor's If-None-Match probe (`probeIfNoneMatch`: concurrent conditional PUTs on a scratch key
  * beside `stateKey`, then one more; every version of the scratch key is deleted afterwards).
  */
-export async function probeConditionalWrites(runtime: Runtime, store: ObjectStore, stateKey: string, signal?: AbortSignal): Promise<ConditionalWritesProbe> {
+export async function probeConditionalWrites(
+  runtime: Runtime, store: ObjectStore, stateKey: string, signal?: AbortSignal,
+): Promise<ConditionalWritesProbe> {
   await runtime.ready(signal);
   const r = await probeIfNoneMatch(store, `${stateKey}.tfstate-probe-${randomUUID()}`, signal);
   return { ok: r.status === 'pass', detail: r.detail };
