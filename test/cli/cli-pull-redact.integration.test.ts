@@ -94,12 +94,15 @@ describe('tfstate pull -redact', () => {
     const file = path.join(dir, 'redacted.tfstate');
     writeFileSync(file, redacted);
 
-    // Same lineage and serial, other content: Terraform's push rules refuse it, after the warning.
+    // Refused after the warning: the marker in `private` is not base64 (and same lineage and serial with other content).
     const refused = await runCli(['push', file, ...args]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Warning: the state being pushed contains "\(sensitive value\)" strings, the marker "pull -redact" writes\./);
+    expect(refused.stderr).toMatch(/illegal base64 data in instanceObjectStateV4\.resources\.instances\.private/);
 
-    const forced = await runCli(['push', '-force', '-', ...args], { input: redacted });
+    // A marker where any string may be is pushed (with -force), with the warning.
+    const markedOutput = state.replace('"hunter2-Secret"', '"(sensitive value)"');
+    const forced = await runCli(['push', '-force', '-', ...args], { input: markedOutput });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toMatch(/Warning: the state being pushed contains "\(sensitive value\)"/);
 
