@@ -162,6 +162,20 @@ describe('tfstate migrate-locking (unversioned bucket: RGW honours If-None-Match
     expect(await digestExists(f, KEY)).toBe(true);
   });
 
+  test('a lock file whose body is not LockInfo is still a held lock: refused (exit 3) with the reason, file unchanged', async () => {
+    const f = await fixture();
+    const s3 = s3Client();
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: f.bucket, Key: `env:/dev/${KEY}.tflock`, Body: 'not json' }));
+    } finally {
+      s3.destroy();
+    }
+    const r = await migrate(f);
+    expect(r.code).toBe(EXIT.LOCKED);
+    expect(r.stderr).toMatch(new RegExp(`the lock file env:/dev/${KEY.replace('.', '\\.')}\\.tflock is held, by an unknown holder: the lock's body is not LockInfo JSON`));
+    expect(fileOf(f)).toBe(f.text);
+  });
+
   test('-dry-run prints every step and the file change and writes nothing (file, digests, bucket)', async () => {
     const f = await fixture({ useLockfile: true });
     const r = await migrate(f, '-lockfile-only', '-dry-run');
