@@ -13,6 +13,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
 import { BackendConfigFormat } from '../src';
+import { demoExtras } from './demo/extras';
 import { startLocalServers } from '../test/setup/local-servers';
 
 const CLI = path.join(__dirname, '..', 'lib', 'cli', 'main.js');
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
     tfstate(['diff', earlier.versionId, 'current', '-workspace', 'dev']);
     tfstate(['restore', earlier.versionId, '-workspace', 'dev']);
     tfstate(['outputs', '-workspace', 'dev']);
+
+    await demoExtras({ tfstate, heading, cli: CLI, env, local });
 
     heading('Doctor: check the live backend');
     process.stdout.write('A bare local bucket lacks encryption defaults, a public access block and a TLS-only policy,\n'

@@ -22,6 +22,7 @@ export const LONG_OPTIONS = new Set([
   'json',
   'format',
   'or-create',
+  'redact', 'lockfile-only', 'dry-run',
   'help',
   'version',
   'lock',

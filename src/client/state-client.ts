@@ -19,6 +19,7 @@ import type { Locker } from './lockers/locker';
 import { runBackendChecks } from './private/backend-checks';
 import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
 import { acquireLock, holdingLock } from './private/locking';
+import { deleteDigestItem, probeConditionalWrites, readLockFile, readLockItem } from './private/locking-migration-ports';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
@@ -31,11 +32,13 @@ import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorksp
 import type {
   BackendCheck,
   BackendOutputs,
+  ConditionalWritesProbe,
   CreateWorkspaceOptions,
   DeleteWorkspaceOptions,
   FromBackendOutputsOptions,
   LockOptions,
   LockingOptions,
+  LockRecord,
   OperationOptions,
   PushStateOptions,
   ReadStateOptions,
@@ -398,6 +401,34 @@ export class StateClient {
       ? { name: this.runtime.config.dynamodb_table, dynamodb: this.runtime.dynamodb, counter: this.runtime.counter }
       : undefined;
     return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table, roles: this.runtime.roleReader() }, options.signal);
+  }
+
+  /**
+   * The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`).
+   *
+   * @throws StateBackendError (`NO_LOCK_TABLE`) without dynamodb_table
+   */
+  public readLockItem(lockId: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockItem(this.runtime, lockId, options.signal);
+  }
+
+  /** The lock file `key` of any state in the bucket, whatever the configured locking, or `undefined` (`migrate-locking`). */
+  public readLockFile(key: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockFile(this.runtime, this.store, key, options.signal);
+  }
+
+  /** The doctor's If-None-Match probe on a scratch key beside the state (removed afterwards). */
+  public probeConditionalWrites(options: OperationOptions = {}): Promise<ConditionalWritesProbe> {
+    return probeConditionalWrites(this.runtime, this.store, this.paths.stateKey, options.signal);
+  }
+
+  /**
+   * Deletes digest item `digestLockId` (`…-md5` only); `false` when it did not exist.
+   *
+   * @throws StateBackendError (`NOT_A_DIGEST_ITEM`, `NO_LOCK_TABLE`)
+   */
+  public deleteDigestItem(digestLockId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deleteDigestItem(this.runtime, digestLockId, options.signal);
   }
 
   /**

@@ -238,6 +238,21 @@ export interface BackendCheck {
   readonly detail: string;
 }
 
+/** A lock read by its key ({@link StateClient.readLockItem}, {@link StateClient.readLockFile}): held, with its holder when readable. */
+export interface LockRecord {
+  /** The holder; absent when the lock's body is not LockInfo JSON (see `problem`). */
+  readonly lockInfo?: LockInfo;
+  /** Why the body could not be read as LockInfo (a broken lock is still a held lock). */
+  readonly problem?: string;
+}
+
+/** The outcome of {@link StateClient.probeConditionalWrites} (the doctor's If-None-Match probe). */
+export interface ConditionalWritesProbe {
+  /** Exactly one of the racing conditional PUTs won and a later one was refused. */
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 /** One version of the state object (`ListObjectVersions`). */
 export interface StateVersion {
   readonly versionId: string;
