@@ -35,7 +35,7 @@ function awkwardState(bytes: number, opts: { compact?: boolean; lineage?: string
     size += r.length;
   }
   // The first resource again, one block later: Terraform merges the instances of one address.
-  resources.push(`{"mode":"managed","type":"null_resource","name":"r100000","provider":"provider[\\"registry.terraform.io/hashicorp/null\\"]","instances":[{"index_key":"extra","attributes":{}}]}`);
+  resources.push('{"mode":"managed","type":"null_resource","name":"r100000","provider":"provider[\\"registry.terraform.io/hashicorp/null\\"]","instances":[{"index_key":"extra","attributes":{}}]}');
   const head = `{${sp}"version": 4,${sp}"terraform_version":"1.9.0",${sp}"serial":${opts.serial ?? 5},${sp}"lineage":"${opts.lineage ?? 'push-lineage'}",`
     + `${sp}"outputs":{"z":{"value":1.50,"type":"number"},"a":{"value":{"k":[1,"<"]},"type":["object",{"k":["tuple",["number","string"]]}],"sensitive":true}},`;
   return Buffer.from(`${head}${sp}"resources":[${resources.join(`,${sp}`)}],${sp}"check_results":null}\n`);
@@ -141,7 +141,9 @@ describe('streamed push writes the whole-state path\'s bytes', () => {
     const stored = (await b.rawGet(key))!;
     expect(r.parts).toBe(Math.ceil(stored.length / PART_SIZE_BYTES));
     expect(stored.length).toBeGreaterThan(72 * MiB);
-    expect(r.peakHeap - r.baselineHeap).toBeLessThan(24 * MiB);
+    // One resource at a time: what the heap holds beyond that is garbage between collections (about
+    // 17 MiB measured); the whole-state path holds the file as objects and as text (over 2 x 72 MiB).
+    expect(r.peakHeap - r.baselineHeap).toBeLessThan(36 * MiB);
     // The stored object is the source in Terraform's form: the synthetic file's resources are sorted already.
     const head = stored.subarray(0, 200).toString('latin1');
     expect(head.startsWith('{\n  "version": 4,\n  "terraform_version": "1.10.0",\n  "serial": 1,\n  "lineage": "')).toBe(true);

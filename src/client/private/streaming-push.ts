@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { rewriteStateFile } from './streaming-rewrite';
 import type { StreamedWriteResult, StreamingState } from './streaming';
+import { rewriteStateFile } from './streaming-rewrite';
 import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
 import { spoolTo, withTempFile } from './temp-files';
 import { checkStatePushIdentity, nextSerialForIdentity } from '../../protocol/push-rules';
@@ -85,9 +85,10 @@ export async function pushStateFile(
 ): Promise<StreamedWriteResult> {
   const { signal } = options;
   const local = await scanStateFile(path, options.terraformVersion);
-  const pushed = local.head;
   return withTempFile('push-rewrite', async (file) => {
     const rewritten = await rewriteStateFile(path, file.path, { terraformVersion: options.terraformVersion, signal });
+    // The identity Terraform's reader sees (the prefix scan keeps a duplicated key's first value, Go the last).
+    const pushed = rewritten.head;
     const remote = await reader.readHead({ signal });
     let same = false;
     if (remote && pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
@@ -99,7 +100,8 @@ export async function pushStateFile(
     if (!check.ok) throw new StateConflictError(check.message);
     const decision = nextSerialForIdentity(pushed, remote?.head, () => same, options.newLineage ?? newLineage);
     if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
-    const replace = identityReplacements({ head: pushed, serialSpan: rewritten.serialSpan, lineageSpan: rewritten.lineageSpan }, decision.serial, decision.lineage);
+    const spans = { head: pushed, serialSpan: rewritten.serialSpan, lineageSpan: rewritten.lineageSpan };
+    const replace = identityReplacements(spans, decision.serial, decision.lineage);
     const r = await writeStateFile(target, file.path, { signal, replace });
     return { ...r, written: true };
   });

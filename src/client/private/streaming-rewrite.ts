@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
 import { once } from 'node:events';
-import { StateFormatError } from '../../protocol/state';
+import { createReadStream, promises as fs } from 'node:fs';
+import { StateFormatError, type StateFile } from '../../protocol/state';
 import { streamWriteState, type StateByteSource } from '../../protocol/statefile/stream-write';
 import { InvalidStateError } from '../errors';
 import { createPrivateWriteStream } from './temp-files';
@@ -13,6 +13,8 @@ export interface RewrittenStateFile {
   /** Spans of the `serial` and `lineage` values in the rewritten file. */
   readonly serialSpan: readonly [number, number];
   readonly lineageSpan: readonly [number, number];
+  /** The file's state without its resources, as Terraform's reader reads it (duplicate keys: the last wins). */
+  readonly head: StateFile;
 }
 
 /**
@@ -51,7 +53,10 @@ export async function rewriteStateFile(
     }, { terraformVersion: options.terraformVersion });
     out.end();
     await once(out, 'close');
-    return { md5: md5.digest('hex'), size: result.size, serialSpan: result.serialSpan, lineageSpan: result.lineageSpan };
+    return {
+      md5: md5.digest('hex'), size: result.size, serialSpan: result.serialSpan, lineageSpan: result.lineageSpan,
+      head: result.head,
+    };
   } catch (e) {
     out.destroy();
     if (e instanceof StateFormatError) {

@@ -205,9 +205,7 @@ export class StreamWriteScanner {
   /** One byte of the value being walked (its first byte already taken for strings and containers). Returns its end offset once known, else -1. */
   private step(c: number, at: number): number {
     if (this.inStr) {
-      if (this.esc) this.esc = false;
-      else if (c === 0x5c) this.esc = true;
-      else if (c === 0x22) {
+      if (this.esc) {this.esc = false;} else if (c === 0x5c) {this.esc = true;} else if (c === 0x22) {
         this.inStr = false;
         if (this.kind === K.Str) return at + 1;
       }

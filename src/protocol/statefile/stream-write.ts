@@ -240,7 +240,9 @@ function identitySpans(pre: string, state: StateFile): { serialSpan: [number, nu
 }
 
 /** The whole-file path (formats 1 to 3; files the scan cannot follow): exact, not bounded. */
-async function writeWhole(source: StateByteSource, sink: (bytes: Buffer) => Promise<void> | void, options: StreamWriteOptions): Promise<StreamWriteResult> {
+async function writeWhole(
+  source: StateByteSource, sink: (bytes: Buffer) => Promise<void> | void, options: StreamWriteOptions,
+): Promise<StreamWriteResult> {
   const head = parseState(await source.read(0, source.size), { terraformVersion: options.terraformVersion });
   if (!head) throw new Error('internal: an empty state file reached the rewrite');
   const state = { ...head, serial: options.serial ?? head.serial, lineage: options.lineage ?? head.lineage };
