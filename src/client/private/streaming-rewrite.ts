@@ -53,10 +53,8 @@ export async function rewriteStateFile(
     }, { terraformVersion: options.terraformVersion });
     out.end();
     await once(out, 'close');
-    return {
-      md5: md5.digest('hex'), size: result.size, serialSpan: result.serialSpan, lineageSpan: result.lineageSpan,
-      head: result.head,
-    };
+    const { size, serialSpan, lineageSpan, head } = result;
+    return { md5: md5.digest('hex'), size, serialSpan, lineageSpan, head };
   } catch (e) {
     out.destroy();
     if (e instanceof StateFormatError) {
