@@ -53,8 +53,8 @@ export async function rewriteStateFile(
     }, { terraformVersion: options.terraformVersion });
     out.end();
     await once(out, 'close');
-    const { size, serialSpan, lineageSpan, head } = result;
-    return { md5: md5.digest('hex'), size, serialSpan, lineageSpan, head };
+    const { serialSpan, lineageSpan, head } = result;
+    return { md5: md5.digest('hex'), size: result.size, serialSpan, lineageSpan, head };
   } catch (e) {
     out.destroy();
     if (e instanceof StateFormatError) {
