@@ -253,7 +253,7 @@ async function writeWhole(
   return { head: { ...head, resources: [] }, size: bytes.length, ...identitySpans(pre, state), whole: true };
 }
 
-/** Reads spans through a window, so resources already in Terraform's order cost one read per window. */
+/** Reads spans through a window, so resources already in Terraform's order cost one read per window, others one per span. */
 class WindowReader {
   private static readonly WINDOW = 4 * 1024 * 1024;
   private start = 0;
@@ -262,8 +262,10 @@ class WindowReader {
 
   public async read(start: number, end: number): Promise<Buffer> {
     if (start < this.start || end > this.start + this.buf.length) {
+      // Forward (Terraform's own files are in its order): a window ahead. Backward: just the span.
+      const ahead = start >= this.start + this.buf.length;
       this.start = start;
-      this.buf = await this.source.read(start, Math.min(this.source.size, Math.max(end, start + WindowReader.WINDOW)));
+      this.buf = await this.source.read(start, ahead ? Math.min(this.source.size, Math.max(end, start + WindowReader.WINDOW)) : end);
     }
     return this.buf.subarray(start - this.start, end - this.start);
   }
