@@ -7,11 +7,12 @@
  * json.RawMessage re-indented) or OpenTofu's compact remote-state form. Files are fed in chunks of
  * random size so every token is split somewhere.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { bufferSource, streamed } from './stream-write-support';
-import { StateFormatError, parseState, writeState } from '../../src/protocol/state';
+import { StateFormatError, parseState, sameStateContent, writeState } from '../../src/protocol/state';
 import { streamWriteState } from '../../src/protocol/statefile/stream-write';
 
 const AWKWARD_NUMBERS = ['0', '-0', '1.0', '1e400', '-1E-400', '0.1000000000000000055511151231257827', '18446744073709551616', '-2.50e+3', '1e21', '5e-324'];
@@ -222,4 +223,38 @@ test('parity note: with several problems the streamed rewrite may name another o
     + '"resources":[{"mode":"weird","type":"t","name":"a","provider":"provider.t","instances":[]}]}\n');
   expect(whole(text).error).toMatch(/^Invalid resource mode in state: /);
   await expect(streamed(text)).rejects.toThrow(/^Invalid output value saved in state: /);
+});
+
+/** MD5 of the streamed rewrite with identity and writer version blanked, in `flavor`'s writer. */
+async function blankDigest(text: Buffer, flavor: 'terraform' | 'opentofu'): Promise<string | undefined> {
+  const md5 = createHash('md5');
+  try {
+    await streamWriteState(bufferSource(text, 11), (b) => { md5.update(b); }, { serial: 0, lineage: '', writtenTerraformVersion: '', writeFlavor: flavor });
+  } catch (e) {
+    if (e instanceof StateFormatError) return undefined;
+    throw e;
+  }
+  return md5.digest('hex');
+}
+
+test('"same state" in bounded memory: blanked streamed rewrites in the pushed file\'s writer agree with sameStateContent (statefile.StatesMarshalEqual)', async () => {
+  // internal/states/statefile/marshal_equal.go StatesMarshalEqual: both written by one writer, serial,
+  // lineage and terraform_version aside. The streaming push compares the two rewrites' MD5s.
+  let equal = 0;
+  await fc.assert(fc.asyncProperty(stateArb, stateArb, fc.constantFrom('same', 'reformatted', 'other'), async (s1, s2, kind) => {
+    const a = Buffer.from(stateText(s1));
+    const parsed = whole(a);
+    fc.pre(parsed.error === undefined);
+    const state = parseState(a)!;
+    const b = kind === 'same' ? a
+      : kind === 'reformatted' ? writeState({ ...state, serial: 99, lineage: 'other', terraform_version: '1.0.0' }, { flavor: state.flavor === 'opentofu' ? 'terraform' : 'opentofu' })
+        : Buffer.from(stateText(s2));
+    const expected = sameStateContent(a, b);
+    const da = await blankDigest(a, state.flavor ?? 'terraform');
+    const db = await blankDigest(b, state.flavor ?? 'terraform');
+    const got = da !== undefined && da === db;
+    if (kind !== 'same') expect(got).toBe(expected); // identical bytes are equal before any parse
+    if (got) equal++;
+  }), { numRuns: 120 });
+  expect(equal).toBeGreaterThan(20);
 });

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import type { StreamedWriteResult, StreamingState } from './streaming';
-import { rewriteStateFile } from './streaming-rewrite';
+import { rewriteStateFile, statesMarshalEqualFiles } from './streaming-rewrite';
 import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
-import { spoolTo, withTempFile } from './temp-files';
+import { createPrivateWriteStream, spoolTo, withTempFile } from './temp-files';
 import { checkStatePushIdentity, nextSerialForIdentity } from '../../protocol/push-rules';
-import { newLineage, sameStateContent, type StateFile } from '../../protocol/state';
+import { newLineage, type StateFile, type StateFlavor } from '../../protocol/state';
 import { isPrefixEmpty, stateHeadFromPrefix, StatePrefixScanner, type StatePrefix } from '../../protocol/streaming-scan';
 import { EncryptedStateError, InvalidStateError, StateConflictError } from '../errors';
 
@@ -93,7 +92,7 @@ export async function pushStateFile(
     let same = false;
     if (remote && pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
       const remoteMd5 = remote.md5 ?? (await reader.readHead({ signal, wantMd5: true }))?.md5;
-      same = remoteMd5 === local.md5 || remoteMd5 === rewritten.md5 || sameStateContent(await readFile(path), await readWhole(reader, signal));
+      same = remoteMd5 === local.md5 || remoteMd5 === rewritten.md5 || await sameAsRemote(reader, path, pushed.flavor ?? 'terraform', signal);
     }
     const remoteIdentity = remote && { lineage: remote.head.lineage, serial: remote.head.serial, empty: isPrefixEmpty(remote.prefix, remote.head) };
     const check = checkStatePushIdentity(pushed, remoteIdentity, () => same, { force: options.force });
@@ -107,12 +106,22 @@ export async function pushStateFile(
   });
 }
 
-/** The stored state, whole (digest-checked like a pull); empty when there is none. */
-async function readWhole(reader: StreamingState, signal?: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk); done(); } });
-  await reader.pullTo(sink, { signal });
-  return Buffer.concat(chunks);
+/**
+ * Terraform's "same state" (`statefile.StatesMarshalEqual`, as `sameStateContent` decides it) of the
+ * pushed file and the stored state (pulled digest-checked into a private temporary file), in bounded
+ * memory: both re-written with serial, lineage and writer version blanked, compared by MD5.
+ */
+async function sameAsRemote(reader: StreamingState, path: string, flavor: StateFlavor, signal?: AbortSignal): Promise<boolean> {
+  return withTempFile('push-compare', async (file) => {
+    const sink = createPrivateWriteStream(file.path);
+    const pulled = await reader.pullTo(sink, { signal });
+    if (!pulled) {
+      sink.destroy();
+      return false;
+    }
+    if (!sink.closed) await once(sink, 'close');
+    return statesMarshalEqualFiles(path, file.path, flavor, signal);
+  });
 }
 
 /**

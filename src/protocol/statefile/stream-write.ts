@@ -48,6 +48,10 @@ export interface StreamWriteOptions {
   readonly serial?: number;
   /** Written instead of the file's `lineage`. */
   readonly lineage?: string;
+  /** Written instead of the file's `terraform_version` (`statesMarshalEqual` blanks it). */
+  readonly writtenTerraformVersion?: string;
+  /** Whose writer to follow. @default - the flavour the file is read with (as `writeState`) */
+  readonly writeFlavor?: StateFlavor;
 }
 
 /** What {@link streamWriteState} wrote. */
@@ -169,22 +173,23 @@ export async function streamWriteState(
   if (head.version !== 4) return writeWhole(source, sink, options); // formats 1 to 3: upgraded from the whole file
   if (head.flavor !== 'opentofu' && plan.tofu) head = parse('opentofu');
   const flavor: StateFlavor = head.flavor ?? 'terraform';
-  const state = { ...head, serial: options.serial ?? head.serial, lineage: options.lineage ?? head.lineage };
-  const whole = writeState({ ...state, resources: [] }).toString('latin1');
-  const split = resourcesSplit(whole, flavor);
+  const out = options.writeFlavor ?? flavor;
+  const state = identity(head, options);
+  const whole = writeState({ ...state, resources: [] }, { flavor: out }).toString('latin1');
+  const split = resourcesSplit(whole, out);
   const pre = whole.slice(0, split);
   await sink(Buffer.from(pre, 'latin1'));
   let size = pre.length;
   const groups = [...plan.groups.values()].sort(compareGroups);
-  const indent = flavor !== 'opentofu';
-  const mini = miniFrame(flavor);
+  const indent = out !== 'opentofu';
+  const mini = miniFrame(out);
   const reader = new WindowReader(source);
   for (let g = 0; g < groups.length; g++) {
     const parts: Buffer[] = [];
     for (const [s, e] of groups[g].spans) parts.push(await reader.read(s, e));
     const doc = Buffer.concat([Buffer.from('{"version":4,"resources":['), ...parts.flatMap((p, k) => (k > 0 ? [Buffer.from(','), p] : [p])), Buffer.from(']}')]);
     const one = parseState(doc, { terraformVersion: options.terraformVersion, flavor })!;
-    const text = writeState({ ...mini.state, resources: one.resources }).toString('latin1');
+    const text = writeState({ ...mini.state, resources: one.resources }, { flavor: out }).toString('latin1');
     if (groups[g].bad || one.resources.length !== 1 || !text.startsWith(mini.pre) || !text.endsWith(mini.post)) {
       throw new Error('internal: a resource did not serialize as one element of the resources array');
     }
@@ -239,17 +244,27 @@ function identitySpans(pre: string, state: StateFile): { serialSpan: [number, nu
   };
 }
 
+function identity(head: StateFile, options: StreamWriteOptions): StateFile {
+  return {
+    ...head,
+    terraform_version: options.writtenTerraformVersion ?? head.terraform_version,
+    serial: options.serial ?? head.serial,
+    lineage: options.lineage ?? head.lineage,
+  };
+}
+
 /** The whole-file path (formats 1 to 3; files the scan cannot follow): exact, not bounded. */
 async function writeWhole(
   source: StateByteSource, sink: (bytes: Buffer) => Promise<void> | void, options: StreamWriteOptions,
 ): Promise<StreamWriteResult> {
   const head = parseState(await source.read(0, source.size), { terraformVersion: options.terraformVersion });
   if (!head) throw new Error('internal: an empty state file reached the rewrite');
-  const state = { ...head, serial: options.serial ?? head.serial, lineage: options.lineage ?? head.lineage };
-  const bytes = writeState(state);
+  const state = identity(head, options);
+  const out = options.writeFlavor ?? head.flavor ?? 'terraform';
+  const bytes = writeState(state, { flavor: out });
   await sink(bytes);
   const text = bytes.toString('latin1');
-  const pre = text.slice(0, resourcesSplit(writeState({ ...state, resources: [] }).toString('latin1'), state.flavor ?? 'terraform'));
+  const pre = text.slice(0, resourcesSplit(writeState({ ...state, resources: [] }, { flavor: out }).toString('latin1'), out));
   return { head: { ...head, resources: [] }, size: bytes.length, ...identitySpans(pre, state), whole: true };
 }
 
