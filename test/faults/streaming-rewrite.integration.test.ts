@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultBackend, faultBackend } from './support';
 import { writeSyntheticState } from '../../bench/synthetic-state';
-import { isInvalidStateError } from '../../src/client';
+import { isInvalidStateError, isStateConflictError } from '../../src/client';
 import { PART_SIZE_BYTES } from '../../src/client/private/streaming-write';
 import { parseState, writeState } from '../../src/protocol/state';
 import { testServers } from '../support/servers';
@@ -90,6 +90,19 @@ describe('streamed push writes the whole-state path\'s bytes', () => {
     await client.pushStateFromFile(file);
     expect(client.requestCounts.s3.UploadPart ?? 0).toBe(0);
     expect(client.requestCounts.s3.PutObject ?? 0).toBe(0);
+    expect((await b.rawGet(b.key))!.equals(stored)).toBe(true);
+  });
+
+  test('same lineage and serial, other content: the semantic check (both rewrites blanked, compared by MD5) refuses it', async () => {
+    const stored = (await b.rawGet(b.key))!;
+    const { lineage, serial } = parseState(stored)!;
+    const file = join(dir, 'changed.tfstate');
+    writeFileSync(file, Buffer.from(awkwardState(12 * MiB, { lineage, serial }).toString('latin1').replace('"n": 1.0', '"n": 2.0'), 'latin1'));
+    const client = b.client();
+    const err = await client.pushStateFromFile(file).catch((e) => e);
+    expect(isStateConflictError(err)).toBe(true);
+    expect(err.message).toBe(`cannot overwrite existing state with serial ${serial} with a different state that has the same serial`);
+    expect(client.requestCounts.s3.UploadPart ?? 0).toBe(0);
     expect((await b.rawGet(b.key))!.equals(stored)).toBe(true);
   });
 
