@@ -276,8 +276,9 @@ export class StateClient {
   /**
    * `terraform state push` from a file, for states of any size: under the lock (as {@link pushState}),
    * a file up to 8 MiB goes through {@link pushState} itself; a larger one is checked from its
-   * scanned prefix (lineage, serial, emptiness; "same content" compared by MD5, see the streaming
-   * notes) and uploaded as a multipart upload of bounded parts with only `serial`/`lineage` rewritten.
+   * scanned prefix (lineage, serial, emptiness; "same content" by MD5, else semantically) and
+   * re-written one resource at a time into the bytes {@link pushState} would store, uploaded as a
+   * multipart upload of bounded parts.
    *
    * @throws StateConflictError when a push rule refuses the state
    */
