@@ -12,12 +12,13 @@ import {
 import { S3BackendConfig, validateConfig } from '../protocol/config';
 import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
-import { EMULATED_TERRAFORM_VERSION, LockInfo } from '../protocol/lock-info';
+import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho } from '../protocol/lock-info';
 import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
 import { OutputValue, StateFile, newEmptyState, readOutputs } from '../protocol/state';
 import type { Locker } from './lockers/locker';
 import { runBackendChecks } from './private/backend-checks';
 import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
+import { historySources } from './private/history-attribution';
 import { acquireLock, holdingLock } from './private/locking';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
@@ -28,12 +29,14 @@ import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming
 import { WholeState } from './private/whole-state';
 import { type ClientParts, wireClient } from './private/wiring';
 import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace, listWorkspaces } from './private/workspaces';
+import { HeldLocks } from './private/writer-lock';
 import type {
   BackendCheck,
   BackendOutputs,
   CreateWorkspaceOptions,
   DeleteWorkspaceOptions,
   FromBackendOutputsOptions,
+  HistoryOptions,
   LockOptions,
   LockingOptions,
   OperationOptions,
@@ -101,6 +104,8 @@ export class StateClient {
   public readonly paths: StatePaths;
 
   private readonly parts: ClientParts;
+  /** Locks this client holds now: every state write records its writer from here. */
+  private readonly held = new HeldLocks();
 
   private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
     this.workspace = workspace;
@@ -217,7 +222,7 @@ export class StateClient {
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
     if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
     await this.runtime.ready(options.signal);
-    return this.whole.write(state, options.signal);
+    return this.whole.write(state, options.signal, this.writerMetadata());
   }
 
   /**
@@ -284,7 +289,10 @@ export class StateClient {
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, async () => {
       const r: StreamedWriteResult = await pushStateFile(this.streaming, this.target, path, {
-        force: options.force, signal: options.signal, terraformVersion: this.runtime.options.terraformVersion,
+        force: options.force,
+        signal: options.signal,
+        terraformVersion: this.runtime.options.terraformVersion,
+        metadata: this.writerMetadata(),
       });
       return { md5: r.md5, etag: r.etag, versionId: r.versionId };
     });
@@ -310,7 +318,9 @@ export class StateClient {
   public async lock(options: LockOptions = {}): Promise<string> {
     await this.runtime.ready(options.signal);
     const o = this.runtime.options;
-    const target = { locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry };
+    const target = {
+      locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry, held: this.held,
+    };
     return acquireLock(target, options);
   }
 
@@ -322,6 +332,7 @@ export class StateClient {
   public async unlock(lockId: string, options: OperationOptions = {}): Promise<void> {
     await this.runtime.ready(options.signal);
     await this.locker.unlock(lockId, options.signal);
+    this.held.remove(lockId);
   }
 
   /** The current lock holder, or `undefined` when the state is not locked. */
@@ -336,7 +347,12 @@ export class StateClient {
    * which is kept as its cause).
    */
   public async withLock<T>(fn: (lockId: string) => Promise<T>, options: LockOptions = {}): Promise<T> {
-    return holdingLock(this.locker, await this.lock(options), fn);
+    const id = await this.lock(options);
+    try {
+      return await holdingLock(this.locker, id, fn);
+    } finally {
+      this.held.remove(id);
+    }
   }
 
   /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
@@ -356,11 +372,13 @@ export class StateClient {
 
   /**
    * {@link listStateVersions} with each version's `serial` and `lineage`, read from a bounded ranged
-   * GET of its head: one request per version and constant memory, whatever the state's size.
+   * GET of its head: one request per version and constant memory, whatever the state's size. Each
+   * version also names its `writer` (`StateWriter`; see {@link HistoryOptions.attribute} for the cost).
    */
-  public async history(options: OperationOptions = {}): Promise<StateHistoryEntry[]> {
+  public async history(options: HistoryOptions = {}): Promise<StateHistoryEntry[]> {
     await this.runtime.ready(options.signal);
-    return stateHistory(this.target, this.streaming, options.signal);
+    const sources = options.attribute === false ? undefined : historySources(this.runtime, this.paths);
+    return stateHistory(this.target, this.streaming, options.signal, sources);
   }
 
   /**
@@ -373,7 +391,9 @@ export class StateClient {
   public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, () =>
-      restoreStateVersion(this.target, this.streaming, versionId, { signal: options.signal, terraformVersion: this.terraformVersion }));
+      restoreStateVersion(this.target, this.streaming, versionId, {
+        signal: options.signal, terraformVersion: this.terraformVersion, metadata: this.writerMetadata(),
+      }));
   }
 
   /**
@@ -413,6 +433,11 @@ export class StateClient {
   /** Destroys the SDK clients this client created (never the ones passed in). */
   public destroy(): void {
     if (this.ownsRuntime) this.runtime.destroy();
+  }
+
+  /** The writer metadata of a state write made now (the lock held, or none). */
+  private writerMetadata(): Record<string, string> {
+    return this.held.writerMetadata(this.runtime.options.who ?? defaultLockWho());
   }
 
   private get terraformVersion(): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import type { UserMetadata } from './object-store';
 import type { StreamedWriteResult, StreamingState } from './streaming';
 import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
 import { spoolTo, withTempFile } from './temp-files';
@@ -77,7 +78,7 @@ export async function pushStateFile(
   reader: StreamingState,
   target: WriteTarget,
   path: string,
-  options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string; terraformVersion?: string } = {},
+  options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string; terraformVersion?: string; metadata?: UserMetadata } = {},
 ): Promise<StreamedWriteResult> {
   const { signal } = options;
   const local = await scanStateFile(path, options.terraformVersion);
@@ -93,7 +94,8 @@ export async function pushStateFile(
   if (!check.ok) throw new StateConflictError(check.message);
   const decision = nextSerialForIdentity(pushed, remote?.head, () => same, options.newLineage ?? newLineage);
   if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
-  const r = await writeStateFile(target, path, { signal, replace: identityReplacements(local, decision.serial, decision.lineage) });
+  const replace = identityReplacements(local, decision.serial, decision.lineage);
+  const r = await writeStateFile(target, path, { signal, replace, metadata: options.metadata });
   return { ...r, written: true };
 }
 
