@@ -100,8 +100,13 @@ export async function attributedHistoryBench(servers: LocalServers, bucket: stri
     for (let apply = 0; byTerraform < versions - byClient; apply++) {
       await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 30));
       const info = JSON.stringify({
-        ID: `00000000-0000-4000-8000-${String(apply).padStart(12, '0')}`, Operation: 'OperationTypeApply', Info: '',
-        Who: `terraform-${apply}@ci`, Version: '1.10.0', Created: new Date().toISOString(), Path: lockId,
+        ID: `00000000-0000-4000-8000-${String(apply).padStart(12, '0')}`,
+        Operation: 'OperationTypeApply',
+        Info: '',
+        Who: `terraform-${apply}@ci`,
+        Version: '1.10.0',
+        Created: new Date().toISOString(),
+        Path: lockId,
       });
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockFileKey, Body: info, IfNoneMatch: '*', ContentType: 'application/json' }));
       for (let w = 0; w < 2 && byTerraform < versions - byClient; w++, byTerraform++) {
@@ -122,8 +127,15 @@ export async function attributedHistoryBench(servers: LocalServers, bucket: stri
     await client.history({ attribute: false });
     const plainMs = Number(process.hrtime.bigint() - t) / 1e6;
     return {
-      versions, byClient, byTerraform, ms, requests: counts.total, requestsByOp: { ...counts.s3, ...counts.dynamodb },
-      plainMs, plainRequests: client.requestCounts.total, sources,
+      versions,
+      byClient,
+      byTerraform,
+      ms,
+      requests: counts.total,
+      requestsByOp: { ...counts.s3, ...counts.dynamodb },
+      plainMs,
+      plainRequests: client.requestCounts.total,
+      sources,
     };
   } finally {
     client.destroy();
