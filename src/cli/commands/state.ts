@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { isStateVersionNotFoundError } from '../../client';
-import { CliError, EXIT, formatSize, io, note, out, paint, printJson, printTable, progress } from '../output';
+import { CliError, EXIT, formatSize, io, note, out, paint, printJson, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
 import { DiffableState, diffStates } from '../state-diff';
 import { type LockFlags, lockingOptions } from './locking-flags';
