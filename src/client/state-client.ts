@@ -357,7 +357,8 @@ export class StateClient {
 
   /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
   private locked<T>(operation: string, options: LockingOptions & OperationOptions & { lockId?: string }, fn: () => Promise<T>): Promise<T> {
-    if (options.lockId !== undefined || options.lock === false) return fn();
+    if (options.lock === false && options.lockId === undefined) return fn();
+    if (options.lockId !== undefined) return this.held.claimed(options.lockId, this.runtime.options.who ?? defaultLockWho(), operation, fn);
     return this.withLock(fn, { operation, timeoutMs: options.lockTimeoutMs, signal: options.signal });
   }
 

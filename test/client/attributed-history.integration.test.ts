@@ -76,6 +76,19 @@ describe('attributed history on a versioned bucket with lock files', () => {
     expect(client.requestCounts.s3).toEqual({ ListObjectVersions: 1, GetObject: 2 });
   });
 
+  test('a push with the lockId of a lock taken by another client records that ID, with the pusher\'s who and operation', async () => {
+    const holder = be.client({ who: 'holder@ci' }, { key: 'attr-claimed/terraform.tfstate' });
+    const pusher = be.client({ who: 'pusher@ci' }, { key: 'attr-claimed/terraform.tfstate' });
+    const lockId = await holder.lock({ operation: 'OperationTypeApply' });
+    try {
+      const written = await pusher.pushState(Buffer.from(stateWith('C', 1)), { lockId });
+      const head = await be.s3.send(new HeadObjectCommand({ Bucket: be.bucket, Key: pusher.paths.stateKey, VersionId: written.versionId }));
+      expect(head.Metadata).toEqual({ [LOCK_METADATA_KEYS.id]: lockId, [LOCK_METADATA_KEYS.who]: 'pusher@ci', [LOCK_METADATA_KEYS.operation]: 'state-push' });
+    } finally {
+      await holder.unlock(lockId);
+    }
+  });
+
   test('a streamed push (multipart upload over 8 MiB) carries the metadata from CreateMultipartUpload', async () => {
     const client = clientFor('bea@ci');
     const path = join(tmpdir(), `attr-big-${process.pid}.tfstate`);

@@ -27,3 +27,20 @@ describe('HeldLocks: the writer a state write records', () => {
     expect(held.current()?.ID).toBe('a');
   });
 });
+
+describe('HeldLocks.claimed: a lock ID passed in by the caller (lockId option)', () => {
+  test('a lock taken elsewhere: its ID with this client\'s who and the operation, only while fn runs', async () => {
+    const held = new HeldLocks();
+    const inside = await held.claimed('ext', 'me@host', 'state-push', async () => parseLockMetadata(held.writerMetadata('me@host')));
+    expect(inside).toEqual({ id: 'ext', who: 'me@host', operation: 'state-push' });
+    expect(held.current()).toBeUndefined();
+  });
+
+  test('a lock this client holds keeps its own LockInfo, and stays held afterwards', async () => {
+    const held = new HeldLocks();
+    held.add(lock('own'));
+    const inside = await held.claimed('own', 'me@host', 'state-push', async () => parseLockMetadata(held.writerMetadata('me@host')));
+    expect(inside).toEqual({ id: 'own', who: 'own@ci', operation: 'OperationTypeApply' });
+    expect(held.current()?.ID).toBe('own');
+  });
+});

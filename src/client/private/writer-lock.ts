@@ -30,6 +30,22 @@ export class HeldLocks {
     return last;
   }
 
+  /**
+   * Runs `fn` as the holder of lock `id`, which the caller says it holds (`lockId` option). A lock
+   * this client took keeps its own LockInfo; for one taken elsewhere only the ID is known, so the
+   * writer is recorded with this client's `who` and `operation`.
+   */
+  public async claimed<T>(id: string, who: string, operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.held.has(id)) return fn();
+    const standIn = { ID: id, Who: who, Operation: operation } as LockInfo;
+    this.add(standIn);
+    try {
+      return await fn();
+    } finally {
+      if (this.held.get(id) === standIn) this.remove(id);
+    }
+  }
+
   /** The `x-amz-meta-tfstate-lock-*` metadata of a state write made now by a client whose `Who` is `who`. */
   public writerMetadata(who: string): Record<string, string> {
     return buildLockMetadata(this.current() ?? { ID: '', Who: who, Operation: '' });
