@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { historyDemo } from './demo/history';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
 import { BackendConfigFormat } from '../src';
 import { demoExtras } from './demo/extras';
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
     tfstate(['diff', earlier.versionId, 'current', '-workspace', 'dev']);
     tfstate(['restore', earlier.versionId, '-workspace', 'dev']);
     tfstate(['outputs', '-workspace', 'dev']);
+    await historyDemo({ tfstate, heading, s3, bucket, stateKey: `env:/dev/${STATE_KEY}` });
 
     await demoExtras({ tfstate, heading, cli: CLI, env, local });
 

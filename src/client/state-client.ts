@@ -12,12 +12,13 @@ import {
 import { S3BackendConfig, validateConfig } from '../protocol/config';
 import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
-import { EMULATED_TERRAFORM_VERSION, LockInfo } from '../protocol/lock-info';
+import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho } from '../protocol/lock-info';
 import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
 import { OutputValue, StateFile, newEmptyState, readOutputs } from '../protocol/state';
 import type { Locker } from './lockers/locker';
 import { runBackendChecks } from './private/backend-checks';
 import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
+import { historySources } from './private/history-attribution';
 import { acquireLock, holdingLock } from './private/locking';
 import { deleteDigestItem, probeConditionalWrites, readLockFile, readLockItem } from './private/locking-migration-ports';
 import { ObjectStore } from './private/object-store';
@@ -29,6 +30,7 @@ import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming
 import { WholeState } from './private/whole-state';
 import { type ClientParts, wireClient } from './private/wiring';
 import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace, listWorkspaces } from './private/workspaces';
+import { HeldLocks } from './private/writer-lock';
 import type {
   BackendCheck,
   BackendOutputs,
@@ -36,6 +38,7 @@ import type {
   CreateWorkspaceOptions,
   DeleteWorkspaceOptions,
   FromBackendOutputsOptions,
+  HistoryOptions,
   LockOptions,
   LockingOptions,
   LockRecord,
@@ -104,6 +107,8 @@ export class StateClient {
   public readonly paths: StatePaths;
 
   private readonly parts: ClientParts;
+  /** Locks this client holds now: every state write records its writer from here. */
+  private readonly held = new HeldLocks();
 
   private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
     this.workspace = workspace;
@@ -220,7 +225,7 @@ export class StateClient {
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
     if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
     await this.runtime.ready(options.signal);
-    return this.whole.write(state, options.signal);
+    return this.whole.write(state, options.signal, this.writerMetadata());
   }
 
   /**
@@ -288,7 +293,10 @@ export class StateClient {
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, async () => {
       const r: StreamedWriteResult = await pushStateFile(this.streaming, this.target, path, {
-        force: options.force, signal: options.signal, terraformVersion: this.runtime.options.terraformVersion,
+        force: options.force,
+        signal: options.signal,
+        terraformVersion: this.runtime.options.terraformVersion,
+        metadata: this.writerMetadata(),
       });
       return { md5: r.md5, etag: r.etag, versionId: r.versionId };
     });
@@ -314,7 +322,9 @@ export class StateClient {
   public async lock(options: LockOptions = {}): Promise<string> {
     await this.runtime.ready(options.signal);
     const o = this.runtime.options;
-    const target = { locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry };
+    const target = {
+      locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry, held: this.held,
+    };
     return acquireLock(target, options);
   }
 
@@ -326,6 +336,7 @@ export class StateClient {
   public async unlock(lockId: string, options: OperationOptions = {}): Promise<void> {
     await this.runtime.ready(options.signal);
     await this.locker.unlock(lockId, options.signal);
+    this.held.remove(lockId);
   }
 
   /** The current lock holder, or `undefined` when the state is not locked. */
@@ -340,12 +351,18 @@ export class StateClient {
    * which is kept as its cause).
    */
   public async withLock<T>(fn: (lockId: string) => Promise<T>, options: LockOptions = {}): Promise<T> {
-    return holdingLock(this.locker, await this.lock(options), fn);
+    const id = await this.lock(options);
+    try {
+      return await holdingLock(this.locker, id, fn);
+    } finally {
+      this.held.remove(id);
+    }
   }
 
   /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
   private locked<T>(operation: string, options: LockingOptions & OperationOptions & { lockId?: string }, fn: () => Promise<T>): Promise<T> {
-    if (options.lockId !== undefined || options.lock === false) return fn();
+    if (options.lock === false && options.lockId === undefined) return fn();
+    if (options.lockId !== undefined) return this.held.claimed(options.lockId, this.runtime.options.who ?? defaultLockWho(), operation, fn);
     return this.withLock(fn, { operation, timeoutMs: options.lockTimeoutMs, signal: options.signal });
   }
 
@@ -360,11 +377,13 @@ export class StateClient {
 
   /**
    * {@link listStateVersions} with each version's `serial` and `lineage`, read from a bounded ranged
-   * GET of its head: one request per version and constant memory, whatever the state's size.
+   * GET of its head: one request per version and constant memory, whatever the state's size. Each
+   * version also names its `writer` (`StateWriter`; see {@link HistoryOptions.attribute} for the cost).
    */
-  public async history(options: OperationOptions = {}): Promise<StateHistoryEntry[]> {
+  public async history(options: HistoryOptions = {}): Promise<StateHistoryEntry[]> {
     await this.runtime.ready(options.signal);
-    return stateHistory(this.target, this.streaming, options.signal);
+    const sources = options.attribute === false ? undefined : historySources(this.runtime, this.paths);
+    return stateHistory(this.target, this.streaming, options.signal, sources);
   }
 
   /**
@@ -377,7 +396,9 @@ export class StateClient {
   public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, () =>
-      restoreStateVersion(this.target, this.streaming, versionId, { signal: options.signal, terraformVersion: this.terraformVersion }));
+      restoreStateVersion(this.target, this.streaming, versionId, {
+        signal: options.signal, terraformVersion: this.terraformVersion, metadata: this.writerMetadata(),
+      }));
   }
 
   /**
@@ -445,6 +466,11 @@ export class StateClient {
   /** Destroys the SDK clients this client created (never the ones passed in). */
   public destroy(): void {
     if (this.ownsRuntime) this.runtime.destroy();
+  }
+
+  /** The writer metadata of a state write made now (the lock held, or none). */
+  private writerMetadata(): Record<string, string> {
+    return this.held.writerMetadata(this.runtime.options.who ?? defaultLockWho());
   }
 
   private get terraformVersion(): string {

@@ -229,6 +229,45 @@ export interface StateHistoryEntry extends StateVersion {
   readonly serial?: number;
   /** `lineage` read from the head of the version; absent for delete markers and unreadable heads. */
   readonly lineage?: string;
+  /** Who wrote this version; absent for delete markers and with `attribute: false`. */
+  readonly writer?: StateWriter;
+}
+
+/**
+ * Who wrote one version of the state, and how that is known (`docs/runtime-extras.md` §2):
+ *
+ * | source | meaning | `who`/`operation`/`lockId` |
+ * |---|---|---|
+ * | `metadata` | written by this library, which records the holder's lock in the version's user metadata | exact (`lockId` empty: written without a lock) |
+ * | `lock-file` | written by Terraform/OpenTofu while one `.tflock` version (`lockVersionId`) was held, on a versioned bucket | that lock's LockInfo |
+ * | `dynamodb` | written since the DynamoDB lock that is held now was taken | the held lock's LockInfo |
+ * | `ambiguous` | several lock-file versions fit within S3's one-second resolution (`lockVersionIds`) | absent |
+ * | `unknown` | nothing tells (`-lock=false`, DynamoDB lock released, unversioned bucket, expired lock versions) | absent |
+ */
+export interface StateWriter {
+  readonly source: 'metadata' | 'lock-file' | 'dynamodb' | 'ambiguous' | 'unknown';
+  /** LockInfo `Who` of the writer's lock. */
+  readonly who?: string;
+  /** LockInfo `Operation` of the writer's lock. */
+  readonly operation?: string;
+  /** LockInfo `ID` of the writer's lock (empty: written without a lock). */
+  readonly lockId?: string;
+  /** The `.tflock` version that named the writer (`lock-file`). */
+  readonly lockVersionId?: string;
+  /** The `.tflock` versions that fit (`ambiguous`). */
+  readonly lockVersionIds?: readonly string[];
+}
+
+/** Options of {@link StateClient.history}. */
+export interface HistoryOptions extends OperationOptions {
+  /**
+   * Name the writer of each version ({@link StateWriter}). Costs no request for versions this library
+   * wrote (the metadata comes with the head read), one small GET per `.tflock` version used, one
+   * DynamoDB GetItem when a version is still unattributed and a lock table is configured, and a
+   * HeadObject only for versions whose head could not be read.
+   * @default true
+   */
+  readonly attribute?: boolean;
 }
 
 /** One check of {@link StateClient.checkBackend} (`tfstate doctor`). */

@@ -187,6 +187,38 @@ export function lockLifetimes(lockVersions: readonly LockVersionRef[]): Lifetime
 }
 
 /**
+ * The lock key's versions and delete markers as one list, newest first. `ListObjectVersions` returns
+ * them interleaved in the XML, but the SDK splits them into `Versions` and `DeleteMarkers`, each
+ * newest first: only the interleaving is lost, and at one-second resolution a lock PUT and its
+ * unlock DELETE often share a LastModified. Ties are settled by how the lock file is written: every
+ * lock PUT is conditional (`If-None-Match: *`, client.go `lockWithFile` in Terraform and OpenTofu),
+ * so it only succeeds when the key is absent; two versions are therefore never adjacent, and a
+ * version is followed (in time) by a delete marker before the next version. Merging oldest first,
+ * on a tie the entry that keeps that alternation is taken (a marker after a version, a version
+ * after a marker or at the start).
+ *
+ * @param versions the lock key's `Versions` entries, newest first (listing order)
+ * @param markers the lock key's `DeleteMarkers` entries, newest first (listing order)
+ */
+export function orderLockEntries(versions: readonly LockVersionRef[], markers: readonly LockVersionRef[]): LockVersionRef[] {
+  const v = [...versions].reverse();
+  const m = [...markers].reverse();
+  const out: LockVersionRef[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < v.length || j < m.length) {
+    let takeVersion: boolean;
+    if (i >= v.length) {takeVersion = false;} else if (j >= m.length) {takeVersion = true;} else {
+      const dv = v[i].lastModified.getTime();
+      const dm = m[j].lastModified.getTime();
+      takeVersion = dv !== dm ? dv < dm : !(out.length > 0 && !out[out.length - 1].isDeleteMarker);
+    }
+    out.push(takeVersion ? v[i++] : m[j++]);
+  }
+  return out.reverse();
+}
+
+/**
  * Decides what metadata alone decides, matches the rest against lock lifetimes, and lists the lock
  * versions to read: only those that are the single fit of a state version without metadata.
  *

@@ -7,6 +7,7 @@ import {
   LOCK_METADATA_KEYS,
   LOCK_METADATA_MAX_VALUE_LENGTH,
   LockVersionRef,
+  orderLockEntries,
   parseLockMetadata,
   planAttribution,
   StateVersionRef,
@@ -187,5 +188,38 @@ describe('planAttribution', () => {
     expect(heads.sort()).toEqual(['s1', 's3']);
     expect(result.map((r) => r.attribution.source)).toEqual(['metadata', 'lock-file', 'unknown']);
     expect(result[0].attribution).toEqual({ source: 'metadata', lock: { id: 'mine', who: 'me@here', operation: 'apply' } });
+  });
+});
+
+describe('orderLockEntries (the SDK splits Versions and DeleteMarkers; the interleaving is rebuilt)', () => {
+  const ids = (l: LockVersionRef[]) => l.map((x) => x.versionId);
+
+  test('distinct times merge by time, newest first', () => {
+    const versions = [lockPut('L2', '10:00:20'), lockPut('L1', '10:00:00')];
+    const markers = [unlock('d2', '10:00:30'), unlock('d1', '10:00:10')];
+    expect(ids(orderLockEntries(versions, markers))).toEqual(['d2', 'L2', 'd1', 'L1']);
+  });
+
+  test('GIVEN lock, unlock, lock, unlock all in one second THEN versions and markers alternate (a lock PUT needs the key absent)', () => {
+    // Terraform/OpenTofu client.go lockWithFile: PutObject with If-None-Match: *, so two lock
+    // versions are never adjacent; unlockWithFile: DeleteObject without a version ID (a marker).
+    const versions = [lockPut('L2', '10:00:05'), lockPut('L1', '10:00:05')];
+    const markers = [unlock('d2', '10:00:05'), unlock('d1', '10:00:05')];
+    expect(ids(orderLockEntries(versions, markers))).toEqual(['d2', 'L2', 'd1', 'L1']);
+  });
+
+  test('GIVEN a lock released in the second it was taken and nothing for 10 s THEN its lifetime ends in that second', () => {
+    // Versions first on a tie would stretch L1 to the next entry, 10 s later, and claim a lock-less write.
+    const ordered = orderLockEntries([lockPut('L2', '10:00:15'), lockPut('L1', '10:00:05')], [unlock('d1', '10:00:05')]);
+    expect(ids(ordered)).toEqual(['L2', 'd1', 'L1']);
+    expect(planAttribution([state('s1', '10:00:10')], ordered).entries[0]).toMatchObject({ attribution: { source: 'unknown' } });
+  });
+
+  test('the lock held now (newest is a version) after a release in the same second', () => {
+    expect(ids(orderLockEntries([lockPut('L2', '10:00:05'), lockPut('L1', '10:00:05')], [unlock('d1', '10:00:05')]))).toEqual(['L2', 'd1', 'L1']);
+  });
+
+  test('markers older than every version (expired lock versions) stay oldest', () => {
+    expect(ids(orderLockEntries([lockPut('L1', '10:00:05')], [unlock('d0', '09:00:00')]))).toEqual(['L1', 'd0']);
   });
 });

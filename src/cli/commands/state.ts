@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Transform, type Writable } from 'node:stream';
 import { isEncryptedStateError, isStateVersionNotFoundError } from '../../client';
-import { CliError, EXIT, formatSize, io, note, out, paint, printJson, printTable, progress } from '../output';
+import { CliError, EXIT, formatSize, io, note, out, paint, printJson, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
 import { DiffableState, diffStates } from '../state-diff';
 import { type LockFlags, lockingOptions } from './locking-flags';
@@ -158,43 +158,7 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
   }
 }
 
-/** `history`: versions of the state object, newest first, with serial and lineage (read from each version's head). */
-export async function historyCommand(opts: GlobalOptions): Promise<void> {
-  const s = await openSession(opts);
-  try {
-    const entries = await s.client.history();
-    const rows = entries.map((v) => ({
-      versionId: v.versionId,
-      serial: v.serial,
-      lineage: v.lineage,
-      size: v.size,
-      lastModified: v.lastModified?.toISOString(),
-      isLatest: v.isLatest,
-      isDeleteMarker: v.isDeleteMarker,
-    }));
-    if (opts.json) {
-      printJson(rows);
-      return;
-    }
-    if (rows.length === 0) {
-      note(`No versions of ${s.client.paths.stateKey}.`);
-      return;
-    }
-    printTable(
-      ['VERSION ID', 'SERIAL', 'LINEAGE', 'SIZE', 'LAST MODIFIED', ''],
-      rows.map((r) => [
-        r.versionId,
-        r.isDeleteMarker ? '(deleted)' : String(r.serial ?? '-'),
-        r.lineage || '-',
-        r.size === undefined ? '-' : formatSize(r.size),
-        r.lastModified ?? '-',
-        r.isLatest ? paint('green', 'current') : '',
-      ]),
-    );
-  } finally {
-    s.close();
-  }
-}
+export { historyCommand } from './history';
 
 /** `restore VERSION_ID`: writes an old version as the newest, serial above the current one, lineage kept, under the lock. */
 export async function restoreCommand(versionId: string, opts: GlobalOptions & LockFlags): Promise<void> {

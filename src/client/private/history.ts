@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { orderLockEntries, type LockVersionRef } from '../../protocol/attribution';
+import { lockFileKey } from '../../protocol/paths';
 import { BucketNotFoundError, StateBackendError, StateVersionNotFoundError } from '../errors';
 import type { RepairDigestResult, RestoreResult, StateHistoryEntry, StateVersion } from '../types';
 import { describeError, isNoSuchBucket } from './aws-errors';
+import { type AttributionSources, attributeEntries } from './history-attribution';
 import type { StreamingState } from './streaming';
 import { identityReplacements, scanStateFile } from './streaming-push';
 import { writeStateFile, type WriteTarget } from './streaming-write';
@@ -10,23 +13,43 @@ import { spoolTo, withTempFile } from './temp-files';
 /** Versions whose heads are read at once by {@link stateHistory}: bounded, so memory stays constant. */
 const HISTORY_CONCURRENCY = 4;
 
+/** The state key's versions and the `.tflock` key's entries, from one listing. */
+interface KeyVersions {
+  readonly state: StateVersion[];
+  /** The lock key's versions and delete markers, newest first ({@link orderLockEntries}). */
+  readonly lock: LockVersionRef[];
+}
+
 /**
  * Every version of the state object (`ListObjectVersions`, exact key only), newest first, delete
  * markers flagged.
  */
 export async function listStateVersions(t: WriteTarget, signal?: AbortSignal): Promise<StateVersion[]> {
+  return (await listKeyVersions(t, signal)).state;
+}
+
+/**
+ * The state's versions and, from the same pages (`Prefix` = the state key, which the `.tflock` key
+ * extends), the lock file's versions and delete markers.
+ */
+async function listKeyVersions(t: WriteTarget, signal?: AbortSignal): Promise<KeyVersions> {
   const { store, stateKey } = t;
+  const lockKey = lockFileKey(stateKey);
   const out: StateVersion[] = [];
+  const lockVersions: LockVersionRef[] = [];
+  const lockMarkers: LockVersionRef[] = [];
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   try {
     do {
       const page = await store.listVersionsPage(stateKey, keyMarker, versionMarker, signal);
       for (const v of page.Versions ?? []) {
+        if (v.Key === lockKey && v.LastModified) lockVersions.push({ versionId: v.VersionId ?? 'null', lastModified: v.LastModified, isDeleteMarker: false });
         if (v.Key !== stateKey) continue;
         out.push({ versionId: v.VersionId ?? 'null', isLatest: v.IsLatest === true, isDeleteMarker: false, lastModified: v.LastModified, size: v.Size, etag: v.ETag });
       }
       for (const m of page.DeleteMarkers ?? []) {
+        if (m.Key === lockKey && m.LastModified) lockMarkers.push({ versionId: m.VersionId ?? 'null', lastModified: m.LastModified, isDeleteMarker: true });
         if (m.Key !== stateKey) continue;
         out.push({ versionId: m.VersionId ?? 'null', isLatest: m.IsLatest === true, isDeleteMarker: true, lastModified: m.LastModified });
       }
@@ -39,18 +62,23 @@ export async function listStateVersions(t: WriteTarget, signal?: AbortSignal): P
     if (isNoSuchBucket(e)) throw new BucketNotFoundError(store.bucket, { cause: e });
     throw new StateBackendError(`failed to list versions of s3://${store.bucket}/${stateKey}: ${describeError(e)}`, { cause: e });
   }
-  return out.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
+  const state = out.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
+  return { state, lock: orderLockEntries(lockVersions, lockMarkers) };
 }
 
 /**
  * {@link listStateVersions} with each version's `serial` and `lineage`, read from a bounded ranged GET
  * of its head (`StreamingState.readIdentity`): one request per version and constant memory, whatever
  * the state's size. A version whose head cannot be read (encrypted, not a state, gone) is listed
- * without them.
+ * without them. With `attribution`, each version also names its writer (`history-attribution.ts`):
+ * the head reads bring this library's metadata for free; lock-file versions come with the listing.
  */
-export async function stateHistory(t: WriteTarget, reader: StreamingState, signal?: AbortSignal): Promise<StateHistoryEntry[]> {
-  const versions = await listStateVersions(t, signal);
+export async function stateHistory(
+  t: WriteTarget, reader: Pick<StreamingState, 'readIdentity'>, signal?: AbortSignal, attribution?: AttributionSources,
+): Promise<StateHistoryEntry[]> {
+  const { state: versions, lock } = await listKeyVersions(t, signal);
   const entries: StateHistoryEntry[] = versions.map((v) => ({ ...v }));
+  const metadata = new Map<string, Readonly<Record<string, string>> | undefined>();
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < versions.length; i = next++) {
@@ -58,6 +86,7 @@ export async function stateHistory(t: WriteTarget, reader: StreamingState, signa
       if (v.isDeleteMarker || v.size === 0) continue;
       try {
         const id = await reader.readIdentity(v.versionId, signal);
+        if (id?.metadata) metadata.set(v.versionId, id.metadata);
         entries[i] = {
           ...v,
           ...(id?.serial !== undefined ? { serial: id.serial } : {}),
@@ -71,7 +100,7 @@ export async function stateHistory(t: WriteTarget, reader: StreamingState, signa
     }
   };
   await Promise.all(Array.from({ length: Math.min(HISTORY_CONCURRENCY, versions.length) }, worker));
-  return entries;
+  return attribution ? attributeEntries(t, entries, metadata, lock, attribution, signal) : entries;
 }
 
 /**
@@ -83,7 +112,8 @@ export async function stateHistory(t: WriteTarget, reader: StreamingState, signa
  * @throws StateVersionNotFoundError when the version does not exist or is empty
  */
 export async function restoreStateVersion(
-  t: WriteTarget, reader: StreamingState, versionId: string, options: { signal?: AbortSignal; terraformVersion?: string } = {},
+  t: WriteTarget, reader: StreamingState, versionId: string,
+  options: { signal?: AbortSignal; terraformVersion?: string; metadata?: Readonly<Record<string, string>> } = {},
 ): Promise<RestoreResult> {
   const { signal } = options;
   const missing = () => new StateVersionNotFoundError(
@@ -100,7 +130,7 @@ export async function restoreStateVersion(
     const scanned = await scanStateFile(file.path, options.terraformVersion);
     const current = await reader.readHead({ signal });
     const serial = Math.max(current?.head.serial ?? 0, scanned.head.serial) + 1;
-    const written = await writeStateFile(t, file.path, { signal, replace: identityReplacements(scanned, serial) });
+    const written = await writeStateFile(t, file.path, { signal, replace: identityReplacements(scanned, serial), metadata: options.metadata });
     return { md5: written.md5, etag: written.etag, versionId: written.versionId, restoredFrom: versionId, serial, lineage: scanned.head.lineage };
   });
 }

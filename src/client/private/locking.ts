@@ -12,6 +12,8 @@ export interface LockTarget {
   readonly who?: string;
   readonly terraformVersion: string;
   readonly retry?: LockRetryTiming;
+  /** Where a lock taken is recorded, so that state writes can name their writer. */
+  readonly held?: { add(info: LockInfo): void };
 }
 
 /** Options of one lock (the facade's `LockOptions`). */
@@ -90,7 +92,9 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
   for (;;) {
     try {
       await t.locker.lock(info, signal);
-      return t.locker.kind === 'none' ? '' : info.ID;
+      if (t.locker.kind === 'none') return '';
+      t.held?.add(info);
+      return info.ID;
     } catch (e) {
       if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
       if (Date.now() >= deadline) throw e;

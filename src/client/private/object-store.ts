@@ -6,6 +6,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -14,6 +15,7 @@ import {
   type CreateMultipartUploadCommandOutput,
   type DeleteObjectCommandOutput,
   type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
   type ListObjectVersionsCommandOutput,
   type ListObjectsV2CommandOutput,
   type PutObjectCommandInput,
@@ -36,6 +38,9 @@ export interface ObjectStoreSettings {
   readonly skipS3Checksum: boolean;
 }
 
+/** S3 user metadata (`x-amz-meta-*`, names without the prefix). */
+export type UserMetadata = Readonly<Record<string, string>>;
+
 /** An object read whole. */
 export interface StoredObject {
   readonly body: Buffer;
@@ -50,6 +55,8 @@ export interface OpenedObject {
   readonly contentLength?: number;
   readonly etag?: string;
   readonly versionId?: string;
+  /** The object's user metadata (`x-amz-meta-*`, names without the prefix). */
+  readonly metadata?: UserMetadata;
 }
 
 /** Options of a read. */
@@ -67,6 +74,8 @@ export interface PutOptions {
   readonly ifNoneMatch?: boolean;
   /** @default 'application/json' (Terraform's, for state and lock objects) */
   readonly contentType?: string;
+  /** User metadata (`x-amz-meta-*`): the writer's lock on state writes (`protocol/attribution.ts`). @default - none */
+  readonly metadata?: UserMetadata;
   readonly signal?: AbortSignal;
 }
 
@@ -180,7 +189,24 @@ export class ObjectStore {
       return this.readFailure(key, e);
     }
     const body = (out.Body as Readable | undefined) ?? emptyBody();
-    return { body, contentLength: out.ContentLength, etag: out.ETag, versionId: out.VersionId };
+    return { body, contentLength: out.ContentLength, etag: out.ETag, versionId: out.VersionId, metadata: out.Metadata };
+  }
+
+  /** HeadObject of a version: its user metadata; `undefined` when the object (or version) does not exist. */
+  public async headMetadata(key: string, options: { versionId?: string; signal?: AbortSignal } = {}): Promise<UserMetadata | undefined> {
+    try {
+      const out = await this.request<HeadObjectCommandOutput>(new HeadObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(options.versionId ? { VersionId: options.versionId } : {}),
+        ...this.sseC(),
+      }), options.signal);
+      return out.Metadata ?? {};
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      if (isNoSuchKey(e) && !isNoSuchBucket(e)) return undefined;
+      return this.readFailure(key, e);
+    }
   }
 
   /**
@@ -224,19 +250,21 @@ export class ObjectStore {
       ContentType: options.contentType ?? STATE_CONTENT_TYPE,
       ...this.writeChecksum(body),
       ...this.writeHeaders(),
+      ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
     }), options.signal);
     return { etag: out.ETag, versionId: out.VersionId };
   }
 
-  /** CreateMultipartUpload with the same headers as {@link put}; returns the upload ID. */
-  public async createMultipartUpload(key: string, signal?: AbortSignal): Promise<string> {
+  /** CreateMultipartUpload with the same headers as {@link put} (user `metadata` too); returns the upload ID. */
+  public async createMultipartUpload(key: string, signal?: AbortSignal, metadata?: UserMetadata): Promise<string> {
     const created = await this.request<CreateMultipartUploadCommandOutput>(new CreateMultipartUploadCommand({
       Bucket: this.bucket,
       Key: key,
       ContentType: STATE_CONTENT_TYPE,
       ...(this.settings.skipS3Checksum ? {} : { ChecksumAlgorithm: 'SHA256' as const }),
       ...this.writeHeaders(),
+      ...(metadata ? { Metadata: { ...metadata } } : {}),
     }), signal);
     if (!created.UploadId) throw new StateBackendError('failed to upload state: CreateMultipartUpload returned no UploadId');
     return created.UploadId;

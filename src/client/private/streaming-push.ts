@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import type { UserMetadata } from './object-store';
 import type { StreamedWriteResult, StreamingState } from './streaming';
 import { rewriteStateFile, statesMarshalEqualFiles } from './streaming-rewrite';
 import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
@@ -80,7 +81,7 @@ export async function pushStateFile(
   reader: StreamingState,
   target: WriteTarget,
   path: string,
-  options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string; terraformVersion?: string } = {},
+  options: { force?: boolean; signal?: AbortSignal; newLineage?: () => string; terraformVersion?: string; metadata?: UserMetadata } = {},
 ): Promise<StreamedWriteResult> {
   const { signal } = options;
   const local = await scanStateFile(path, options.terraformVersion);
@@ -101,7 +102,7 @@ export async function pushStateFile(
     if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
     const spans = { head: pushed, serialSpan: rewritten.serialSpan, lineageSpan: rewritten.lineageSpan };
     const replace = identityReplacements(spans, decision.serial, decision.lineage);
-    const r = await writeStateFile(target, file.path, { signal, replace });
+    const r = await writeStateFile(target, file.path, { signal, replace, metadata: options.metadata });
     return { ...r, written: true };
   });
 }

@@ -3,7 +3,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { BucketNotFoundError, InvalidStateError, StateBackendError } from '../errors';
 import { describeError, isAbort, isNoSuchBucket } from './aws-errors';
 import type { DigestStore } from './digest-store';
-import type { ObjectStore, UploadedPart } from './object-store';
+import type { ObjectStore, UploadedPart, UserMetadata } from './object-store';
 
 /**
  * The one size threshold of the streaming paths: states up to it are written with one PutObject and
@@ -45,7 +45,7 @@ export interface FileWriteResult {
  * Lock buckets, precomputed part checksums), which `Upload` bypasses by sending on the client itself.
  */
 export async function writeStateFile(
-  t: WriteTarget, path: string, options: { signal?: AbortSignal; replace?: readonly Replacement[] } = {},
+  t: WriteTarget, path: string, options: { signal?: AbortSignal; replace?: readonly Replacement[]; metadata?: UserMetadata } = {},
 ): Promise<FileWriteResult> {
   const { signal } = options;
   const size = (await fs.stat(path)).size;
@@ -57,10 +57,10 @@ export async function writeStateFile(
   try {
     if (finalSize <= STREAMING_THRESHOLD_BYTES) {
       const body = await collect(source);
-      const out = await t.store.put(t.stateKey, body, { signal });
+      const out = await t.store.put(t.stateKey, body, { signal, metadata: options.metadata });
       result = { ...out, md5: createHash('md5').update(body).digest('hex'), parts: 0 };
     } else {
-      result = await putMultipart(t, source, signal);
+      result = await putMultipart(t, source, signal, options.metadata);
     }
   } catch (e) {
     if (isAbort(e) || signal?.aborted) throw e;
@@ -72,9 +72,9 @@ export async function writeStateFile(
   return result;
 }
 
-async function putMultipart(t: WriteTarget, source: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<FileWriteResult> {
+async function putMultipart(t: WriteTarget, source: AsyncIterable<Buffer>, signal?: AbortSignal, metadata?: UserMetadata): Promise<FileWriteResult> {
   const { store, stateKey } = t;
-  const uploadId = await store.createMultipartUpload(stateKey, signal);
+  const uploadId = await store.createMultipartUpload(stateKey, signal, metadata);
   const md5 = createHash('md5');
   const parts: UploadedPart[] = [];
   const inFlight = new Set<Promise<void>>();

@@ -9,7 +9,7 @@ import { StatePrefixScanner, outputsFromPrefix, stateHeadFromPrefix, type StateP
 import { EncryptedStateError, InvalidStateError, StateBackendError, StateChecksumMismatchError } from '../errors';
 import { describeError, isAbort } from './aws-errors';
 import type { DigestStore } from './digest-store';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore, UserMetadata } from './object-store';
 import { createPrivateWriteStream, withTempFile } from './temp-files';
 import { sleep } from './timing';
 
@@ -233,8 +233,11 @@ export class StreamingState {
    * `serial` and `lineage` of one version from a bounded ranged GET (the head of the object, where
    * Terraform and OpenTofu write them): one request and constant memory whatever the state's size.
    * `undefined` values when the head does not hold them (encrypted, not a state, unusual layout).
+   * Also the version's user metadata (the writer's lock, for attributed history), free with the GET.
    */
-  public async readIdentity(versionId: string, signal?: AbortSignal): Promise<{ serial?: number; lineage?: string } | undefined> {
+  public async readIdentity(
+    versionId: string, signal?: AbortSignal,
+  ): Promise<{ serial?: number; lineage?: string; metadata?: UserMetadata } | undefined> {
     const out = await this.t.store.open(this.t.stateKey, { versionId, range: `bytes=0-${IDENTITY_RANGE_BYTES - 1}`, signal });
     if (!out) return undefined;
     const scanner = new StatePrefixScanner({ keys: ['serial', 'lineage'] });
@@ -246,7 +249,7 @@ export class StreamingState {
       out.body.destroy();
     }
     const raw = scanner.finish().raw;
-    return { serial: parseJsonAs(raw.serial, 'number'), lineage: parseJsonAs(raw.lineage, 'string') };
+    return { serial: parseJsonAs(raw.serial, 'number'), lineage: parseJsonAs(raw.lineage, 'string'), metadata: out.metadata };
   }
 }
 

@@ -5,7 +5,7 @@ import { StateFile, parseState, serializeState } from '../../protocol/state';
 import { BucketNotFoundError, EncryptedStateError, InvalidStateError, StateBackendError, StateChecksumMismatchError } from '../errors';
 import type { DigestRetryTiming, ReadStateResult, WriteStateResult } from '../types';
 import { describeError, isNoSuchBucket } from './aws-errors';
-import type { StoredObject } from './object-store';
+import type { StoredObject, UserMetadata } from './object-store';
 import type { WriteTarget } from './streaming-write';
 import { sleep } from './timing';
 
@@ -69,7 +69,7 @@ export class WholeState {
   }
 
   /** Writes the object, then the digest (a digest failure is only logged, as Terraform). */
-  public async write(state: Uint8Array | StateFile, signal?: AbortSignal): Promise<WriteStateResult> {
+  public async write(state: Uint8Array | StateFile, signal?: AbortSignal, metadata?: UserMetadata): Promise<WriteStateResult> {
     const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeState(state); // in the flavour it was read (OpenTofu's stays compact, with its fields)
     if (state instanceof Uint8Array) {
       if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
@@ -77,7 +77,7 @@ export class WholeState {
     }
     let out;
     try {
-      out = await this.t.store.put(this.t.stateKey, bytes, { signal });
+      out = await this.t.store.put(this.t.stateKey, bytes, { signal, metadata });
     } catch (e) {
       signal?.throwIfAborted();
       if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.t.store.bucket, { cause: e });
