@@ -67,6 +67,11 @@ export interface PutOptions {
   readonly ifNoneMatch?: boolean;
   /** @default 'application/json' (Terraform's, for state and lock objects) */
   readonly contentType?: string;
+  /**
+   * `x-amz-tagging`, already encoded (`encodeTagging` of OpenTofu's `state_tags` / `lock_tags`).
+   * @default - no tags
+   */
+  readonly tagging?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -89,6 +94,7 @@ type Command = { middlewareStack: { add(m: unknown, o: unknown): void; identify(
  * | `encrypt` + `kms_key_id` / AES256 | nothing | `x-amz-server-side-encryption(-aws-kms-key-id)` |
  * | `encrypt` + `sse_customer_key` | SSE-C headers | SSE-C headers (parts and completion too) |
  * | `acl` | nothing | canned ACL |
+ * | `state_tags` / `lock_tags` (OpenTofu) | nothing | `x-amz-tagging`, as the caller passes it (state and lock writes) |
  * | checksums (default) | nothing | precomputed `x-amz-checksum-sha256` (a plain header) |
  * | `skip_s3_checksum = true` | SDK checksum headers stripped | `Content-MD5` only (see {@link writeChecksum}) |
  *
@@ -225,18 +231,23 @@ export class ObjectStore {
       ...this.writeChecksum(body),
       ...this.writeHeaders(),
       ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      ...(options.tagging ? { Tagging: options.tagging } : {}),
     }), options.signal);
     return { etag: out.ETag, versionId: out.VersionId };
   }
 
-  /** CreateMultipartUpload with the same headers as {@link put}; returns the upload ID. */
-  public async createMultipartUpload(key: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * CreateMultipartUpload with the same headers as {@link put} (`tagging` too: S3 puts the tags on the
+   * completed object); returns the upload ID.
+   */
+  public async createMultipartUpload(key: string, signal?: AbortSignal, tagging?: string): Promise<string> {
     const created = await this.request<CreateMultipartUploadCommandOutput>(new CreateMultipartUploadCommand({
       Bucket: this.bucket,
       Key: key,
       ContentType: STATE_CONTENT_TYPE,
       ...(this.settings.skipS3Checksum ? {} : { ChecksumAlgorithm: 'SHA256' as const }),
       ...this.writeHeaders(),
+      ...(tagging ? { Tagging: tagging } : {}),
     }), signal);
     if (!created.UploadId) throw new StateBackendError('failed to upload state: CreateMultipartUpload returned no UploadId');
     return created.UploadId;
