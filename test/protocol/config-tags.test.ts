@@ -1,4 +1,4 @@
-import { Diagnostic, encodeTagging, goQueryEscape, validateConfig } from '../../src/protocol';
+import { Diagnostic, encodeTagging, escapeTagComponent, validateConfig } from '../../src/protocol';
 
 // OpenTofu 1.11's `state_tags` / `lock_tags` (opentofu/opentofu#3038):
 // internal/backend/remote-state/s3/backend.go ConfigSchema declares both as cty.Map(cty.String) and
@@ -31,11 +31,17 @@ describe('encodeTagging: the x-amz-tagging value OpenTofu sends', () => {
   });
 
   // Go net/url: shouldEscape(c, encodeQueryComponent) keeps only ALPHA / DIGIT / '-' '_' '.' '~';
-  // QueryEscape writes ' ' as '+' and every other byte of the UTF-8 encoding as %XX.
-  test('Go QueryEscape: space as +, tilde kept, UTF-8 bytes escaped', () => {
-    expect(goQueryEscape("a b~c-d_e.f*g'h+i=j")).toBe('a+b~c-d_e.f%2Ag%27h%2Bi%3Dj');
-    expect(goQueryEscape('é')).toBe('%C3%A9');
-    expect(goQueryEscape('😀')).toBe('%F0%9F%98%80');
+  // QueryEscape writes every other byte of the UTF-8 encoding as %XX, and ' ' as '+'.
+  test('Go QueryEscape: tilde kept, reserved characters and UTF-8 bytes escaped', () => {
+    expect(escapeTagComponent("a~c-d_e.f*g'h+i=j")).toBe('a~c-d_e.f%2Ag%27h%2Bi%3Dj');
+    expect(escapeTagComponent('é')).toBe('%C3%A9');
+    expect(escapeTagComponent('😀')).toBe('%F0%9F%98%80');
+  });
+
+  // DEVIATION from OpenTofu (Go writes '+'): RGW stores a '+' in x-amz-tagging as a plus sign, so a
+  // space is sent as %20, which every server decodes as a space (object-tags.integration.test.ts).
+  test('a space is sent as %20, a plus sign as %2B', () => {
+    expect(encodeTagging({ team: 'platform & ops', 'a+b': 'c d' })).toBe('a%2Bb=c%20d&team=platform%20%26%20ops');
   });
 
   // sort.Strings compares UTF-8 bytes; JavaScript's default sort compares UTF-16 units, which puts

@@ -55,25 +55,31 @@ export function validateTags(obj: Obj, diags: Diagnostic[]): void {
 }
 
 /**
- * The `x-amz-tagging` header value of `tags`, byte for byte as OpenTofu sends it: Go's
- * `url.Values.Encode()` (`configurePutObjectTags` in `internal/backend/remote-state/s3/client.go`),
- * which sorts the keys (byte order of their UTF-8) and escapes keys and values with
- * `url.QueryEscape`. `undefined` for no tags or an empty map: OpenTofu then sends no header.
+ * The `x-amz-tagging` header value of `tags`, as OpenTofu sends it: Go's `url.Values.Encode()`
+ * (`configurePutObjectTags` in `internal/backend/remote-state/s3/client.go`), which sorts the keys
+ * (byte order of their UTF-8) and escapes keys and values with `url.QueryEscape`. `undefined` for no
+ * tags or an empty map: OpenTofu then sends no header.
+ *
+ * One deviation: a space is sent as `%20`, not Go's `+`. Ceph RGW decodes the header without
+ * form semantics and stores OpenTofu's `+` as a literal plus (`test/client/object-tags.integration.test.ts`),
+ * while `%20` is a space for every decoder, so the stored tag is the one the user wrote everywhere.
  */
 export function encodeTagging(tags: Readonly<Record<string, string>> | undefined): string | undefined {
   if (!tags) return undefined;
   const keys = Object.keys(tags).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   if (keys.length === 0) return undefined;
-  return keys.map((k) => `${goQueryEscape(k)}=${goQueryEscape(tags[k])}`).join('&');
+  return keys.map((k) => `${escapeTagComponent(k)}=${escapeTagComponent(tags[k])}`).join('&');
 }
 
-/** Go's `url.QueryEscape`: unreserved bytes kept, space as `+`, every other UTF-8 byte as `%XX`. */
-export function goQueryEscape(s: string): string {
+/**
+ * Go's `url.QueryEscape` (unreserved `A-Za-z0-9-_.~` kept, every other UTF-8 byte as `%XX`), except
+ * that a space is `%20` (see {@link encodeTagging}).
+ */
+export function escapeTagComponent(s: string): string {
   let out = '';
   for (const byte of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(byte);
     if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
-    else if (c === ' ') out += '+';
     else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
