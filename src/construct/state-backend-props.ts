@@ -101,6 +101,32 @@ export interface StateBackendProps {
   readonly noncurrentVersionExpiration?: Duration;
 
   /**
+   * Tags that every lock file of this backend carries: OpenTofu's `lock_tags` (OpenTofu 1.11 and later,
+   * and this library's client; Terraform has no such attribute and refuses it). With them:
+   *
+   * - a lifecycle rule `ExpireLockFileVersions` deletes the noncurrent versions of objects that carry all
+   *   these tags after `lockFileNoncurrentVersionExpiration` (each lock leaves a version behind in a
+   *   versioned bucket; S3 lifecycle filters cannot match the `.tflock` suffix, so tags find them);
+   * - `backendConfig()` snippets carry `lock_tags` (HCL, Terragrunt and JSON formats), so that clients
+   *   set exactly the tags the rule filters on;
+   * - the bucket policy refuses these tags on any object that is not a lock file, so that a state's
+   *   versions can never fall under the one-day rule.
+   *
+   * Only with lock files (`LockingMode.S3_LOCKFILE` or `BOTH`); 1 to 10 tags.
+   *
+   * @default - lock files carry no tags and keep their versions as long as state history
+   * @see https://opentofu.org/docs/language/settings/backends/s3/
+   */
+  readonly lockTags?: { [key: string]: string };
+
+  /**
+   * How long a lock-file version is kept after it became noncurrent. Only with `lockTags`. Whole days.
+   *
+   * @default Duration.days(1)
+   */
+  readonly lockFileNoncurrentVersionExpiration?: Duration;
+
+  /**
    * After how long incomplete multipart uploads (large state files) are aborted. Whole days.
    *
    * @default Duration.days(7)

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, ValidationError, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import { createAccessLogsBucket } from './private/access-logs-bucket';
 import { COMPLIANCE_PACKS } from './private/compliance-packs';
 import { ImportedStateBackend } from './private/imported-state-backend';
 import { createLockTable } from './private/lock-table';
+import { validateLockTags } from './private/lock-tags';
 import { createBackendOutputs } from './private/outputs';
 import { allowThroughRestriction, restrictStateAccess, StateAccessRestriction } from './private/state-access-restriction';
 import { createStateBucket } from './private/state-bucket';
@@ -96,6 +97,13 @@ export class StateBackend extends StateBackendBase {
   public readonly bucketKeyEnabled: boolean;
 
   /**
+   * The tags of the lock files (`lock_tags`), which the lock-file lifecycle rule filters on.
+   *
+   * @default - none: no `lockTags`
+   */
+  public readonly lockTags?: { [key: string]: string };
+
+  /**
    * The bucket that receives the state bucket's access logs.
    *
    * @default - none: access logging is disabled
@@ -137,12 +145,14 @@ export class StateBackend extends StateBackendBase {
     super(scope, id);
     validateStateBackendProps(this, props);
     validateDisasterRecoveryProps(this, props);
+    validateLockTags(this, props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const autoDeleteObjects = props.autoDeleteObjects ?? false;
     this.lockingMode = props.lockingMode ?? LockingMode.S3_LOCKFILE;
     this.workspaceKeyPrefix = props.workspaceKeyPrefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
     this.bucketKeyEnabled = props.bucketKeyEnabled ?? true;
+    this.lockTags = props.lockTags;
     const withTable = this.lockingMode !== LockingMode.S3_LOCKFILE;
 
     this.encryptionKey = props.encryptionKey ?? createStateKey(this, props.encryptionKeyAlias, withTable, removalPolicy);
@@ -212,6 +222,12 @@ export class StateBackend extends StateBackendBase {
    * backend.backendConfig({ key: 'network/terraform.tfstate' }).addOutput(this, 'NetworkBackend');
    */
   public backendConfig(options: BackendConfigOptions): BackendConfig {
+    const lockTags = this.lockTags;
+    if (lockTags && options.stateTags && Object.entries(lockTags).every(([k, v]) => options.stateTags![k] === v)) {
+      throw new ValidationError('StateTagsMatchLockTags' as any,
+        `backendConfig({ key: ${JSON.stringify(options.key)} }): stateTags carry every lock tag (${JSON.stringify(lockTags)}), so the state's old versions would expire ` +
+        'after a day with the lock files (and the bucket policy refuses the write). Use state tags that differ from lockTags in at least one key or value.', this);
+    }
     const prefix = options.workspaceKeyPrefix ?? this.workspaceKeyPrefix;
     return new BackendConfig({
       bucketName: this.bucket.bucketName,
@@ -223,6 +239,8 @@ export class StateBackend extends StateBackendBase {
       dynamodbTable: this.lockingMode !== LockingMode.S3_LOCKFILE ? this.lockTable?.tableName : undefined,
       workspaceKeyPrefix: prefix === DEFAULT_WORKSPACE_KEY_PREFIX ? undefined : prefix,
       roleArn: options.role?.roleArn,
+      stateTags: options.stateTags,
+      lockTags: this.lockTags,
     });
   }
 }

@@ -6,6 +6,7 @@ import { retainPolicy } from './access-logs-bucket';
 import {
   blockSseC, encryptionHeaderDenyStatements, lockFileConditionalWriteStatement, logDeliveryStatement, sendEventsToEventBridge,
 } from './bucket-policy';
+import { lockFileLifecycleRule, lockTagsOnStateDenyStatement } from './lock-tags';
 
 /** The state-bucket props of `StateBackendProps` (structural, to avoid an import cycle). */
 export interface StateBucketProps {
@@ -15,6 +16,8 @@ export interface StateBucketProps {
   readonly abortIncompleteMultipartUploadAfter?: Duration;
   readonly accessLogsPrefix?: string;
   readonly objectLockRetention?: Duration;
+  readonly lockTags?: { [key: string]: string };
+  readonly lockFileNoncurrentVersionExpiration?: Duration;
 }
 
 /** What the state bucket is built from besides the props. */
@@ -33,6 +36,7 @@ export interface StateBucketContext {
  */
 export function createStateBucket(scope: Construct, props: StateBucketProps, ctx: StateBucketContext): s3.Bucket {
   const { removalPolicy } = ctx;
+  const lockRule = lockFileLifecycleRule(props);
   const bucket = new s3.Bucket(scope, 'Bucket', {
     bucketName: props.bucketName ?? nameForLogsInAnotherStack(scope, ctx.accessLogsBucket),
     versioned: true,
@@ -54,6 +58,7 @@ export function createStateBucket(scope: Construct, props: StateBucketProps, ctx
         id: 'AbortIncompleteMultipartUploads',
         abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(7),
       },
+      ...(lockRule ? [lockRule] : []),
     ],
     removalPolicy,
     autoDeleteObjects: ctx.autoDeleteObjects,
@@ -65,6 +70,7 @@ export function createStateBucket(scope: Construct, props: StateBucketProps, ctx
     bucket.addToResourcePolicy(statement);
   }
   bucket.addToResourcePolicy(lockFileConditionalWriteStatement(bucket));
+  if (props.lockTags) bucket.addToResourcePolicy(lockTagsOnStateDenyStatement(bucket, props.lockTags));
   blockSseC(bucket);
   sendEventsToEventBridge(bucket);
   retainPolicy(bucket, removalPolicy);
