@@ -46,7 +46,8 @@ beforeAll(() => {
 });
 
 const obj = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
-const req = (r: string, action: string, key: string, context: Record<string, string> = {}): SimRequest => ({ role: r, action, resource: obj(key), context });
+const req = (r: string, action: string, key: string, context: Record<string, string> = {}): SimRequest =>
+  ({ role: r, action, resource: obj(key), context });
 const LOCK_WRITE = { 's3:if-none-match': '*' };
 const LOCK_TAG = { 's3:RequestObjectTag/object:type': 'lock' };
 const STATE_TAG = { 's3:RequestObjectTag/object:type': 'state' };

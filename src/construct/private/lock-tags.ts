@@ -2,9 +2,9 @@ import { Duration, Token, ValidationError } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { checkWholeDays } from './validation';
 import { S3_OBJECT_TAG_LIMITS } from '../../protocol/config/tags';
 import { LOCK_FILE_SUFFIX } from '../../protocol/constants';
-import { checkWholeDays } from './validation';
 import { LockingMode } from '../locking-mode';
 
 /** The lock-tag props of `StateBackendProps` (structural, to avoid an import cycle). */
