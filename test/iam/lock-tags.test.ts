@@ -41,7 +41,7 @@ beforeAll(() => {
   });
   const account = new iam.AccountRootPrincipal();
   backend.addAccessRole('Apply', { assumedBy: account, roleName: 'apply', access: StateAccess.READ_WRITE });
-  backend.addAccessRole('Plan', { assumedBy: account, roleName: 'plan', access: StateAccess.READ });
+  backend.addAccessRole('Plan', { assumedBy: account, roleName: 'plan', access: StateAccess.READ_ONLY });
   deployed = DeployedPolicies.fromStacks([stack]);
 });
 
