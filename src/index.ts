@@ -3,6 +3,8 @@ export * from './construct/backend-config';
 export * from './construct/locking-mode';
 export * from './construct/state-backend-base';
 export * from './construct/state-backend';
+export * from './construct/state-backend-props';
+export * from './construct/state-backend-attributes';
 export { StateScope } from './construct/state-scope';
 export { StateAccess } from './construct/access-role';
 export type { StateAccessRoleProps } from './construct/access-role';

@@ -26,6 +26,10 @@ export interface SnippetValues {
   readonly dynamodbTable?: string;
   readonly workspaceKeyPrefix?: string;
   readonly roleArn?: string;
+  /** OpenTofu's `state_tags`; left out of the CDKTF and CDK Terrain props, which have no such field. */
+  readonly stateTags?: { readonly [key: string]: string };
+  /** OpenTofu's `lock_tags`; the same. */
+  readonly lockTags?: { readonly [key: string]: string };
 }
 
 /**
@@ -60,6 +64,9 @@ export const PLAIN_QUOTING: SnippetQuoting = {
   json: (value) => JSON.stringify(value, undefined, 2),
 };
 
+/** An HCL identifier, usable as a bare object key. */
+const HCL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 type Attr = [name: string, value: string | boolean | { [k: string]: string }];
 
 /** The backend attributes in Terraform's names, in the order the snippets list them. */
@@ -75,6 +82,8 @@ function attributes(v: SnippetValues): Attr[] {
   if (v.dynamodbTable !== undefined) out.push(['dynamodb_table', v.dynamodbTable]);
   if (v.workspaceKeyPrefix !== undefined) out.push(['workspace_key_prefix', v.workspaceKeyPrefix]);
   if (v.roleArn !== undefined) out.push(['assume_role', { role_arn: v.roleArn }]);
+  if (v.stateTags !== undefined) out.push(['state_tags', { ...v.stateTags }]);
+  if (v.lockTags !== undefined) out.push(['lock_tags', { ...v.lockTags }]);
   return out;
 }
 
@@ -86,7 +95,8 @@ function hclLines(attrs: Attr[], indent: string, q: SnippetQuoting): string[] {
     if (typeof value === 'string') return `${indent}${pad} = ${q.hcl(value)}`;
     // Terraform's S3 backend declares assume_role as a nested *attribute* (object), not a block,
     // so it takes `name = { ... }` syntax.
-    const inner = Object.entries(value).map(([k, s]) => `${indent}  ${k} = ${q.hcl(s)}`);
+    // Map keys that are not HCL identifiers (tag keys such as "object:type") are quoted.
+    const inner = Object.entries(value).map(([k, s]) => `${indent}  ${HCL_IDENTIFIER.test(k) ? k : q.hcl(k)} = ${q.hcl(s)}`);
     return [`${indent}${pad} = {`, ...inner, `${indent}}`].join('\n');
   });
 }

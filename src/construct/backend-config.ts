@@ -50,6 +50,15 @@ export interface BackendConfigOptions {
    * @default - no role: Terraform uses its ambient credentials
    */
   readonly role?: iam.IRole;
+
+  /**
+   * Tags of this configuration's state object: OpenTofu's `state_tags` (OpenTofu 1.11 and later;
+   * Terraform refuses the attribute). Rendered in the HCL, Terragrunt and JSON formats; CDKTF and CDK
+   * Terrain have no such prop (use an override there).
+   *
+   * @default - no `state_tags`
+   */
+  readonly stateTags?: { [key: string]: string };
 }
 
 /**
@@ -106,6 +115,20 @@ export interface BackendConfigProps {
    * @default - not set
    */
   readonly roleArn?: string;
+
+  /**
+   * `state_tags` (OpenTofu 1.11 and later).
+   *
+   * @default - not set
+   */
+  readonly stateTags?: { [key: string]: string };
+
+  /**
+   * `lock_tags` (OpenTofu 1.11 and later).
+   *
+   * @default - not set
+   */
+  readonly lockTags?: { [key: string]: string };
 }
 
 /**
@@ -262,6 +285,8 @@ export class BackendConfig {
       dynamodbTable: p.dynamodbTable,
       workspaceKeyPrefix: p.workspaceKeyPrefix,
       roleArn: p.roleArn,
+      stateTags: p.stateTags,
+      lockTags: p.lockTags,
     };
   }
 }

@@ -19,6 +19,7 @@ import {
   S3_ENCRYPTION_CONTEXT_KEY,
   S3_LIST_ACTIONS,
   S3_PUT_OBJECT_ACTIONS,
+  S3_PUT_OBJECT_TAGGING_ACTIONS,
   S3_READ_OBJECT_ACTIONS,
   scopePaths,
   stateKeyProblem,
@@ -66,7 +67,7 @@ export function usesLockTable(mode: LockingMode): boolean {
  * |---|---|---|---|
  * | `s3:ListBucket` on the bucket | prefixes `<workspace_key_prefix>/` and the scope's state and lock paths | same | same |
  * | `s3:GetObject` | state and lock objects | same | same |
- * | `s3:PutObject`, `s3:DeleteObject` | none | lock objects | lock and state objects |
+ * | `s3:PutObject`, `s3:PutObjectTagging` (OpenTofu's `state_tags`/`lock_tags`), `s3:DeleteObject` | none | lock objects | lock and state objects |
  * | `s3:AbortMultipartUpload` | none | none | state objects (a failed multipart upload of a large state) |
  * | DynamoDB lock items, never a digest item | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` | same |
  * | DynamoDB digest items | `GetItem` | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
@@ -115,7 +116,12 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   ];
   if (writtenObjects.length > 0) {
     statements.push(
-      { actions: S3_PUT_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
+      {
+        actions: [...S3_PUT_OBJECT_ACTIONS, ...S3_PUT_OBJECT_TAGGING_ACTIONS],
+        resourceArns: objects(writtenObjects),
+        conditions: SECURE_TRANSPORT,
+        resource: bucket,
+      },
       { actions: S3_DELETE_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
     );
   }

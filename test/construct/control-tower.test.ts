@@ -24,7 +24,7 @@ const EXCEPTIONS: Record<string, { readonly rule: string; readonly resources: st
 function validationContext(): IPolicyValidationContextBeta1 {
   const app = new App();
   new StateBackend(new Stack(app, 'DefaultBackend'), 'Backend');
-  new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH });
+  new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH, lockTags: { 'object:type': 'lock' } });
   const assembly = app.synth();
   return { appConstruct: app, templatePaths: assembly.stacks.map((s) => path.join(assembly.directory, s.templateFile)) };
 }

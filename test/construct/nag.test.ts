@@ -2,12 +2,12 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { LockingMode, StateBackend } from '../../src';
 import { acknowledgements, findings, packs } from '../support/nag';
 
-/** The default backend, a backend with a lock table and a deny-by-default one, in one app, synthesized. */
+/** The default backend, a backend with a lock table and a deny-by-default one with lock tags (lifecycle rule, tag deny), in one app, synthesized. */
 function appWithBackends(): App {
   const app = new App();
   new StateBackend(new Stack(app, 'DefaultBackend'), 'Backend');
   new StateBackend(new Stack(app, 'BothLockingBackend'), 'Backend', { lockingMode: LockingMode.BOTH });
-  new StateBackend(new Stack(app, 'RestrictedBackend'), 'Backend', { lockingMode: LockingMode.BOTH, restrictStateAccess: true });
+  new StateBackend(new Stack(app, 'RestrictedBackend'), 'Backend', { lockingMode: LockingMode.BOTH, restrictStateAccess: true, lockTags: { 'object:type': 'lock' } });
   app.synth();
   return app;
 }

@@ -55,7 +55,7 @@ describe('addAccessRole', () => {
       Description: 'Terraform state access (READ_ONLY) to Stack/State',
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
-          Action: 's3:PutObject',
+          Action: ['s3:PutObject', 's3:PutObjectTagging'],
           Resource: { 'Fn::Join': ['', [Match.anyValue(), '/*.tflock']] },
         })]),
       },

@@ -87,7 +87,7 @@ function expected(c: Case, keyArn: string): any[] {
   ];
   if (written.length > 0) {
     out.push(
-      { Action: ['s3:PutObject'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
+      { Action: ['s3:PutObject', 's3:PutObjectTagging'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
       { Action: ['s3:DeleteObject'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
     );
   }

@@ -7,7 +7,9 @@ import type { ObjectStore, StoredObject } from '../private/object-store';
 
 /**
  * `use_lockfile = true`: the lock is the object `<statekey>.tflock`, created with `If-None-Match: *`
- * and the exact LockInfo bytes, with the same SSE, ACL and checksum as state writes.
+ * and the exact LockInfo bytes, with the same SSE, ACL and checksum as state writes, and OpenTofu's
+ * `lock_tags` as `x-amz-tagging` (OpenTofu's `s3Lock` in `internal/backend/remote-state/s3/client.go`
+ * tags the lock PUT only; the release is a DELETE and carries none).
  *
  * Release is Terraform's GET + compare ID + DELETE, with two improvements:
  * - the DELETE carries `If-Match: <etag of the GET>`, so a lock re-taken between the GET and the
@@ -24,13 +26,21 @@ export class LockFileLocker implements Locker {
   /** ETags of the lock files this locker wrote, by lock ID. */
   private readonly written = new Map<string, string>();
 
-  constructor(private readonly store: ObjectStore, private readonly key: string, private readonly probe?: ConditionalDeleteProbe) {}
+  /**
+   * @param tagging `x-amz-tagging` of the lock file (`encodeTagging(lock_tags)`)
+   */
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    private readonly probe?: ConditionalDeleteProbe,
+    private readonly tagging?: string,
+  ) {}
 
   public async lock(info: LockInfo, signal?: AbortSignal, attempt = 1): Promise<void> {
     try {
       // The probe (once per client) runs beside the PUT: it costs no latency and is settled by release.
       const [put] = await Promise.all([
-        this.store.put(this.key, Buffer.from(marshalLockInfo(info), 'utf8'), { ifNoneMatch: true, signal }),
+        this.store.put(this.key, Buffer.from(marshalLockInfo(info), 'utf8'), { ifNoneMatch: true, tagging: this.tagging, signal }),
         this.probe?.honoured(),
       ]);
       if (put.etag) this.written.set(info.ID, put.etag);

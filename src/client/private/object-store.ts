@@ -76,6 +76,11 @@ export interface PutOptions {
   readonly contentType?: string;
   /** User metadata (`x-amz-meta-*`): the writer's lock on state writes (`protocol/attribution.ts`). @default - none */
   readonly metadata?: UserMetadata;
+  /**
+   * `x-amz-tagging`, already encoded (`encodeTagging` of OpenTofu's `state_tags` / `lock_tags`).
+   * @default - no tags
+   */
+  readonly tagging?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -98,6 +103,7 @@ type Command = { middlewareStack: { add(m: unknown, o: unknown): void; identify(
  * | `encrypt` + `kms_key_id` / AES256 | nothing | `x-amz-server-side-encryption(-aws-kms-key-id)` |
  * | `encrypt` + `sse_customer_key` | SSE-C headers | SSE-C headers (parts and completion too) |
  * | `acl` | nothing | canned ACL |
+ * | `state_tags` / `lock_tags` (OpenTofu) | nothing | `x-amz-tagging`, as the caller passes it (state and lock writes) |
  * | checksums (default) | nothing | precomputed `x-amz-checksum-sha256` (a plain header) |
  * | `skip_s3_checksum = true` | SDK checksum headers stripped | `Content-MD5` only (see {@link writeChecksum}) |
  *
@@ -252,12 +258,16 @@ export class ObjectStore {
       ...this.writeHeaders(),
       ...(options.metadata ? { Metadata: { ...options.metadata } } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      ...(options.tagging ? { Tagging: options.tagging } : {}),
     }), options.signal);
     return { etag: out.ETag, versionId: out.VersionId };
   }
 
-  /** CreateMultipartUpload with the same headers as {@link put} (user `metadata` too); returns the upload ID. */
-  public async createMultipartUpload(key: string, signal?: AbortSignal, metadata?: UserMetadata): Promise<string> {
+  /**
+   * CreateMultipartUpload with the same headers as {@link put} (user `metadata` and `tagging` too: S3 puts
+   * them on the completed object); returns the upload ID.
+   */
+  public async createMultipartUpload(key: string, signal?: AbortSignal, metadata?: UserMetadata, tagging?: string): Promise<string> {
     const created = await this.request<CreateMultipartUploadCommandOutput>(new CreateMultipartUploadCommand({
       Bucket: this.bucket,
       Key: key,
@@ -265,6 +275,7 @@ export class ObjectStore {
       ...(this.settings.skipS3Checksum ? {} : { ChecksumAlgorithm: 'SHA256' as const }),
       ...this.writeHeaders(),
       ...(metadata ? { Metadata: { ...metadata } } : {}),
+      ...(tagging ? { Tagging: tagging } : {}),
     }), signal);
     if (!created.UploadId) throw new StateBackendError('failed to upload state: CreateMultipartUpload returned no UploadId');
     return created.UploadId;

@@ -23,6 +23,8 @@ export interface WriteTarget {
   readonly stateKey: string;
   readonly digests?: DigestStore;
   readonly digestLockId: string;
+  /** `x-amz-tagging` of every state write (OpenTofu's `state_tags`, encoded). @default - no tags */
+  readonly tagging?: string;
 }
 
 /** What a streamed write stored. */
@@ -57,7 +59,7 @@ export async function writeStateFile(
   try {
     if (finalSize <= STREAMING_THRESHOLD_BYTES) {
       const body = await collect(source);
-      const out = await t.store.put(t.stateKey, body, { signal, metadata: options.metadata });
+      const out = await t.store.put(t.stateKey, body, { signal, metadata: options.metadata, tagging: t.tagging });
       result = { ...out, md5: createHash('md5').update(body).digest('hex'), parts: 0 };
     } else {
       result = await putMultipart(t, source, signal, options.metadata);
@@ -74,7 +76,7 @@ export async function writeStateFile(
 
 async function putMultipart(t: WriteTarget, source: AsyncIterable<Buffer>, signal?: AbortSignal, metadata?: UserMetadata): Promise<FileWriteResult> {
   const { store, stateKey } = t;
-  const uploadId = await store.createMultipartUpload(stateKey, signal, metadata);
+  const uploadId = await store.createMultipartUpload(stateKey, signal, metadata, t.tagging);
   const md5 = createHash('md5');
   const parts: UploadedPart[] = [];
   const inFlight = new Set<Promise<void>>();

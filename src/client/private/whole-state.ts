@@ -77,7 +77,7 @@ export class WholeState {
     }
     let out;
     try {
-      out = await this.t.store.put(this.t.stateKey, bytes, { signal, metadata });
+      out = await this.t.store.put(this.t.stateKey, bytes, { signal, metadata, tagging: this.t.tagging });
     } catch (e) {
       signal?.throwIfAborted();
       if (isNoSuchBucket(e)) throw new BucketNotFoundError(this.t.store.bucket, { cause: e });

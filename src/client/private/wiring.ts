@@ -5,6 +5,7 @@ import type { Runtime } from './runtime';
 import { StreamingState } from './streaming';
 import type { WriteTarget } from './streaming-write';
 import { WholeState } from './whole-state';
+import { encodeTagging } from '../../protocol/config';
 import { digestLockId, lockFileKey, lockId, stateObjectKey } from '../../protocol/paths';
 import { DoubleLocker } from '../lockers/double-locker';
 import { DynamoDbLocker } from '../lockers/dynamodb-locker';
@@ -47,7 +48,7 @@ export function wireClient(runtime: Runtime, workspace: string, terraformVersion
   const digests = runtime.dynamodb && config.dynamodb_table
     ? new DigestStore(runtime.dynamodb, runtime.counter, config.dynamodb_table, warn)
     : undefined;
-  const target: WriteTarget = { store, stateKey, digests, digestLockId: paths.digestLockId };
+  const target: WriteTarget = { store, stateKey, digests, digestLockId: paths.digestLockId, tagging: encodeTagging(config.state_tags) };
   const digestRetry = runtime.options.digestRetry;
   const streaming = new StreamingState({ ...target, digestRetry, terraformVersion: runtime.options.terraformVersion });
   const whole = new WholeState({ ...target, digestRetry, terraformVersion });
@@ -56,7 +57,7 @@ export function wireClient(runtime: Runtime, workspace: string, terraformVersion
     probe = new ConditionalDeleteProbe(store, lockFileKey(stateObjectKey(config.key)));
     probes.set(runtime, probe);
   }
-  const fileLocker = config.use_lockfile ? new LockFileLocker(store, paths.lockFileKey, probe) : undefined;
+  const fileLocker = config.use_lockfile ? new LockFileLocker(store, paths.lockFileKey, probe, encodeTagging(config.lock_tags)) : undefined;
   const tableLocker = runtime.dynamodb && config.dynamodb_table
     ? new DynamoDbLocker(runtime.dynamodb, runtime.counter, config.dynamodb_table, paths.lockId)
     : undefined;

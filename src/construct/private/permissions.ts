@@ -12,6 +12,14 @@ export const S3_LIST_ACTIONS = ['s3:ListBucket'];
 export const S3_READ_OBJECT_ACTIONS = ['s3:GetObject'];
 /** `PutObject` of lock objects (read and read-write) and of state objects (read-write). */
 export const S3_PUT_OBJECT_ACTIONS = ['s3:PutObject'];
+/**
+ * A PutObject (or CreateMultipartUpload) that carries `x-amz-tagging` also needs `s3:PutObjectTagging`
+ * on the object (AWS: "To use tagging, you must have the s3:PutObjectTagging permission"). OpenTofu
+ * 1.11 sends it on state writes with `state_tags` and on lock writes with `lock_tags`
+ * (`configurePutObjectTags`, internal/backend/remote-state/s3/client.go); so does this client. Granted
+ * wherever `s3:PutObject` is.
+ */
+export const S3_PUT_OBJECT_TAGGING_ACTIONS = ['s3:PutObjectTagging'];
 /** `DeleteObject` of lock objects (unlock) and of state objects (`terraform workspace delete`). */
 export const S3_DELETE_OBJECT_ACTIONS = ['s3:DeleteObject'];
 /**

@@ -19,6 +19,11 @@ export const RESTRICTED_OBJECT_ACTIONS = [
   's3:GetObjectVersionAttributes',
   's3:GetObjectVersionForReplication',
   's3:PutObject',
+  // Tags decide which versions the lock-file lifecycle rule expires (StateBackendProps.lockTags).
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+  's3:DeleteObjectTagging',
+  's3:DeleteObjectVersionTagging',
   's3:RestoreObject',
 ];
 

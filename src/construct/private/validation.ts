@@ -38,7 +38,7 @@ function show(value: unknown): string {
 }
 
 /** A duration in whole days, at least one; tokens pass through unchecked. */
-function checkWholeDays(scope: IConstruct, prop: string, value: Duration | undefined): void {
+export function checkWholeDays(scope: IConstruct, prop: string, value: Duration | undefined): void {
   if (value === undefined || value.isUnresolved()) return;
   const days = value.toDays({ integral: false });
   if (!Number.isInteger(days) || days < 1) {

@@ -26,6 +26,7 @@ export { S3_BACKEND_ATTRIBUTES } from './schema';
 export { nameSuggestion } from './decode';
 export { decodeGoBase64 } from './go-base64';
 export { AWS_REGIONS } from './regions';
+export { encodeTagging, escapeTagComponent, S3_OBJECT_TAG_LIMITS } from './tags';
 
 /**
  * Validates a backend configuration as Terraform does and applies its defaults.

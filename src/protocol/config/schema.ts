@@ -66,6 +66,10 @@ export interface S3BackendConfig {
   readonly sse_customer_key?: string;
   /** Canned ACL for state and lock objects. */
   readonly acl?: string;
+  /** OpenTofu ≥ 1.11 only (Terraform refuses it): tags of the state object, sent as `x-amz-tagging` on every state write. */
+  readonly state_tags?: Readonly<Record<string, string>>;
+  /** OpenTofu ≥ 1.11 only (Terraform refuses it): tags of the lock file, sent as `x-amz-tagging` when the lock is taken. */
+  readonly lock_tags?: Readonly<Record<string, string>>;
   /** Deprecated by Terraform in favour of `use_lockfile` (still fully supported by OpenTofu). */
   readonly dynamodb_table?: string;
   /** @default false */
@@ -212,7 +216,7 @@ export const ASSUME_ROLE_WEB: Record<string, AttrType> = {
 
 export const ENDPOINTS: Record<string, AttrType> = { dynamodb: 'string', iam: 'string', s3: 'string', sso: 'string', sts: 'string' };
 
-/** Terraform's S3 backend schema (attribute → type). */
+/** Terraform's S3 backend schema (attribute → type), plus OpenTofu's `state_tags` and `lock_tags`. */
 export const SCHEMA: Record<string, AttrType> = {
   bucket: 'string',
   key: 'string',
@@ -229,6 +233,9 @@ export const SCHEMA: Record<string, AttrType> = {
   sts_region: 'string',
   encrypt: 'bool',
   acl: 'string',
+  // OpenTofu 1.11 (backend.go ConfigSchema: cty.Map(cty.String)); not in Terraform's schema.
+  state_tags: 'map',
+  lock_tags: 'map',
   access_key: 'string',
   secret_key: 'string',
   kms_key_id: 'string',

@@ -5,6 +5,7 @@ import { Obj, bool, str } from './decode';
 import { decodeGoBase64 } from './go-base64';
 import { AWS_REGIONS } from './regions';
 import type { ConfigEnv } from './schema';
+import { validateTags } from './tags';
 import {
   ASSUME_ROLE_RULES, ASSUME_ROLE_WEB_RULES, ENDPOINT_RULES, Path, conflict, doesNotContain, inSlice, kmsKey, legacyUrl,
   notEmpty, requiredDiag, retryMode, s3Path, validUrl, validateNested, validateString,
@@ -95,6 +96,9 @@ export function prepareConfig(obj: Obj, env: ConfigEnv, diags: Diagnostic[]): vo
   if (imdsMode !== undefined) validateString(imdsMode, ['ec2_metadata_service_endpoint_mode'], diags, [inSlice(['IPv4', 'IPv6'])]);
 
   conflict(obj, ['allowed_account_ids', 'forbidden_account_ids'], diags);
+
+  // Not an OpenTofu check (it only checks the type): what S3 would refuse on the first tagged PUT.
+  validateTags(obj, diags);
 
   // Not a Terraform check: aws-sdk-go-base passes a negative count to the SDK as is, and a fraction is
   // truncated. The client refuses both rather than guess.
