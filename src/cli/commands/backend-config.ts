@@ -22,6 +22,8 @@ export function snippetValuesFrom(a: BackendAttributes, env: NodeJS.ProcessEnv =
     dynamodbTable: a.dynamodb_table as string | undefined,
     workspaceKeyPrefix: a.workspace_key_prefix as string | undefined,
     roleArn: role?.role_arn,
+    stateTags: a.state_tags as Record<string, string> | undefined,
+    lockTags: a.lock_tags as Record<string, string> | undefined,
   };
 }
 
