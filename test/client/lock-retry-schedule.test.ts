@@ -1,7 +1,7 @@
 import { StateLockedError, StateBackendError } from '../../src/client/errors';
 import type { Locker } from '../../src/client/lockers/locker';
-import { acquireLock } from '../../src/client/private/locking';
 import { DoublingLockWait, HandOffLockWait } from '../../src/client/private/lock-wait';
+import { acquireLock } from '../../src/client/private/locking';
 import { newLockInfo, type LockInfo } from '../../src/protocol/lock-info';
 
 /**

@@ -28,7 +28,8 @@ export class DoublingLockWait implements LockWait {
     this.delay = timing.initialDelayMs;
   }
 
-  public next(): number {
+  /** The holder does not matter to Terraform's schedule. */
+  public next(_holder?: LockInfo): number {
     const wait = this.delay;
     if (this.delay < this.timing.maxDelayMs) this.delay = Math.min(this.delay * 2, this.timing.maxDelayMs);
     return wait;
