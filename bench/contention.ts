@@ -3,6 +3,7 @@
  * increment an output → write → unlock with a lock wait. Run once per retry schedule, side by side.
  */
 import { median, newClient } from './common';
+import { createBucket, log, smallState, unique } from './resources';
 import type { LockRetryTiming, StateClient } from '../src/client';
 import type { StateFile } from '../src/protocol/state';
 import type { LocalServers } from '../test/setup/local-servers';
@@ -16,6 +17,13 @@ export interface ContentionResult {
   readonly lost: number;
   readonly finalCounter: number;
   readonly lockAttempts: number;
+  /** Reads of the lock file by waiters (GetObject beyond the cycle's own). */
+  readonly lockReads: number;
+  /** Median time from one writer's last state write to the next writer's first read, ms. */
+  readonly handoffMs: number;
+  /** Median time of a writer's read + write while holding the lock, ms (uncontended: {@link soloHoldMs}). */
+  readonly holdMs: number;
+  readonly soloHoldMs: number;
 }
 
 /** The retry schedules compared: the client's default, and Terraform's `statemgr.LockWithContext` (1 s doubling to 16 s). */
@@ -31,13 +39,19 @@ export const SCHEDULES: readonly { readonly label: string; readonly lockRetry?: 
 export async function contention(
   servers: LocalServers, bucket: string, seed: StateFile, schedule: (typeof SCHEDULES)[number], writers = 32,
 ): Promise<ContentionResult> {
-  const make = () => newClient(servers, bucket, 'lockfile', undefined, schedule.lockRetry ? { lockRetry: schedule.lockRetry } : {});
+  // BENCH_CLIENT_RETRY (JSON LockRetryTiming) overrides the client's default schedule, to try others.
+  const override = process.env.BENCH_CLIENT_RETRY && !schedule.lockRetry ? JSON.parse(process.env.BENCH_CLIENT_RETRY) as LockRetryTiming : undefined;
+  const lockRetry = schedule.lockRetry ?? override;
+  const make = () => newClient(servers, bucket, 'lockfile', undefined, lockRetry ? { lockRetry } : {});
   const first = make();
   await first.writeState(seed);
+  const spans: [number, number][] = [];
   const cycle = async (c: StateClient) => c.withLock(async () => {
+    const start = performance.now();
     const s = (await c.readState())!;
     const n = Number(s.state.outputs.counter.value);
     await c.writeState({ ...s.state, serial: s.state.serial + 1, outputs: { ...s.state.outputs, counter: { value: n + 1, type: 'number' } } });
+    spans.push([start, performance.now()]);
   // Terraform's schedule has no jitter: once the waits reach 16 s, every waiter wakes at the same
   // moment and one of them wins, so 32 writers take minutes; the timeout leaves room for that.
   }, { operation: 'OperationTypeApply', timeoutMs: 1_800_000 });
@@ -48,14 +62,46 @@ export async function contention(
     await cycle(first);
     solo.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  const soloHoldMs = median(spans.map(([a, b]) => b - a));
+  spans.length = 0;
   const base = Number((await first.readState())!.state.outputs.counter.value);
   const clients = Array.from({ length: writers }, make);
+  // Warm clients, as the one that measured the uncontended cycle: each has loaded its SDK client and
+  // opened a connection (one GET of the free lock), so the run measures waiting, not start-up.
+  await Promise.all(clients.map((c) => c.getLockInfo()));
+  for (const c of clients) c.resetRequestCounts();
   const t = process.hrtime.bigint();
   await Promise.all(clients.map(cycle));
   const totalMs = Number(process.hrtime.bigint() - t) / 1e6;
   const finalCounter = Number((await first.readState())!.state.outputs.counter.value) - base;
   // Every PutObject of a writer beyond its lock and its state write is a refused lock attempt.
   const lockAttempts = clients.reduce((sum, c) => sum + (c.requestCounts.s3.PutObject ?? 0) - 2, 0);
+  // A cycle reads the state and the lock (release) once each: the rest are waiters' reads of the lock.
+  const lockReads = clients.reduce((sum, c) => sum + (c.requestCounts.s3.GetObject ?? 0) - 2, 0);
+  const handoffs = spans.slice(1).map(([a], i) => a - spans[i][1]);
   for (const c of [first, ...clients]) c.destroy();
-  return { label: schedule.label, writers, totalMs, serialMs: median(solo) * writers, lost: writers - finalCounter, finalCounter, lockAttempts };
+  return { label: schedule.label, writers, totalMs, serialMs: median(solo) * writers, lost: writers - finalCounter, finalCounter, lockAttempts,
+    lockReads, handoffMs: median(handoffs), holdMs: median(spans.map(([a, b]) => b - a)), soloHoldMs };
+}
+
+/**
+ * `repetitions` runs of the client's schedule and one of Terraform's (a run of Terraform's takes
+ * minutes, see {@link SCHEDULES}), each on a new unversioned bucket: RGW ignores If-None-Match on
+ * versioned buckets (test/setup/README.md). `BENCH_SCHEDULES=client` (or `terraform`) runs one only.
+ */
+export async function contentionRuns(servers: LocalServers, repetitions: number): Promise<ContentionResult[]> {
+  const which = process.env.BENCH_SCHEDULES;
+  const plan = [
+    ...Array.from({ length: repetitions }, () => SCHEDULES[0]),
+    SCHEDULES[1],
+  ].filter((s) => !which || (which === 'terraform') === (s === SCHEDULES[1]));
+  const out: ContentionResult[] = [];
+  for (const schedule of plan) {
+    const bucket = unique('bench-contention');
+    await createBucket(servers, bucket);
+    const r = await contention(servers, bucket, smallState(1, 0), schedule);
+    log(`contention, ${r.label}: ${(r.totalMs / r.serialMs).toFixed(2)}× ideal, ${r.lost} lost, ${r.lockAttempts} refused attempts, ${r.lockReads} waiter reads, hand-off ${r.handoffMs.toFixed(1)} ms, hold ${r.holdMs.toFixed(1)} ms (solo ${r.soloHoldMs.toFixed(1)})`);
+    out.push(r);
+  }
+  return out;
 }

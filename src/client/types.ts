@@ -25,14 +25,15 @@ export interface DigestRetryTiming {
 }
 
 /**
- * Waits between lock attempts (`-lock-timeout`). The default `adaptive` policy learns how long the
- * lock is held from the holders' `Created` times and looks again (a read of the holder, not a
- * conditional write) after about one hold, ±50 % jitter, within `[initialDelayMs, maxDelayMs]`.
+ * Waits between lock attempts (`-lock-timeout`); every attempt is the conditional create, as in
+ * Terraform. The default `adaptive` policy learns the hand-off period from the holders' `Created`
+ * times, aims each attempt at an expected hand-off and spreads the waiters over the coming ones;
+ * while a holder stays it backs off exponentially with jitter from `initialDelayMs` to `maxDelayMs`.
  * `terraform` is Terraform's own schedule (`statemgr.LockWithContext`), doubling from
- * `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s) with a write attempt each time.
+ * `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s), no jitter.
  */
 export interface LockRetryTiming {
-  /** @default 100 */
+  /** @default 25 */
   readonly initialDelayMs?: number;
   /** @default 2000 */
   readonly maxDelayMs?: number;

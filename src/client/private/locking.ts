@@ -2,6 +2,7 @@ import { defaultLockWho, newLockInfo, type LockInfo } from '../../protocol/lock-
 import { LockReleaseError, isStateLockedError } from '../errors';
 import type { Locker } from '../lockers/locker';
 import type { LockOptions, LockRetryTiming } from '../types';
+import { DoublingLockWait, HandOffLockWait, type LockWait } from './lock-wait';
 import { sleep } from './timing';
 
 /** What a lock needs from the facade. */
@@ -19,75 +20,35 @@ export interface LockTarget {
 /** Options of one lock (the facade's `LockOptions`). */
 export type LockRequest = LockOptions;
 
-/** Default first wait after a refused lock (Terraform: 1 s). */
-export const DEFAULT_LOCK_RETRY_INITIAL_MS = 100;
+/** Default first wait after a refused lock, before any hand-off was seen (Terraform: 1 s). */
+export const DEFAULT_LOCK_RETRY_INITIAL_MS = 25;
 /** Default longest wait between attempts (Terraform: 16 s). */
 export const DEFAULT_LOCK_RETRY_MAX_MS = 2_000;
-
-/** Milliseconds since the epoch of a LockInfo `Created` (RFC 3339, up to 9 fraction digits); NaN when unreadable. */
-function createdMs(created: string): number {
-  return Date.parse(created.replace(/(\.\d{3})\d+/, '$1'));
-}
-
-/**
- * The adaptive wait between lock attempts. Terraform (`statemgr.LockWithContext`) doubles from 1 s to
- * 16 s whatever happens, which leaves a lock that turns over every few hundred milliseconds idle
- * most of the time. Here each waiter learns how long the lock is held: when the holder changed
- * between two refusals, the difference of the two holders' `Created` times is one hold (plus the
- * gap, or several holds), averaged into an estimate. The next look comes after about one estimated
- * hold, ±50 % jitter so that waiters spread out, within `[initialDelayMs, maxDelayMs]`.
- *
- * A look is first a read of the holder (one GET or GetItem): while the same holder is there, no
- * conditional write is attempted, which keeps a crowd of waiters from loading the server that the
- * holder needs.
- */
-export class AdaptiveLockWait {
-  private estimate: number | undefined;
-  private last: LockInfo | undefined;
-
-  constructor(private readonly timing: { readonly initialDelayMs: number; readonly maxDelayMs: number }) {}
-
-  /** Records the holder seen now; returns the wait before the next look. */
-  public next(holder: LockInfo): number {
-    const previous = this.last;
-    this.last = holder;
-    if (previous && previous.ID !== holder.ID) {
-      const sample = createdMs(holder.Created) - createdMs(previous.Created);
-      if (sample > 0 && sample < 60_000) this.estimate = this.estimate === undefined ? sample : 0.7 * this.estimate + 0.3 * sample;
-    }
-    const base = Math.min(Math.max(this.estimate ?? this.timing.initialDelayMs, this.timing.initialDelayMs), this.timing.maxDelayMs);
-    return base * (0.5 + Math.random());
-  }
-
-  /** The holder seen at the last look. */
-  public get lastHolder(): LockInfo | undefined {
-    return this.last;
-  }
-}
 
 /**
  * Takes the lock and returns its ID (`''` when no locking is configured, as Terraform). With
  * `timeoutMs`, a lock held by someone known is retried until the timeout (Terraform's
- * `-lock-timeout`): on the {@link AdaptiveLockWait} schedule, or Terraform's own (`policy:
- * 'terraform'`). Any other failure is final, as in Terraform.
+ * `-lock-timeout`): on the {@link HandOffLockWait} schedule, or Terraform's own (`policy:
+ * 'terraform'`, {@link DoublingLockWait}). Each attempt is the locker's conditional create, as in
+ * Terraform's `statemgr.LockWithContext`; `timeoutMs` 0 makes exactly one. Any other failure is
+ * final, as in Terraform.
  */
 export async function acquireLock(t: LockTarget, options: LockRequest): Promise<string> {
   const { signal } = options;
-  const info: LockInfo = newLockInfo({
+  const fields = {
     operation: options.operation ?? 'OperationTypeInvalid',
     info: options.info,
     who: options.who ?? t.who ?? defaultLockWho(),
     version: options.version ?? t.terraformVersion,
-    id: options.id,
     path: t.lockPath,
-  });
+  };
+  let info: LockInfo = newLockInfo({ ...fields, id: options.id });
   const terraform = t.retry?.policy === 'terraform';
   const timing = {
     initialDelayMs: t.retry?.initialDelayMs ?? DEFAULT_LOCK_RETRY_INITIAL_MS,
     maxDelayMs: t.retry?.maxDelayMs ?? DEFAULT_LOCK_RETRY_MAX_MS,
   };
-  const adaptive = new AdaptiveLockWait(timing);
-  let delay = timing.initialDelayMs;
+  const wait: LockWait = terraform ? new DoublingLockWait(timing) : new HandOffLockWait(timing);
   const deadline = Date.now() + (options.timeoutMs ?? 0);
   for (;;) {
     try {
@@ -97,22 +58,20 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
       return info.ID;
     } catch (e) {
       if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
-      if (Date.now() >= deadline) throw e;
-      if (terraform) {
-        await sleep(Math.min(delay, deadline - Date.now()), signal);
-        delay = Math.min(delay * 2, timing.maxDelayMs);
-        continue;
+      const left = deadline - Date.now();
+      if (left <= 0) throw e;
+      const ms = wait.next(e.lockInfo);
+      if (terraform && ms >= left) {
+        // Terraform returns the last lock error when the context ends during a wait.
+        await sleep(left, signal);
+        throw e;
       }
-      // Look again (a read) until the holder is gone or another one has it, then try the write.
-      let holder: LockInfo | undefined = e.lockInfo;
-      while (holder && Date.now() < deadline) {
-        const wait = adaptive.next(holder);
-        await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), signal);
-        const seen: LockInfo | undefined = await t.locker.getLockInfo(signal).catch(() => undefined);
-        if (!seen) break;
-        holder = seen;
-      }
-      if (holder && Date.now() >= deadline) throw e;
+      // The client's schedule makes one last attempt at the deadline instead.
+      await sleep(Math.min(ms, left), signal);
+      // Same ID, `Created` of this attempt: a holder's `Created` then says when it took the lock,
+      // which is what the waiters' schedule learns from (Terraform keeps the time it started
+      // waiting; the field is only ever displayed).
+      info = newLockInfo({ ...fields, id: info.ID });
     }
   }
 }

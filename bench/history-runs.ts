@@ -1,0 +1,30 @@
+/**
+ * The history rows: {@link historyBench} (bench/history.ts) on each shape, each in its own
+ * versioned bucket, deleted afterwards.
+ */
+import { join } from 'node:path';
+import { deleteBucket, rawClients } from './common';
+import { historyBench, type HistoryRow } from './history';
+import { QUICK, createBucket, created, log, unique } from './resources';
+import type { LocalServers } from '../test/setup/local-servers';
+
+export async function historyRuns(servers: LocalServers, dir: string): Promise<HistoryRow[]> {
+  // The local RGW stores objects in a 2 GiB memstore: 100 versions of 64 MiB (6.4 GiB) do not fit, so
+  // the 100-version row uses a smaller state and a second row shows 64 MiB versions.
+  const shapes = QUICK ? [{ versions: 20, sizeMiB: 1 }] : [{ versions: 100, sizeMiB: 4 }, { versions: 8, sizeMiB: 64 }];
+  const rows: HistoryRow[] = [];
+  for (const { versions, sizeMiB } of shapes) {
+    const bucket = unique('bench-history');
+    await createBucket(servers, bucket);
+    try {
+      rows.push(await historyBench(servers, bucket, join(dir, `history-${sizeMiB}.tfstate`), versions, sizeMiB));
+    } finally {
+      const { s3 } = rawClients(servers);
+      await deleteBucket(s3, bucket).catch((e) => log(`could not delete bucket ${bucket}: ${e}`));
+      created.buckets.splice(created.buckets.indexOf(bucket), 1);
+      s3.destroy();
+    }
+  }
+  return rows;
+}
+
