@@ -48,7 +48,7 @@ export async function listStateVersions(t: WriteTarget, signal?: AbortSignal): P
  * the state's size. A version whose head cannot be read (encrypted, not a state, gone) is listed
  * without them.
  */
-export async function stateHistory(t: WriteTarget, reader: StreamingState, signal?: AbortSignal): Promise<StateHistoryEntry[]> {
+export async function stateHistory(t: WriteTarget, reader: Pick<StreamingState, 'readIdentity'>, signal?: AbortSignal): Promise<StateHistoryEntry[]> {
   const versions = await listStateVersions(t, signal);
   const entries: StateHistoryEntry[] = versions.map((v) => ({ ...v }));
   let next = 0;
