@@ -154,13 +154,13 @@ describe('OpenTofu state encryption through the client', () => {
     expect(isEncryptedStateError(await caught(wrong.history()))).toBe(true);
     const none = be.client({}, { key });
     const e2 = await caught(none.readState());
-    expect(e2.message).toContain('key provider: key_provider.pbkdf2.old) but no state encryption is configured');
+    expect(e2.message).toContain('key provider: pbkdf2 "old" (key_provider.pbkdf2.old)) but no state encryption is configured');
     expect(e2.message).toContain('TF_ENCRYPTION');
     // Without a key, pull copies the stored object as it is (the envelope: a backup, nothing decrypted).
     const chunks: Buffer[] = [];
     await none.pullStateToStream(new Writable({ write(chunk, _e, cb) { chunks.push(chunk); cb(); } }));
     expect(Buffer.concat(chunks).equals((await be.rawGet(key))!.body)).toBe(true);
-    expect((await caught(none.readOutputs())).message).toContain('key provider: key_provider.pbkdf2.old');
+    expect((await caught(none.readOutputs())).message).toContain('key_provider "pbkdf2" "old" { ... }');
     expect(isEncryptedStateError(await caught(none.pushState(Buffer.from(stateWith('W', 1, 'y')))))).toBe(true);
     expect(await versionsOf(key)).toEqual(before);
   });

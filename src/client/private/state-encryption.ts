@@ -107,7 +107,7 @@ function wrap(e: unknown, where: string, after: string): unknown {
  * and what to set, for the CLI and the client.
  */
 export function noKeyMessage(envelope: EncryptedStateEnvelope, where: string): string {
-  const providers = envelope.keyProviders.map((p) => p.metaKey);
+  const providers = envelope.keyProviders.map((p) => (p.type ? `${p.type} "${p.name}" (${p.metaKey})` : p.metaKey));
   const example = envelope.keyProviders.find((p) => p.type !== undefined);
   const block = example
     ? `key_provider "${example.type}" "${example.name}" { ... }, method "aes_gcm" "<name>" { keys = ${example.metaKey} } and state { method = method.aes_gcm.<name> }`
