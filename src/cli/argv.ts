@@ -22,6 +22,8 @@ export const LONG_OPTIONS = new Set([
   'json',
   'format',
   'or-create',
+  'all-workspaces',
+  'dry-run',
   'help',
   'version',
   'lock',
