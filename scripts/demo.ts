@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { encryptionDemo } from './demo/encryption';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
 import { BackendConfigFormat } from '../src';
 import { startLocalServers } from '../test/setup/local-servers';
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
     tfstate(['diff', earlier.versionId, 'current', '-workspace', 'dev']);
     tfstate(['restore', earlier.versionId, '-workspace', 'dev']);
     tfstate(['outputs', '-workspace', 'dev']);
+
+    await encryptionDemo({ tfstate, heading, work, fixture: FIXTURE });
 
     heading('Doctor: check the live backend');
     process.stdout.write('A bare local bucket lacks encryption defaults, a public access block and a TLS-only policy,\n'

@@ -20,8 +20,13 @@ const block = (name: string, passphrase: string) =>
 const TF_ENCRYPTION = `${block('main', 'var.passphrase')}state {\n  method = method.aes_gcm.main\n}\n`;
 const PASS = 'cli-passphrase-0123456789';
 const state = (serial: number, lineage: string, value: string) => JSON.stringify({
-  version: 4, terraform_version: '1.10.0', serial, lineage,
-  outputs: { greeting: { value, type: 'string' } }, resources: [], check_results: null,
+  version: 4,
+  terraform_version: '1.10.0',
+  serial,
+  lineage,
+  outputs: { greeting: { value, type: 'string' } },
+  resources: [],
+  check_results: null,
 }) + '\n';
 
 async function rawObject(bucket: string, key = KEY): Promise<Buffer> {
@@ -128,7 +133,7 @@ describe('tfstate with the encryption block of -chdir', () => {
 
     // Rotation: a new primary, the old key provider as fallback (OpenTofu's key rotation recipe).
     writeFileSync(join(dir, 'encryption.tf'), 'terraform {\n  encryption {\n    key_provider "pbkdf2" "mykey" {\n      passphrase = var.passphrase\n    }\n'
-      + `    key_provider "pbkdf2" "next" {\n      passphrase = "a-brand-new-passphrase-42"\n      iterations = 200000\n    }\n`
+      + '    key_provider "pbkdf2" "next" {\n      passphrase = "a-brand-new-passphrase-42"\n      iterations = 200000\n    }\n'
       + '    method "aes_gcm" "m" {\n      keys = key_provider.pbkdf2.mykey\n    }\n    method "aes_gcm" "next" {\n      keys = key_provider.pbkdf2.next\n    }\n'
       + '    state {\n      method = method.aes_gcm.next\n      fallback {\n        method = method.aes_gcm.m\n      }\n    }\n  }\n}\n\nvariable "passphrase" {\n  type = string\n}\n');
     const before = await versions(bucket);

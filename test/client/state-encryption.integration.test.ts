@@ -76,7 +76,7 @@ describe('OpenTofu state encryption through the client', () => {
     const plain = independentDecrypt(stored, 'the-new-passphrase-456');
     // The bytes OpenTofu's statefile.Write gives (compact, trailing newline), serial + 1 as the push wrote it.
     const pushed = parseState(Buffer.from(stateWith('L1', 6, 'secret-value')), '1.10.0');
-    expect(plain.toString()).toBe(serializeStateTofu(pushed).toString());
+    expect(plain.toString()).toBe(serializeStateTofu(pushed!).toString());
     const md5 = createHash('md5').update(stored).digest();
     expect(written.md5).toBe(md5.toString('hex'));
     const put = be.s3Log.filter((r) => r.op === 'PutObject' && r.input.Key === 'push/terraform.tfstate').pop()!;
@@ -101,7 +101,7 @@ describe('OpenTofu state encryption through the client', () => {
 
   test('interop: an envelope OpenTofu wrote (known-answer vector) reads through readState, pull and outputs', async () => {
     await be.rawPut('interop/terraform.tfstate', PBKDF2_ENVELOPE);
-    const c = client(`key_provider "pbkdf2" "mykey" {\n  passphrase = var.passphrase\n}\nmethod "aes_gcm" "m" {\n  keys = key_provider.pbkdf2.mykey\n}\nstate {\n  method = method.aes_gcm.m\n}\n`,
+    const c = client('key_provider "pbkdf2" "mykey" {\n  passphrase = var.passphrase\n}\nmethod "aes_gcm" "m" {\n  keys = key_provider.pbkdf2.mykey\n}\nstate {\n  method = method.aes_gcm.m\n}\n',
       { encryptionVariables: { passphrase: PBKDF2_TOFU_PASSPHRASE } }, 'interop/terraform.tfstate');
     const read = await c.readState();
     expect(read!.bytes.equals(STATE)).toBe(true);

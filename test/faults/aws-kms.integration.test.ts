@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { newBackend, stateWith, TestBackend } from '../client/support';
+import { AddressInfo } from 'node:net';
 import { isEncryptedStateError, StateClient } from '../../src/client';
+import { newBackend, stateWith, TestBackend } from '../client/support';
 
 /**
  * The aws_kms key provider through the real AWS SDK (@aws-sdk/client-kms, JSON protocol) against a fake
@@ -14,11 +14,6 @@ import { isEncryptedStateError, StateClient } from '../../src/client';
 interface KmsCall { target: string; body: Record<string, any>; authorization: string }
 
 class FakeKms {
-  public readonly calls: KmsCall[] = [];
-  public refuse?: string;
-  private readonly keys = new Map<string, Buffer>();
-  private constructor(private readonly server: Server, public readonly url: string) {}
-
   public static async start(): Promise<FakeKms> {
     let fake: FakeKms | undefined;
     const server = createServer((req, res) => void fake!.handle(req, res));
@@ -26,6 +21,11 @@ class FakeKms {
     fake = new FakeKms(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return fake;
   }
+
+  public readonly calls: KmsCall[] = [];
+  public refuse?: string;
+  private readonly keys = new Map<string, Buffer>();
+  private constructor(private readonly server: Server, public readonly url: string) {}
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];

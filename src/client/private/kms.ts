@@ -132,7 +132,9 @@ export class SdkKmsOperations implements AwsKmsOperations {
     return c;
   }
 
-  public async generateDataKey(request: AwsKmsKeyProviderRequest & { readonly keySpec: string }): Promise<{ plaintext: Uint8Array; ciphertextBlob: Uint8Array }> {
+  public async generateDataKey(
+    request: AwsKmsKeyProviderRequest & { readonly keySpec: string },
+  ): Promise<{ plaintext: Uint8Array; ciphertextBlob: Uint8Array }> {
     const { GenerateDataKeyCommand } = requireKmsSdk();
     const out = await this.client(request).send(new GenerateDataKeyCommand({
       KeyId: request.keyId,

@@ -49,7 +49,9 @@ export interface IdentityReader {
  * without them, as an unreadable version is; when no version decrypts, the first such error is thrown,
  * so a wrong or missing key is an error, not an empty column.
  */
-export async function historyIdentityReader<T extends readonly unknown[]>(whole: WholeState, run: (reader: IdentityReader) => Promise<T>): Promise<T> {
+export async function historyIdentityReader<T extends readonly unknown[]>(
+  whole: WholeState, run: (reader: IdentityReader) => Promise<T>,
+): Promise<T> {
   let failure: unknown;
   let decrypted = 0;
   const reader: IdentityReader = {

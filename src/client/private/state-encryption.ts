@@ -1,9 +1,9 @@
 import { SdkKmsOperations } from './kms';
+import type { EncryptedStateEnvelope } from '../../protocol/encrypted-state';
 import {
   StateEncryption, isStateEncryptionError, parseEncryptionConfig,
   type AwsKmsOperations, type DecryptedState, type StateEncryptionConfig,
 } from '../../protocol/encryption';
-import type { EncryptedStateEnvelope } from '../../protocol/encrypted-state';
 import { EncryptedStateError } from '../errors';
 import type { StateClientOptions } from '../types';
 
@@ -17,6 +17,11 @@ type Env = Readonly<Record<string, string | undefined>>;
  * method's key for every write, as OpenTofu keeps one encryptor per process.
  */
 export class ClientEncryption {
+  /** Whether a `state` target is configured (writes then use OpenTofu's serialization). */
+  public static encryptsState(enc: StateEncryption | undefined): boolean {
+    return enc?.config?.block.state !== undefined;
+  }
+
   private loaded?: Promise<StateEncryption | undefined>;
   private kms?: SdkKmsOperations;
 
@@ -33,11 +38,6 @@ export class ClientEncryption {
     if (!this.requested) return Promise.resolve(undefined);
     this.loaded ??= this.load();
     return this.loaded;
-  }
-
-  /** Whether a `state` target is configured (writes then use OpenTofu's serialization). */
-  public static encryptsState(enc: StateEncryption | undefined): boolean {
-    return enc?.config?.block.state !== undefined;
   }
 
   private async load(): Promise<StateEncryption | undefined> {
