@@ -18,6 +18,7 @@ const AWS_SDK_VERSION = '^3.1000.0';
 const RUNTIME_SDK_DEPS = [
   '@aws-sdk/client-s3',
   '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-iam',
   '@aws-sdk/client-sts',
   '@aws-sdk/client-cloudformation',
   '@aws-sdk/client-kms',

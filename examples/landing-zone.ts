@@ -2,12 +2,12 @@
  * A landing-zone layout for Terraform/OpenTofu state, as a CDK app.
  *
  * - `LogArchive`: one access-log bucket per region that every state bucket of the account logs into.
- * - `TerraformStateReplica`: the standby copy of the state in a second region (failover target).
+ * - `TerraformStateReplica`: the standby copy of the state in a second region (failover target), with
+ *   each team's failover roles (same keys and trust as on the primary) in place before they are needed.
  * - `TerraformState`: the shared state backend of the platform team. It still has teams on Terraform
  *   < 1.10 that lock with DynamoDB, so it runs in `BOTH` mode while they upgrade to `use_lockfile`.
  *   Each team gets a role scoped to its own state keys; CI applies, developers only plan. Access is
  *   denied by default (`restrictStateAccess`): only those roles and the break-glass role reach state.
- *   Each team gets a role scoped to its own state keys; CI applies, developers only plan.
  *   Every disaster-recovery and detection option is on: cross-region replication with Replication Time
  *   Control, Object Lock (governance), AWS Backup, CloudTrail data events, and notifications (key and
  *   bucket changes, writes by anyone but the CI roles, stale locks, replication failures).
@@ -35,6 +35,9 @@ export class LogArchiveStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
     });
+    // Object events to EventBridge (Control Tower's event-notification control). Set on the L1:
+    // `eventBridgeEnabled` would add a custom-resource Lambda function to do the same.
+    (this.accessLogs.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
   }
 }
 
@@ -94,21 +97,58 @@ export class TerraformStateStack extends Stack {
   }
 }
 
+/** The teams of the landing zone: each owns the state keys `<team>/*` and has a CI and a developer account. */
+export const TEAMS: Record<string, { readonly ciAccount: string; readonly developerAccount: string }> = {
+  network: { ciAccount: '222222222222', developerAccount: '333333333333' },
+  payments: { ciAccount: '444444444444', developerAccount: '555555555555' },
+};
+
+/** Props of the replica stack: the teams that fail over to it. */
+export interface TerraformStateReplicaStackProps extends StackProps {
+  readonly teams: Record<string, { readonly ciAccount: string; readonly developerAccount: string }>;
+}
+
+/**
+ * The standby copy of the state in a second region, with the failover roles already in place: during a
+ * regional outage nobody can create roles in a hurry (IAM's control plane is in us-east-1), and the
+ * primary's roles are not granted on the replica bucket or key. Each team gets the same roles as on the
+ * primary (same keys, same trust), assumed only for failover.
+ */
+export class TerraformStateReplicaStack extends Stack {
+  public readonly replica: StateBackendReplica;
+
+  constructor(scope: Construct, id: string, props: TerraformStateReplicaStackProps) {
+    super(scope, id, props);
+    this.replica = new StateBackendReplica(this, 'Replica', { objectLockRetention: Duration.days(14) });
+    for (const [team, accounts] of Object.entries(props.teams)) {
+      const teamStates = StateScope.keys([`${team}/*`]).allWorkspaces();
+      this.replica.addAccessRole(`${team}FailoverApply`, {
+        roleName: `tfstate-failover-${team}-apply`,
+        assumedBy: new iam.AccountPrincipal(accounts.ciAccount),
+        access: StateAccess.READ_WRITE,
+        scope: teamStates,
+      });
+      this.replica.addAccessRole(`${team}FailoverPlan`, {
+        roleName: `tfstate-failover-${team}-plan`,
+        assumedBy: new iam.AccountPrincipal(accounts.developerAccount),
+        access: StateAccess.READ_ONLY,
+        scope: teamStates,
+      });
+    }
+  }
+}
+
 /** Builds the landing-zone app; exported so that tests can synthesize it. */
 export function landingZoneApp(app = new App()): App {
   const env = { account: '111111111111', region: 'eu-west-1' };
   const logs = new LogArchiveStack(app, 'LogArchive', { env });
-  const dr = new Stack(app, 'TerraformStateReplica', { env: { ...env, region: 'eu-central-1' } });
-  const replica = new StateBackendReplica(dr, 'Replica', { objectLockRetention: Duration.days(14) });
+  const dr = new TerraformStateReplicaStack(app, 'TerraformStateReplica', { env: { ...env, region: 'eu-central-1' }, teams: TEAMS });
   new TerraformStateStack(app, 'TerraformState', {
     env,
     accessLogs: logs.accessLogs,
     breakGlassRoleName: 'BreakGlassAdmin',
-    replica,
-    teams: {
-      network: { ciAccount: '222222222222', developerAccount: '333333333333' },
-      payments: { ciAccount: '444444444444', developerAccount: '555555555555' },
-    },
+    replica: dr.replica,
+    teams: TEAMS,
   });
   return app;
 }

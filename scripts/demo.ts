@@ -14,6 +14,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import { encryptionDemo } from './demo/encryption';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
 import { BackendConfigFormat } from '../src';
+import { demoExtras } from './demo/extras';
 import { startLocalServers } from '../test/setup/local-servers';
 
 const CLI = path.join(__dirname, '..', 'lib', 'cli', 'main.js');
@@ -140,6 +141,8 @@ async function main(): Promise<void> {
     tfstate(['diff', earlier.versionId, 'current', '-workspace', 'dev']);
     tfstate(['restore', earlier.versionId, '-workspace', 'dev']);
     tfstate(['outputs', '-workspace', 'dev']);
+
+    await demoExtras({ tfstate, heading, cli: CLI, env, local });
 
     await encryptionDemo({ tfstate, heading, work, fixture: FIXTURE });
 

@@ -72,6 +72,7 @@ export const load = {
   locks: (): typeof import('./commands/lock') => (sdk(), require('./commands/lock')),
   doctor: (): typeof import('./commands/doctor') => (sdk(), require('./commands/doctor')),
   lockReport: (): typeof import('./commands/locks') => (sdk(), require('./commands/locks')),
+  migrateLocking: (): typeof import('./commands/migrate-locking-command') => (sdk(), require('./commands/migrate-locking-command')),
   rekey: (): typeof import('./commands/rekey') => (sdk(), require('./commands/rekey')),
   backendConfig: (): typeof import('./commands/backend-config') => require('./commands/backend-config'),
   reportError: (): typeof import('./report-error') => require('./report-error'),
@@ -132,6 +133,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program.command('pull').description('write the state to stdout, byte for byte')
     .option('--version-id <ID>', 'an older version of the state object (see history)')
+    .option('--redact', 'replace every sensitive value (sensitive outputs, sensitive_attributes, provider private data) by "(sensitive value)"; summary on stderr')
     .action(run(async (_o, cmd: Command) => state().pullCommand(g(cmd))));
 
   lockOptions(program.command('push').description('write a state under the lock, with Terraform\'s push rules (lineage, serial)')
@@ -206,6 +208,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.command('doctor').description('check a live backend: bucket, versioning, encryption, public access, TLS policy, lock table, If-None-Match')
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => load.doctor().doctorCommand(g(cmd))));
+
+  program.command('migrate-locking').description('move the backend from dynamodb_table to use_lockfile in two phases (checks no lock is held and the bucket honours conditional writes)')
+    .option('--lockfile-only', 'the second phase: remove dynamodb_table and delete the stale -md5 digest items')
+    .option('--dry-run', 'print every step and the file change; make no change')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nWith -chdir DIR the backend "s3" block in DIR is rewritten (formatting kept); without it the new block is printed.\n'
+      + 'Run it without -lockfile-only first, let every user and pipeline run with both, then with -lockfile-only.')
+    .action(run(async (_o, cmd: Command) => load.migrateLocking().migrateLockingCommand(g(cmd))));
 
   program.command('backend-config').description('print the current configuration as a snippet')
     .addOption(new Option('--format <FORMAT>', 'snippet format').choices(SNIPPET_FORMATS).default('tf'))

@@ -19,6 +19,7 @@ import type { Locker } from './lockers/locker';
 import { runBackendChecks } from './private/backend-checks';
 import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
 import { acquireLock, holdingLock } from './private/locking';
+import { deleteDigestItem, probeConditionalWrites, readLockFile, readLockItem } from './private/locking-migration-ports';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
@@ -32,11 +33,13 @@ import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorksp
 import type {
   BackendCheck,
   BackendOutputs,
+  ConditionalWritesProbe,
   CreateWorkspaceOptions,
   DeleteWorkspaceOptions,
   FromBackendOutputsOptions,
   LockOptions,
   LockingOptions,
+  LockRecord,
   OperationOptions,
   PushStateOptions,
   ReadStateOptions,
@@ -286,8 +289,9 @@ export class StateClient {
   /**
    * `terraform state push` from a file, for states of any size: under the lock (as {@link pushState}),
    * a file up to 8 MiB goes through {@link pushState} itself; a larger one is checked from its
-   * scanned prefix (lineage, serial, emptiness; "same content" compared by MD5, see the streaming
-   * notes) and uploaded as a multipart upload of bounded parts with only `serial`/`lineage` rewritten.
+   * scanned prefix (lineage, serial, emptiness; "same content" by MD5, else semantically) and
+   * re-written one resource at a time into the bytes {@link pushState} would store, uploaded as a
+   * multipart upload of bounded parts.
    *
    * @throws StateConflictError when a push rule refuses the state
    */
@@ -431,7 +435,35 @@ export class StateClient {
     const table = this.runtime.dynamodb && this.runtime.config.dynamodb_table
       ? { name: this.runtime.config.dynamodb_table, dynamodb: this.runtime.dynamodb, counter: this.runtime.counter }
       : undefined;
-    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table }, options.signal);
+    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table, roles: this.runtime.roleReader() }, options.signal);
+  }
+
+  /**
+   * The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`).
+   *
+   * @throws StateBackendError (`NO_LOCK_TABLE`) without dynamodb_table
+   */
+  public readLockItem(lockId: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockItem(this.runtime, lockId, options.signal);
+  }
+
+  /** The lock file `key` of any state in the bucket, whatever the configured locking, or `undefined` (`migrate-locking`). */
+  public readLockFile(key: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
+    return readLockFile(this.runtime, this.store, key, options.signal);
+  }
+
+  /** The doctor's If-None-Match probe on a scratch key beside the state (removed afterwards). */
+  public probeConditionalWrites(options: OperationOptions = {}): Promise<ConditionalWritesProbe> {
+    return probeConditionalWrites(this.runtime, this.store, this.paths.stateKey, options.signal);
+  }
+
+  /**
+   * Deletes digest item `digestLockId` (`…-md5` only); `false` when it did not exist.
+   *
+   * @throws StateBackendError (`NOT_A_DIGEST_ITEM`, `NO_LOCK_TABLE`)
+   */
+  public deleteDigestItem(digestLockId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deleteDigestItem(this.runtime, digestLockId, options.signal);
   }
 
   /**

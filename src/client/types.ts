@@ -291,6 +291,21 @@ export interface BackendCheck {
   readonly detail: string;
 }
 
+/** A lock read by its key ({@link StateClient.readLockItem}, {@link StateClient.readLockFile}): held, with its holder when readable. */
+export interface LockRecord {
+  /** The holder; absent when the lock's body is not LockInfo JSON (see `problem`). */
+  readonly lockInfo?: LockInfo;
+  /** Why the body could not be read as LockInfo (a broken lock is still a held lock). */
+  readonly problem?: string;
+}
+
+/** The outcome of {@link StateClient.probeConditionalWrites} (the doctor's If-None-Match probe). */
+export interface ConditionalWritesProbe {
+  /** Exactly one of the racing conditional PUTs won and a later one was refused. */
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 /** One version of the state object (`ListObjectVersions`). */
 export interface StateVersion {
   readonly versionId: string;
@@ -306,6 +321,8 @@ export interface RequestCounts {
   readonly s3: Readonly<Record<string, number>>;
   readonly dynamodb: Readonly<Record<string, number>>;
   readonly sts: Readonly<Record<string, number>>;
+  /** IAM requests (only `tfstate doctor`'s `GetRole` of the replication role). */
+  readonly iam: Readonly<Record<string, number>>;
   /** Sum over all services. */
   readonly total: number;
 }

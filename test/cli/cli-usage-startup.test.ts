@@ -46,6 +46,8 @@ test.each([
   [['--help'], 0],
   [['--version'], 0],
   [['push', '--help'], 0],
+  [['migrate-locking', '--help'], 0],
+  [['pull', '--redact', '--help'], 0],
   [[], 2],
   [['bogus'], 2],
   [['pull', '--nope'], 2],

@@ -1,5 +1,5 @@
 import { MigrateLockingOptions, MigrateLockingPorts, runMigrateLocking } from '../../src/cli/commands/migrate-locking';
-import { redactPulledState } from '../../src/cli/commands/redact';
+import { RedactionMarkerScanner, redactPulledState } from '../../src/cli/commands/redact';
 import { CliError, EXIT } from '../../src/cli/output';
 
 // The command's order of checks and writes, with in-memory ports (no AWS, no files): the wiring to
@@ -84,12 +84,51 @@ describe('runMigrateLocking', () => {
 
   test('a held lock stops the migration before the probe and any write, with the holder named', async () => {
     const holder = { ID: 'abc', Operation: 'OperationTypeApply', Info: '', Who: 'ci@runner', Version: '1.10.0', Created: '2026-12-01T10:00:00Z', Path: 'b/k' };
-    const { ports, calls } = fakes({ lockFileHolder: async (key) => (key === 'env:/dev/k.tflock' ? holder : undefined) });
+    const { ports, calls } = fakes({ lockFileHolder: async (key) => (key === 'env:/dev/k.tflock' ? { lockInfo: holder } : undefined) });
     const error = await failure(runMigrateLocking(OPTS, ports));
     expect(error.exitCode).toBe(EXIT.LOCKED);
     expect(error.message).toMatch(/env:\/dev\/k\.tflock is held by ci@runner.*force-unlock abc/);
     expect(calls).not.toContain('probe');
     expect(calls.some((c) => c.startsWith('write'))).toBe(false);
+  });
+
+  test('a lock whose body is not LockInfo is still a held lock: refused, with the reason instead of a holder', async () => {
+    const calls: string[] = [];
+    const { ports } = fakes({
+      dynamodbLockHolder: async (id) => (calls.push(`lock-item ${id}`), id === 'b/k' ? { problem: 'the lock\'s body is not LockInfo JSON (unexpected end)' } : undefined),
+      probeConditionalWrites: async () => (calls.push('probe'), { ok: true, detail: '' }),
+    });
+    const error = await failure(runMigrateLocking(OPTS, ports));
+    expect(error.exitCode).toBe(EXIT.LOCKED);
+    expect(error.message).toMatch(/the DynamoDB lock b\/k is held, by an unknown holder: the lock's body is not LockInfo JSON \(unexpected end\)\. .*Nothing was changed/);
+    expect(calls).toEqual(['lock-item b/k']);
+  });
+
+  test('the result says what was done (the -json output): checks, probe, file written, digests deleted and missing', async () => {
+    const { ports, files } = fakes();
+    files['main.tf'] = MAIN_TF.replace('    dynamodb_table = "t"\n', '    dynamodb_table = "t"\n    use_lockfile   = true\n');
+    const result = await runMigrateLocking({ ...OPTS, phase: 'lockfile-only', config: { ...OPTS.config, useLockfile: true } }, ports);
+    expect(result).toMatchObject({
+      phase: 'lockfile-only',
+      dryRun: false,
+      locksChecked: { lockItems: 2, lockFiles: 2 },
+      probe: { ok: true, detail: '8 writers, 1 winner' },
+      file: { name: 'main.tf', written: true },
+      digests: { deleted: ['b/k-md5'], missing: ['b/env:/dev/k-md5'] },
+    });
+    expect(result.snippet).toBeUndefined();
+    const dry = await runMigrateLocking({ ...OPTS, dryRun: true, chdir: undefined }, fakes().ports);
+    expect(dry).toMatchObject({ dryRun: true, snippet: expect.stringContaining('use_lockfile') });
+    expect(dry.probe).toBeUndefined();
+  });
+
+  test('a directory whose backend block cannot be edited is a usage error naming the problem, before any request', async () => {
+    const { ports, calls, files } = fakes();
+    files['main.tf'] = 'terraform {\n  backend "gcs" {}\n}\n';
+    const error = await failure(runMigrateLocking(OPTS, ports));
+    expect(error.exitCode).toBe(EXIT.USAGE);
+    expect(error.message).toMatch(/^migrate-locking: main\.tf: the backend is "gcs", not "s3".*Nothing was changed\.$/);
+    expect(calls).toEqual([]);
   });
 
   test('a bucket that lets two conditional writers win stops the migration before any write', async () => {
@@ -128,5 +167,19 @@ describe('redactPulledState', () => {
 
   test('a state that cannot be redacted is a CLI error naming the problem', () => {
     expect(() => redactPulledState(Buffer.from('{"version": 3}'))).toThrow(/pull -redact: Only version 4 states/);
+  });
+});
+
+describe('RedactionMarkerScanner (push\'s warning)', () => {
+  test('finds the marker inside a chunk and split across chunks, and nothing in a state without it', () => {
+    const whole = new RedactionMarkerScanner();
+    whole.feed(Buffer.from('{"value": "(sensitive value)"}'));
+    expect(whole.found).toBe(true);
+    const split = new RedactionMarkerScanner();
+    for (const part of ['{"value": "(sensi', 'tive', ' value)"}']) split.feed(Buffer.from(part));
+    expect(split.found).toBe(true);
+    const clean = new RedactionMarkerScanner();
+    for (const part of ['{"value": "(sensi', 'tive value)', ' "}', '(sensitive value)']) clean.feed(Buffer.from(part));
+    expect(clean.found).toBe(false);
   });
 });

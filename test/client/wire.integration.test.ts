@@ -503,6 +503,7 @@ describe('versions and request counts', () => {
       s3: { PutObject: 2, GetObject: 2, DeleteObject: 2 },
       dynamodb: { PutItem: 2, GetItem: 2, DeleteItem: 1 },
       sts: {},
+      iam: {},
       total: 11,
     });
     expect(be.s3.middlewareStack.identify().length).toBe(before);

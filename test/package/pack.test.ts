@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
  */
 
 const ROOT = resolve(__dirname, '..', '..');
-const SDK_PACKAGES = ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/client-sts', '@aws-sdk/client-cloudformation', '@aws-sdk/credential-providers'];
+const SDK_PACKAGES = ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/client-sts', '@aws-sdk/client-cloudformation', '@aws-sdk/client-iam', '@aws-sdk/client-kms', '@aws-sdk/credential-providers'];
 const execFileAsync = promisify(execFile);
 
 function installedVersion(pkg: string): string {

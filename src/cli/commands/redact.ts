@@ -1,4 +1,4 @@
-import { redactState, RedactError, REDACTED_MARKER } from '../../protocol/redact';
+import { redactState, RedactError, REDACTED_JSON, REDACTED_MARKER } from '../../protocol/redact';
 import { CliError } from '../output';
 
 /**
@@ -22,3 +22,30 @@ export function redactPulledState(bytes: Uint8Array): { bytes: Buffer; summary: 
     throw e;
   }
 }
+
+/**
+ * Finds {@link REDACTED_JSON} in bytes fed chunk by chunk (a marker split across chunks included),
+ * so that `push` can warn about a redacted state without holding it in memory.
+ */
+export class RedactionMarkerScanner {
+  private static readonly MARKER = Buffer.from(REDACTED_JSON, 'utf8');
+  private tail = Buffer.alloc(0);
+  /** A marker was seen. */
+  public found = false;
+
+  /** Looks at the next chunk. */
+  public feed(chunk: Uint8Array): void {
+    if (this.found) return;
+    const joined = Buffer.concat([this.tail, chunk]);
+    if (joined.includes(RedactionMarkerScanner.MARKER)) {
+      this.found = true;
+      return;
+    }
+    this.tail = joined.subarray(Math.max(0, joined.length - RedactionMarkerScanner.MARKER.length + 1));
+  }
+}
+
+/** The warning `push` prints when the pushed state carries redaction markers (the push itself goes ahead). */
+export const REDACTED_PUSH_WARNING = `the state being pushed contains ${REDACTED_JSON} strings, the marker "pull -redact" writes. `
+  + 'A redacted state is for reading only: pushed, it replaces the stored secrets with the marker. If that was a mistake, '
+  + 'write the previous version back with "tfstate history" and "tfstate restore VERSION_ID".\n';

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { isStateVersionNotFoundError } from '../../client';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { Transform, type Writable } from 'node:stream';
+import { isEncryptedStateError, isStateVersionNotFoundError } from '../../client';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, printTable, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
 import { DiffableState, diffStates } from '../state-diff';
 import { type LockFlags, lockingOptions } from './locking-flags';
+import { RedactionMarkerScanner, REDACTED_PUSH_WARNING, redactPulledState } from './redact';
 
 /** Reads all of stdin (for `diff ... -`). */
 async function readStdin(): Promise<Buffer> {
@@ -13,10 +14,15 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** `pull [-version-id ID]`: the state bytes, unchanged, on stdout; streamed, any size, digest checked before the first byte. */
-export async function pullCommand(opts: GlobalOptions & { versionId?: string }): Promise<void> {
+/**
+ * `pull [-version-id ID] [-redact]`: the state bytes, unchanged, on stdout; streamed, any size, digest
+ * checked before the first byte. `-redact` reads the whole state instead and writes it with every
+ * sensitive value replaced (`redact.ts`), the summary on stderr.
+ */
+export async function pullCommand(opts: GlobalOptions & { versionId?: string; redact?: boolean }): Promise<void> {
   const s = await openSession(opts);
   try {
+    if (opts.redact) return await pullRedacted(s, opts.versionId);
     const pulled = await s.client.pullStateToStream(io.stdout as unknown as Writable, { end: false, versionId: opts.versionId });
     if (pulled) return;
     if (opts.versionId) throw new CliError(`Version "${opts.versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
@@ -24,6 +30,37 @@ export async function pullCommand(opts: GlobalOptions & { versionId?: string }):
   } finally {
     s.close();
   }
+}
+
+/** `pull -redact`: nothing reaches stdout unless the whole state was read and redacted. */
+async function pullRedacted(s: Session, versionId: string | undefined): Promise<void> {
+  let read;
+  try {
+    read = await s.client.readState({ versionId });
+  } catch (e) {
+    // No key for an OpenTofu envelope: the redactor's refusal, with the client's detail on the key.
+    if (isEncryptedStateError(e)) throw new CliError(`pull -redact: The state is encrypted by OpenTofu; redact the decrypted state instead (${e.message}). Nothing was written.`);
+    if (isStateVersionNotFoundError(e)) throw new CliError(e.message);
+    throw e;
+  }
+  if (!read) {
+    if (versionId) throw new CliError(`Version "${versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
+    note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);
+    return;
+  }
+  const { bytes, summary } = redactPulledState(read.bytes);
+  io.stdout.write(bytes);
+  note(summary);
+}
+
+/** Warns (stderr) about redaction markers in a file before it is pushed. */
+async function warnIfRedactedFile(file: string): Promise<void> {
+  const scanner = new RedactionMarkerScanner();
+  for await (const chunk of createReadStream(file)) {
+    scanner.feed(chunk as Buffer);
+    if (scanner.found) break;
+  }
+  if (scanner.found) note(`${paint('yellow', 'Warning:', io.stderr)} ${REDACTED_PUSH_WARNING}`);
 }
 
 /**
@@ -43,8 +80,16 @@ export async function pushCommand(file: string, opts: GlobalOptions & LockFlags 
     const options = { force: opts.force, ...locking };
     let md5: string;
     if (size === undefined) {
-      md5 = (await s.client.pushStateFromStream(process.stdin, options)).md5;
+      // stdin is read once: the markers are looked for as it flows to the client.
+      const scanner = new RedactionMarkerScanner();
+      const watched = process.stdin.pipe(new Transform({ transform: (chunk, _enc, cb) => cb(null, (scanner.feed(chunk), chunk)) }));
+      try {
+        md5 = (await s.client.pushStateFromStream(watched, options)).md5;
+      } finally {
+        if (scanner.found) note(`${paint('yellow', 'Warning:', io.stderr)} ${REDACTED_PUSH_WARNING}`);
+      }
     } else {
+      await warnIfRedactedFile(file);
       const done = progress('Uploading', size);
       try {
         md5 = (await s.client.pushStateFromFile(file, options)).md5;

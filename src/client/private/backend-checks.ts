@@ -17,6 +17,7 @@ import { describeError, errorName, httpStatus, isAbort, isPreconditionFailed } f
 import { probeConditionalLockWrites, probeSseCBlocked, type BucketProbeResult } from './bucket-probes';
 import type { RequestCounter } from './instrumentation';
 import type { ObjectStore } from './object-store';
+import type { RoleReader } from './replication-role';
 import { replicationStatus, type ReplicationStatus } from './replication-status';
 
 /** Concurrent conditional PUTs of the If-None-Match probe. */
@@ -27,6 +28,8 @@ export interface CheckTarget {
   readonly store: ObjectStore;
   readonly stateKey: string;
   readonly table?: { readonly name: string; readonly dynamodb: DynamoDBClient; readonly counter: RequestCounter };
+  /** Reads the replication role (`iam:GetRole`); without it the role's usability is reported as "cannot tell". */
+  readonly roles?: RoleReader;
 }
 
 function isNotImplemented(e: unknown): boolean {
@@ -125,7 +128,8 @@ function probe(r: BucketProbeResult): Omit<BackendCheck, 'name'> {
 
 /**
  * The replication check: FAIL when the state object's replication FAILED (S3 retries it only on a new
- * write or with S3 Batch Replication), WARN when the rule could not be read, PASS otherwise (a bucket
+ * write or with S3 Batch Replication) or the rule's role is broken (deleted, not trusting S3), WARN when
+ * the rule could not be read or whether the role is usable cannot be told, PASS otherwise (a bucket
  * without a rule is a choice, reported as such).
  */
 export function replicationCheck(r: ReplicationStatus): Omit<BackendCheck, 'name'> {
@@ -135,13 +139,16 @@ export function replicationCheck(r: ReplicationStatus): Omit<BackendCheck, 'name
     return {
       status: 'fail',
       detail: `replication FAILED for ${r.failedKeys.join(', ')}${r.role ? ` (role ${r.role})` : ''}: check that the role may read the source ` +
-        'and write (and encrypt) in the destination, then write the state again or run S3 Batch Replication',
+        `and write (and encrypt) in the destination, then write the state again or run S3 Batch Replication${r.roleStatus?.verdict === 'broken' ? `; ${r.roleStatus.detail}` : ''}`,
     };
   }
   if (r.problem) return { status: 'warn', detail: `unknown: not reported by this server or not allowed (${r.problem})${objects}` };
   if (!r.configured) return { status: 'pass', detail: `no replication rule: the state is not replicated (add one for a disaster-recovery copy)${objects}` };
   const rules = r.rules.map((x) => `${x.id ?? 'rule'} -> ${x.destination ?? '?'}${x.deleteMarkers ? ', delete markers' : ''}${x.timeControl ? ', RTC' : ''}`).join('; ');
-  return { status: 'pass', detail: `${rules}${r.role ? `; role ${r.role}` : ''}${objects}` };
+  const role = r.roleStatus;
+  if (role?.verdict === 'broken') return { status: 'fail', detail: `${rules}; role: ${role.detail}${objects}` };
+  if (role?.verdict === 'unknown') return { status: 'warn', detail: `${rules}; role: ${role.detail}${objects}` };
+  return { status: 'pass', detail: `${rules}${role ? `; role: ${role.detail}` : (r.role ? `; role ${r.role}` : '')}${objects}` };
 }
 
 /** `GetBucketPolicy`'s answer: the policy, or the error (`NoSuchBucketPolicy`: none). */
@@ -235,6 +242,6 @@ export async function runBackendChecks(t: CheckTarget, signal?: AbortSignal): Pr
     }));
   }
   results.push(await check('If-None-Match honoured', () => probeIfNoneMatch(store, `${t.stateKey}.tfstate-doctor-${randomUUID()}`, signal)));
-  results.push(await check('replication', async () => replicationCheck(await replicationStatus({ s3: store, bucket, keys: [t.stateKey], signal }))));
+  results.push(await check('replication', async () => replicationCheck(await replicationStatus({ s3: store, bucket, keys: [t.stateKey], roles: t.roles, signal }))));
   return results;
 }

@@ -1,5 +1,5 @@
 /** The services whose requests are counted. */
-export type CountedService = 's3' | 'dynamodb' | 'sts';
+export type CountedService = 's3' | 'dynamodb' | 'sts' | 'iam';
 
 /** Structural view of an SDK v3 client: enough to send a command. */
 export interface SdkClientLike {
@@ -26,7 +26,7 @@ const MIDDLEWARE_NAME = 'cdkTfstateBackendRequestCounter';
  * `finalizeRequest` step at low priority, inside the retry middleware, so each attempt is counted.
  */
 export class RequestCounter {
-  private readonly counts: Record<CountedService, Record<string, number>> = { s3: {}, dynamodb: {}, sts: {} };
+  private readonly counts: Record<CountedService, Record<string, number>> = { s3: {}, dynamodb: {}, sts: {}, iam: {} };
 
   /** Sends `command` on `client`, counting its attempts, with the caller's abort signal. */
   public async send<T>(service: CountedService, client: SdkClientLike, command: CommandLike, signal?: AbortSignal): Promise<T> {
@@ -44,20 +44,21 @@ export class RequestCounter {
   }
 
   /** A copy of the counts so far. */
-  public snapshot(): { s3: Record<string, number>; dynamodb: Record<string, number>; sts: Record<string, number>; total: number } {
+  public snapshot(): Record<CountedService, Record<string, number>> & { total: number } {
     const copy = (r: Record<string, number>) => ({ ...r });
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
     return {
       s3: copy(this.counts.s3),
       dynamodb: copy(this.counts.dynamodb),
       sts: copy(this.counts.sts),
-      total: sum(this.counts.s3) + sum(this.counts.dynamodb) + sum(this.counts.sts),
+      iam: copy(this.counts.iam),
+      total: sum(this.counts.s3) + sum(this.counts.dynamodb) + sum(this.counts.sts) + sum(this.counts.iam),
     };
   }
 
   /** Sets every count back to zero. */
   public reset(): void {
-    for (const service of ['s3', 'dynamodb', 'sts'] as const) {
+    for (const service of ['s3', 'dynamodb', 'sts', 'iam'] as const) {
       for (const k of Object.keys(this.counts[service])) delete this.counts[service][k];
     }
   }

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { describeError, errorName, httpStatus, isAbort } from './aws-errors';
+import { inspectReplicationRole, type ReplicationRoleStatus, type RoleReader } from './replication-role';
 
 /** What S3 reports about a bucket's replication (for `tfstate doctor`). */
 export interface ReplicationStatus {
@@ -13,6 +14,8 @@ export interface ReplicationStatus {
   readonly configured: boolean;
   /** The role S3 replicates with, when configured. */
   readonly role?: string;
+  /** Whether that role is usable, as far as can be told without simulating its permissions (with an enabled rule only). */
+  readonly roleStatus?: ReplicationRoleStatus;
   /** Enabled rules: ID, destination bucket ARN, whether delete markers and RTC are on. */
   readonly rules: { readonly id?: string; readonly destination?: string; readonly deleteMarkers: boolean; readonly timeControl: boolean }[];
   /** `x-amz-replication-status` of the checked objects: counts per status (`COMPLETED`, `PENDING`, `FAILED`, `REPLICA`, `NONE`). */
@@ -35,14 +38,21 @@ export interface ReplicationStatusOptions {
   readonly bucket: string;
   /** Objects whose replication status to read with one HEAD each (e.g. the state objects of a lock report). */
   readonly keys?: readonly string[];
+  /**
+   * Reads the replication role (`iam:GetRole`) to check that it exists and trusts S3.
+   *
+   * @default - none: the role's verdict is "cannot tell", naming the permission needed
+   */
+  readonly roles?: RoleReader;
   readonly signal?: AbortSignal;
 }
 
 /**
  * The probe behind `tfstate doctor`'s replication check: the bucket's replication rule (one
  * `GetBucketReplication`) and the replication status of the given objects (one HEAD each; S3 reports
- * PENDING/FAILED per object only). Whether the role is usable cannot be read through S3: a FAILED
- * object is the evidence that it is not.
+ * PENDING/FAILED per object only). With an enabled rule, the role is looked at through `roles`
+ * (`iam:GetRole`: exists, trusts s3.amazonaws.com); its permissions are not simulated, so a FAILED
+ * object remains the evidence that they lack something.
  */
 export async function replicationStatus(options: ReplicationStatusOptions): Promise<ReplicationStatus> {
   let configured = false;
@@ -66,6 +76,7 @@ export async function replicationStatus(options: ReplicationStatusOptions): Prom
     if (isAbort(e) || options.signal?.aborted) throw e;
     if (errorName(e) !== 'ReplicationConfigurationNotFoundError') problem = `GetBucketReplication: ${describeError(e)}`;
   }
+  const roleStatus = configured ? await inspectReplicationRole(role, options.roles, options.signal) : undefined;
   const objectStatus: Record<string, number> = {};
   const failedKeys: string[] = [];
   for (const key of options.keys ?? []) {
@@ -81,5 +92,13 @@ export async function replicationStatus(options: ReplicationStatusOptions): Prom
     objectStatus[status] = (objectStatus[status] ?? 0) + 1;
     if (status === 'FAILED') failedKeys.push(key);
   }
-  return { configured, ...(role ? { role } : {}), rules, objectStatus, failedKeys, ...(problem ? { problem } : {}) };
+  return {
+    configured,
+    ...(role ? { role } : {}),
+    ...(roleStatus ? { roleStatus } : {}),
+    rules,
+    objectStatus,
+    failedKeys,
+    ...(problem ? { problem } : {}),
+  };
 }

@@ -9,6 +9,8 @@ export const AWS_SDK_PACKAGES = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/client-sts',
   '@aws-sdk/client-cloudformation',
+  '@aws-sdk/client-iam',
+  '@aws-sdk/client-kms',
   '@aws-sdk/credential-providers',
   // Resolved here, loaded only by the aws_kms key provider of OpenTofu state encryption (kms.ts).
   '@aws-sdk/client-kms',

@@ -2,8 +2,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { describeError } from './aws-errors';
-import { RequestCounter } from './instrumentation';
-import { createDynamoDbClient, createS3Client, createStsClient, type SdkSettings } from './sdk-clients';
+import { RequestCounter, type SdkClientLike } from './instrumentation';
+import type { RoleReader } from './replication-role';
+import { createDynamoDbClient, createIamClient, createS3Client, createStsClient, type SdkSettings } from './sdk-clients';
 import { ClientEncryption } from './state-encryption';
 import type { ResolvedConfig } from '../../protocol/config';
 import { StateBackendError } from '../errors';
@@ -16,6 +17,7 @@ export class Runtime {
   public readonly counter = new RequestCounter();
   private stsChecked: Promise<void> | undefined;
   private sts: STSClient | undefined;
+  private iam: SdkClientLike | undefined;
   private readonly owned: { destroy(): void }[] = [];
   public readonly s3: S3Client;
   public readonly dynamodb: DynamoDBClient | undefined;
@@ -99,6 +101,29 @@ export class Runtime {
         : 'validating provider credentials: retrieving caller identity from STS';
       throw new StateBackendError(`${what}: ${describeError(e)}`, { cause: e });
     }
+  }
+
+  /**
+   * Reads IAM roles (`iam:GetRole`) with the backend's credentials, for `tfstate doctor`'s look at the
+   * replication role; undefined when `@aws-sdk/client-iam` is not installed (the doctor then says it
+   * cannot tell). The IAM client is made on the first call.
+   */
+  public roleReader(): RoleReader | undefined {
+    if (this.iam === undefined) {
+      const client = createIamClient(this.settings);
+      if (!client) return undefined;
+      this.iam = client;
+      this.owned.push(client);
+    }
+    const iam = this.iam;
+    return {
+      getTrustPolicy: async (roleName, signal) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { GetRoleCommand } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+        const out = await this.counter.send<{ Role?: { AssumeRolePolicyDocument?: string } }>('iam', iam, new GetRoleCommand({ RoleName: roleName }), signal);
+        return out.Role?.AssumeRolePolicyDocument;
+      },
+    };
   }
 
   public destroy(): void {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type * as CredentialProviders from '@aws-sdk/credential-providers';
@@ -25,7 +26,7 @@ export interface SdkSettings {
   readonly retryMode?: string;
   readonly useFipsEndpoint?: boolean;
   readonly useDualstackEndpoint?: boolean;
-  readonly endpoints: { readonly s3?: string; readonly dynamodb?: string; readonly sts?: string; readonly sso?: string };
+  readonly endpoints: { readonly s3?: string; readonly dynamodb?: string; readonly sts?: string; readonly sso?: string; readonly iam?: string };
   /** `custom_ca_bundle`, `insecure` and proxies. Each client gets agents of its own: destroying a client destroys its agents. */
   readonly transport: TransportSettings;
 }
@@ -64,6 +65,7 @@ export function resolveEndpoints(config: ResolvedConfig, env: Env): SdkSettings[
     dynamodb: withScheme(nonEmpty(config.endpoints.dynamodb, env.AWS_ENDPOINT_URL)),
     sts: withScheme(nonEmpty(config.endpoints.sts, env.AWS_ENDPOINT_URL)),
     sso: withScheme(nonEmpty(config.endpoints.sso, env.AWS_ENDPOINT_URL)),
+    iam: withScheme(nonEmpty(config.endpoints.iam, env.AWS_ENDPOINT_URL)),
   };
 }
 
@@ -306,4 +308,20 @@ export function createStsClient(settings: SdkSettings): STSClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   return new sts.STSClient(common(settings, settings.endpoints.sts, settings.stsRegion));
+}
+
+/**
+ * The IAM client `tfstate doctor` reads the replication role with (`endpoints.iam`, the backend's
+ * credentials). `@aws-sdk/client-iam` is loaded here, on first use: no other operation needs it, and
+ * without it the doctor says it cannot tell instead of failing.
+ */
+export function createIamClient(settings: SdkSettings): IAMClient | undefined {
+  let iam: typeof import('@aws-sdk/client-iam');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    iam = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  } catch {
+    return undefined;
+  }
+  return new iam.IAMClient(common(settings, settings.endpoints.iam));
 }

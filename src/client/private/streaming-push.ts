@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import type { StreamedWriteResult, StreamingState } from './streaming';
+import { rewriteStateFile, statesMarshalEqualFiles } from './streaming-rewrite';
 import { STREAMING_THRESHOLD_BYTES, writeStateFile, type Replacement, type WriteTarget } from './streaming-write';
-import { spoolTo, withTempFile } from './temp-files';
+import { createPrivateWriteStream, spoolTo, withTempFile } from './temp-files';
 import { checkStatePushIdentity, nextSerialForIdentity } from '../../protocol/push-rules';
-import { newLineage, sameStateContent, type StateFile } from '../../protocol/state';
+import { newLineage, type StateFile, type StateFlavor } from '../../protocol/state';
 import { isPrefixEmpty, stateHeadFromPrefix, StatePrefixScanner, type StatePrefix } from '../../protocol/streaming-scan';
 import { EncryptedStateError, InvalidStateError, StateConflictError } from '../errors';
 
@@ -66,12 +66,15 @@ export function identityReplacements(
 }
 
 /**
- * `terraform state push` of a file of any size, holding no more than a few parts in memory while
- * uploading. Run it under the lock. The rules are Terraform's (`protocol/push-rules.ts`): at the same
- * lineage and serial, "same content" is equal MD5s or, failing that, Terraform's semantic equality
- * (`sameStateContent`, which reads both states whole: only in that rare case). The written object is
- * the file with only `serial` (and, into a workspace without state, `lineage`) replaced, per
- * Terraform's PersistState rule.
+ * `terraform state push` of a file of any size, holding no more than one resource and a few parts in
+ * memory. Run it under the lock. The rules are Terraform's (`protocol/push-rules.ts`): at the same
+ * lineage and serial, "same content" is equal MD5s (of the file, or of its rewrite in Terraform's
+ * form) or, failing that, Terraform's semantic equality (`sameStateContent`, which reads both states
+ * whole: only in that rare case). The written object is what the whole-state push writes: the file
+ * read and re-written as Terraform's `statefile.Write` does (`protocol/statefile/stream-write.ts`,
+ * into a private temporary file, so a state Terraform would refuse is refused before any upload),
+ * with `serial` (and, into a workspace without state, `lineage`) replaced per Terraform's
+ * PersistState rule.
  */
 export async function pushStateFile(
   reader: StreamingState,
@@ -81,28 +84,44 @@ export async function pushStateFile(
 ): Promise<StreamedWriteResult> {
   const { signal } = options;
   const local = await scanStateFile(path, options.terraformVersion);
-  const pushed = local.head;
-  const remote = await reader.readHead({ signal });
-  let same = false;
-  if (remote && pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
-    const remoteMd5 = remote.md5 ?? (await reader.readHead({ signal, wantMd5: true }))?.md5;
-    same = remoteMd5 === local.md5 || sameStateContent(await readFile(path), await readWhole(reader, signal));
-  }
-  const remoteIdentity = remote && { lineage: remote.head.lineage, serial: remote.head.serial, empty: isPrefixEmpty(remote.prefix, remote.head) };
-  const check = checkStatePushIdentity(pushed, remoteIdentity, () => same, { force: options.force });
-  if (!check.ok) throw new StateConflictError(check.message);
-  const decision = nextSerialForIdentity(pushed, remote?.head, () => same, options.newLineage ?? newLineage);
-  if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
-  const r = await writeStateFile(target, path, { signal, replace: identityReplacements(local, decision.serial, decision.lineage) });
-  return { ...r, written: true };
+  return withTempFile('push-rewrite', async (file) => {
+    const rewritten = await rewriteStateFile(path, file.path, { terraformVersion: options.terraformVersion, signal });
+    // The identity Terraform's reader sees (the prefix scan keeps a duplicated key's first value, Go the last).
+    const pushed = rewritten.head;
+    const remote = await reader.readHead({ signal });
+    let same = false;
+    if (remote && pushed.lineage === remote.head.lineage && pushed.serial === remote.head.serial) {
+      const remoteMd5 = remote.md5 ?? (await reader.readHead({ signal, wantMd5: true }))?.md5;
+      same = remoteMd5 === local.md5 || remoteMd5 === rewritten.md5 || await sameAsRemote(reader, path, pushed.flavor ?? 'terraform', signal);
+    }
+    const remoteIdentity = remote && { lineage: remote.head.lineage, serial: remote.head.serial, empty: isPrefixEmpty(remote.prefix, remote.head) };
+    const check = checkStatePushIdentity(pushed, remoteIdentity, () => same, { force: options.force });
+    if (!check.ok) throw new StateConflictError(check.message);
+    const decision = nextSerialForIdentity(pushed, remote?.head, () => same, options.newLineage ?? newLineage);
+    if (!decision.write) return { md5: local.md5, etag: remote?.etag, versionId: remote?.versionId, written: false, parts: 0 };
+    const spans = { head: pushed, serialSpan: rewritten.serialSpan, lineageSpan: rewritten.lineageSpan };
+    const replace = identityReplacements(spans, decision.serial, decision.lineage);
+    const r = await writeStateFile(target, file.path, { signal, replace });
+    return { ...r, written: true };
+  });
 }
 
-/** The stored state, whole (digest-checked like a pull); empty when there is none. */
-async function readWhole(reader: StreamingState, signal?: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk); done(); } });
-  await reader.pullTo(sink, { signal });
-  return Buffer.concat(chunks);
+/**
+ * Terraform's "same state" (`statefile.StatesMarshalEqual`, as `sameStateContent` decides it) of the
+ * pushed file and the stored state (pulled digest-checked into a private temporary file), in bounded
+ * memory: both re-written with serial, lineage and writer version blanked, compared by MD5.
+ */
+async function sameAsRemote(reader: StreamingState, path: string, flavor: StateFlavor, signal?: AbortSignal): Promise<boolean> {
+  return withTempFile('push-compare', async (file) => {
+    const sink = createPrivateWriteStream(file.path);
+    const pulled = await reader.pullTo(sink, { signal });
+    if (!pulled) {
+      sink.destroy();
+      return false;
+    }
+    if (!sink.closed) await once(sink, 'close');
+    return statesMarshalEqualFiles(path, file.path, flavor, signal);
+  });
 }
 
 /**

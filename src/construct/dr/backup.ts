@@ -8,6 +8,9 @@ import { acknowledgeFindings } from '../private/acknowledge';
 import { allowThroughRestriction } from '../private/state-access-restriction';
 import type { IStateBackend } from '../state-backend-base';
 
+/** What AWS Backup does with the vault key (the actions of AWS's own `aws/backup` key policy, without CreateGrant). */
+const VAULT_KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
 /**
  * How a state backend is put into AWS Backup.
  */
@@ -83,15 +86,28 @@ export class StateBackendBackup extends Construct {
     }
     const stack = Stack.of(this);
     const key = props.vaultKey ?? props.backend.encryptionKey;
+    const backupService = `backup.${stack.region}.${stack.urlSuffix}`;
     if (!props.vault && !props.vaultKey) {
       // The backend key's policy allows use through S3 and DynamoDB only; AWS Backup encrypts the vault's
       // recovery points through its own service. A no-op for an imported key (its policy is yours).
       key.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'KeyUseThroughAwsBackup',
         principals: [new iam.AccountRootPrincipal()],
-        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant'],
+        actions: VAULT_KEY_USE_ACTIONS,
         resources: ['*'],
-        conditions: { StringEquals: { 'kms:CallerAccount': stack.account, 'kms:ViaService': `backup.${stack.region}.${stack.urlSuffix}` } },
+        conditions: { StringEquals: { 'kms:CallerAccount': stack.account, 'kms:ViaService': backupService } },
+      }));
+      // Grants only for AWS resources (what AWS Backup creates for its recovery points), in the form
+      // Control Tower's CT.KMS.PR.3 expects of every CreateGrant allow.
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'KeyGrantsForAwsBackup',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:CallerAccount': stack.account, 'kms:ViaService': backupService },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
       }));
     }
     this.vault = props.vault ?? new backup.BackupVault(this, 'Vault', {
@@ -127,6 +143,27 @@ export class StateBackendBackup extends Construct {
     const role = selection.grantPrincipal as iam.Role;
     // Backup and restore jobs read and write state objects: with restrictStateAccess the role is let through.
     allowThroughRestriction(props.backend, role, 'the AWS Backup role');
+    if (!props.vault) {
+      // "Your IAM role must have access to the KMS key being used to back up and restore the object"
+      // (AWS Backup developer guide, "Encryption for backups"): the vault key, through AWS Backup only.
+      new iam.ManagedPolicy(this, 'VaultKeyPolicy', {
+        roles: [role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'VaultKeyUse',
+            actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': backupService } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'VaultKeyGrants',
+            actions: ['kms:CreateGrant'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': backupService }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+          }),
+        ],
+      });
+    }
     for (const name of ['AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceRolePolicyForS3Restore']) {
       role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
     }
