@@ -12,8 +12,6 @@ export const AWS_SDK_PACKAGES = [
   '@aws-sdk/client-iam',
   '@aws-sdk/client-kms',
   '@aws-sdk/credential-providers',
-  // Resolved here, loaded only by the aws_kms key provider of OpenTofu state encryption (kms.ts).
-  '@aws-sdk/client-kms',
 ] as const;
 
 /** The packages of {@link AWS_SDK_PACKAGES} that `resolve` cannot find. */
