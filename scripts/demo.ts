@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { encryptionDemo } from './demo/encryption';
 import { historyDemo } from './demo/history';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
 import { BackendConfigFormat } from '../src';
@@ -144,6 +145,8 @@ async function main(): Promise<void> {
     await historyDemo({ tfstate, heading, s3, bucket, stateKey: `env:/dev/${STATE_KEY}` });
 
     await demoExtras({ tfstate, heading, cli: CLI, env, local });
+
+    await encryptionDemo({ tfstate, heading, work, fixture: FIXTURE });
 
     heading('Doctor: check the live backend');
     process.stdout.write('A bare local bucket lacks encryption defaults, a public access block and a TLS-only policy,\n'

@@ -23,6 +23,7 @@ export const LONG_OPTIONS = new Set([
   'format',
   'or-create',
   'redact', 'lockfile-only', 'dry-run',
+  'all-workspaces',
   'help',
   'version',
   'lock',

@@ -73,6 +73,7 @@ export const load = {
   doctor: (): typeof import('./commands/doctor') => (sdk(), require('./commands/doctor')),
   lockReport: (): typeof import('./commands/locks') => (sdk(), require('./commands/locks')),
   migrateLocking: (): typeof import('./commands/migrate-locking-command') => (sdk(), require('./commands/migrate-locking-command')),
+  rekey: (): typeof import('./commands/rekey') => (sdk(), require('./commands/rekey')),
   backendConfig: (): typeof import('./commands/backend-config') => require('./commands/backend-config'),
   reportError: (): typeof import('./report-error') => require('./report-error'),
 };
@@ -190,6 +191,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<B>', 'version ID, file, - (stdin) or current')
     .option('--json', 'print JSON')
     .action(run(async (a: string, b: string, _o, cmd: Command) => state().diffCommand(a, b, g(cmd))));
+
+  lockOptions(program.command('rekey').description('re-encrypt the OpenTofu-encrypted state under the primary method (key rotation), under the lock')
+    .option('--all-workspaces', 'every workspace of the backend')
+    .option('--dry-run', 'report what would be re-encrypted; no lock, no write')
+    .option('--force', 're-encrypt even a state the primary method already reads')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nThe encryption comes from TF_ENCRYPTION and the terraform { encryption { ... } } block of -chdir (variables: TF_VAR_*, tfvars).'))
+    .action(run(async (_o, cmd: Command) => load.rekey().rekeyCommand(g(cmd))));
 
   const digest = program.command('digest').description('the DynamoDB digest (-md5 item) of the state');
   lockOptions(digest.command('repair').description('store the MD5 of the current state object as the digest, under the lock')

@@ -2,6 +2,7 @@ import type { S3BackendConfig } from '../client';
 import { StateClient } from '../client';
 import { ConfigOptions, loadBackendAttributes } from './config';
 import { dataDirPath, selectWorkspace } from './data-dir';
+import { readEncryptionFiles } from './encryption-config';
 import { CliError, EXIT, io, note, paint } from './output';
 import { workspaceNameError } from '../protocol/workspace-rules';
 
@@ -52,6 +53,8 @@ export async function openSession(opts: GlobalOptions): Promise<Session> {
   const client = StateClient.fromConfig(config, {
     env: process.env,
     workspace,
+    // OpenTofu state encryption: the encryption block of -chdir's files (TF_ENCRYPTION, TF_VAR_* come from env).
+    encryptionFiles: readEncryptionFiles(opts.chdir),
     // What Terraform prints as warnings (deprecated attributes) or only logs (a failed digest write).
     logger: { warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} ${m.replace(/^\[WARN\] /, '')}`) },
   });

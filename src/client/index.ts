@@ -11,6 +11,7 @@ export type * from './types';
 export type { PullResult } from './private/streaming';
 export type { S3BackendConfig, AssumeRoleConfig, AssumeRoleWithWebIdentityConfig, EndpointsConfig } from '../protocol/config';
 export type { Diagnostic } from '../protocol/diagnostics';
+export type { AwsKmsOperations, AwsKmsKeyProviderRequest, ConfigFile as EncryptionConfigFile, EncryptionStatus } from '../protocol/encryption';
 export type { LockInfo } from '../protocol/lock-info';
 export type { StateFile, OutputValue } from '../protocol/state';
 export { listHeldLocks, staleLocks, splitStateObjectKey, LockReportError, isLockReportError } from './lock-report';

@@ -24,6 +24,7 @@ import { deleteDigestItem, probeConditionalWrites, readLockFile, readLockItem } 
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
+import { historyIdentityReader, pullDecrypted, rekey, restoreDecrypted } from './private/state-encryption-ops';
 import { StreamingState, type PullResult, type StreamedWriteResult } from './private/streaming';
 import { pushFromStream, pushStateFile } from './private/streaming-push';
 import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming-write';
@@ -45,6 +46,8 @@ import type {
   OperationOptions,
   PushStateOptions,
   ReadStateOptions,
+  RekeyOptions,
+  RekeyResult,
   ReadStateResult,
   RepairDigestOptions,
   RepairDigestResult,
@@ -246,6 +249,10 @@ export class StateClient {
       const check = checkStatePush(pushed, remote?.state, { force: options.force });
       if (!check.ok) throw new StateConflictError(check.message);
       const decision = nextSerialForWrite(pushed, remote?.state);
+      // A state read through a fallback method is written again (serial + 1) so that it moves to the primary method.
+      if (!decision.write && remote?.encryption?.status === 'migration') {
+        return this.writeState({ ...pushed, lineage: remote.state.lineage, serial: remote.state.serial + 1 }, { signal: options.signal });
+      }
       if (!decision.write) return { md5: remote!.md5, etag: remote!.etag, versionId: remote!.versionId };
       return this.writeState({ ...pushed, lineage: decision.lineage, serial: decision.serial }, { signal: options.signal });
     });
@@ -254,6 +261,11 @@ export class StateClient {
   /** The root module outputs (`terraform_remote_state`), `{}` when there is no state. */
   public async readOutputs(options: OperationOptions = {}): Promise<Record<string, OutputValue>> {
     await this.runtime.ready(options.signal);
+    if (this.whole.encryptionRequested) {
+      // OpenTofu state encryption: the whole object is read and decrypted.
+      const current = await this.readState(options);
+      return current ? readOutputs(current.state) : {};
+    }
     try {
       // Outputs come before resources: a bounded prefix of the object is enough, whatever its size.
       return await this.streaming.readOutputs(options);
@@ -275,6 +287,7 @@ export class StateClient {
    */
   public async pullStateToStream(destination: Writable, options: ReadStateOptions & { end?: boolean } = {}): Promise<PullResult | undefined> {
     await this.runtime.ready(options.signal);
+    if (this.whole.encryptionRequested) return pullDecrypted(this.whole, destination, options);
     return this.streaming.pullTo(destination, options);
   }
 
@@ -289,7 +302,8 @@ export class StateClient {
    */
   public async pushStateFromFile(path: string, options: PushStateOptions = {}): Promise<WriteStateResult> {
     const { size } = await fsp.stat(path);
-    if (size <= STREAMING_THRESHOLD_BYTES) return this.pushState(await fsp.readFile(path), options);
+    // An encrypted state is written whole (the envelope covers every byte), whatever its size.
+    if (size <= STREAMING_THRESHOLD_BYTES || this.whole.encryptionRequested) return this.pushState(await fsp.readFile(path), options);
     await this.runtime.ready(options.signal);
     return this.locked('state-push', options, async () => {
       const r: StreamedWriteResult = await pushStateFile(this.streaming, this.target, path, {
@@ -383,6 +397,7 @@ export class StateClient {
   public async history(options: HistoryOptions = {}): Promise<StateHistoryEntry[]> {
     await this.runtime.ready(options.signal);
     const sources = options.attribute === false ? undefined : historySources(this.runtime, this.paths);
+    if (this.whole.encryptionRequested) return historyIdentityReader(this.whole, (reader) => stateHistory(this.target, reader, options.signal, sources));
     return stateHistory(this.target, this.streaming, options.signal, sources);
   }
 
@@ -395,10 +410,29 @@ export class StateClient {
    */
   public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
     await this.runtime.ready(options.signal);
+    if (this.whole.encryptionRequested) {
+      const where = `s3://${this.paths.bucket}/${this.paths.stateKey}`;
+      return this.locked('state-push', options, () => restoreDecrypted(this.whole, versionId, where, options.signal));
+    }
     return this.locked('state-push', options, () =>
       restoreStateVersion(this.target, this.streaming, versionId, {
         signal: options.signal, terraformVersion: this.terraformVersion, metadata: this.writerMetadata(),
       }));
+  }
+
+  /**
+   * `tfstate rekey`: re-encrypts the current state under the primary method of the OpenTofu state
+   * encryption, under the lock (operation `tfstate-rekey`), when a fallback read it (or always with
+   * `force`), with serial + 1 as OpenTofu's `PersistState` writes. `dryRun` reads only.
+   *
+   * @throws EncryptedStateError when no encryption is configured or the state does not decrypt (nothing written)
+   */
+  public async rekeyState(options: RekeyOptions = {}): Promise<RekeyResult> {
+    await this.runtime.ready(options.signal);
+    const configured = (await this.runtime.encryption.active()) !== undefined;
+    const paths = { workspace: this.workspace, stateKey: this.paths.stateKey };
+    if (options.dryRun) return rekey(this.whole, paths, options, configured);
+    return this.locked('tfstate-rekey', options, () => rekey(this.whole, paths, options, configured));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { AwsKmsOperations, ConfigFile, EncryptionStatus } from '../protocol/encryption';
 import type { LockInfo } from '../protocol/lock-info';
 import type { StateFile } from '../protocol/state';
 
@@ -71,6 +72,56 @@ export interface StateClientOptions {
   readonly who?: string;
   /** `Version` of the locks and the `terraform_version` of states this client writes. @default '1.10.0' */
   readonly terraformVersion?: string;
+  /**
+   * OpenTofu state encryption: the `encryption` block's content as HCL or JSON text (the
+   * `TF_ENCRYPTION` format) or as an object in HCL's JSON shape. Merged over `TF_ENCRYPTION` of `env`
+   * and the `encryptionFiles`, as OpenTofu merges its sources. Every read then decrypts and every write
+   * encrypts (see docs/opentofu-encryption.md). @default - `TF_ENCRYPTION` of `env` and `encryptionFiles`, if any
+   */
+  readonly encryption?: string | Readonly<Record<string, unknown>>;
+  /** Values of the `var.<name>` the encryption configuration refers to; they win over `TF_VAR_<name>` of `env`, tfvars and defaults. @default - none */
+  readonly encryptionVariables?: Readonly<Record<string, unknown>>;
+  /**
+   * A working directory's files (`*.tf`, `*.tofu`, their JSON forms, `terraform.tfvars`,
+   * `*.auto.tfvars`) read for the `terraform { encryption { ... } }` block and variables, as `tfstate`
+   * does with `-chdir`. @default - none
+   */
+  readonly encryptionFiles?: readonly ConfigFile[];
+  /** The KMS calls of the `aws_kms` key provider. @default - `@aws-sdk/client-kms`, configured from the key provider block */
+  readonly kms?: AwsKmsOperations;
+}
+
+/** How an OpenTofu-encrypted state was read (`ReadStateResult.encryption`). */
+export interface ReadStateEncryption {
+  /** `migration`: a fallback method (or the `unencrypted` fallback) read it; the next write re-encrypts with the primary method. */
+  readonly status: EncryptionStatus;
+  /** Whether the stored object is an envelope. */
+  readonly wasEncrypted: boolean;
+  /** The method that decrypted it, e.g. `method.aes_gcm.m`. */
+  readonly method?: string;
+}
+
+/** Options of {@link StateClient.rekeyState}. */
+export interface RekeyOptions extends LockingOptions, OperationOptions {
+  /** Re-encrypt even a state the primary method already encrypts (new salt or data key). @default false */
+  readonly force?: boolean;
+  /** Read and report only: no lock, no write. @default false */
+  readonly dryRun?: boolean;
+}
+
+/** What {@link StateClient.rekeyState} did. */
+export interface RekeyResult {
+  readonly workspace: string;
+  readonly stateKey: string;
+  /** `rekeyed` (written), `would-rekey` (dry run), `up-to-date` (already under the primary method) or `no-state`. */
+  readonly action: 'rekeyed' | 'would-rekey' | 'up-to-date' | 'no-state';
+  /** The method that read the stored state. */
+  readonly from?: string;
+  readonly wasEncrypted?: boolean;
+  /** The serial before and, when written, after. */
+  readonly serial?: number;
+  readonly newSerial?: number;
+  readonly versionId?: string;
 }
 
 /** The values of a `StateBackend`'s `LockingMode` output (the construct's `LockingMode` enum). */
@@ -142,14 +193,16 @@ export interface StatePaths {
 
 /** A state object read from S3. */
 export interface ReadStateResult {
-  /** The exact object bytes. */
+  /** The exact object bytes; for an OpenTofu-encrypted state, the decrypted bytes (exactly as OpenTofu encrypted them). */
   readonly bytes: Buffer;
   /** The parsed state. */
   readonly state: StateFile;
-  /** Hex MD5 of `bytes` (what the DynamoDB digest holds). */
+  /** Hex MD5 of the stored object (what the DynamoDB digest holds): of the envelope for an encrypted state. */
   readonly md5: string;
   readonly etag?: string;
   readonly versionId?: string;
+  /** Set when state encryption is configured: how the stored object was read. */
+  readonly encryption?: ReadStateEncryption;
 }
 
 /** Options of {@link StateClient.readState}. */

@@ -201,7 +201,7 @@ describe('the README\'s CLI reference', () => {
   const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   const start = readme.indexOf('## `tfstate` CLI reference');
   const doc = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  const commands = ['workspace list', 'workspace new', 'workspace delete', 'pull', 'push', 'lock', 'unlock', 'force-unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest repair', 'locks', 'migrate-locking', 'doctor', 'backend-config'];
+  const commands = ['workspace list', 'workspace new', 'workspace delete', 'pull', 'push', 'lock', 'unlock', 'force-unlock', 'lock-info', 'outputs', 'history', 'restore', 'diff', 'digest repair', 'locks', 'migrate-locking', 'doctor', 'backend-config', 'rekey'];
 
   test.each(commands)('documents "%s" with every option its --help lists', async (cmd) => {
     const r = await runCli([...cmd.split(' '), '--help'], { noServers: true });

@@ -5,6 +5,7 @@ import { describeError } from './aws-errors';
 import { RequestCounter, type SdkClientLike } from './instrumentation';
 import type { RoleReader } from './replication-role';
 import { createDynamoDbClient, createIamClient, createS3Client, createStsClient, type SdkSettings } from './sdk-clients';
+import { ClientEncryption } from './state-encryption';
 import type { ResolvedConfig } from '../../protocol/config';
 import { StateBackendError } from '../errors';
 import type { StateClientOptions } from '../types';
@@ -20,6 +21,8 @@ export class Runtime {
   private readonly owned: { destroy(): void }[] = [];
   public readonly s3: S3Client;
   public readonly dynamodb: DynamoDBClient | undefined;
+  /** OpenTofu state encryption, read on first use (state-encryption.ts). */
+  public readonly encryption: ClientEncryption;
 
   constructor(
     public readonly config: ResolvedConfig,
@@ -42,6 +45,7 @@ export class Runtime {
       this.owned.push(this.dynamodb);
     }
     this.sts = options.sts;
+    this.encryption = new ClientEncryption(options, env);
   }
 
   /**
@@ -124,6 +128,7 @@ export class Runtime {
 
   public destroy(): void {
     for (const c of this.owned.splice(0)) c.destroy();
+    this.encryption.destroy();
   }
 }
 

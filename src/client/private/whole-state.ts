@@ -1,17 +1,28 @@
 import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS } from '../../protocol/constants';
 import { checksumMismatchMessage, md5Hex } from '../../protocol/digest';
-import { UnsupportedEncryptionVersionError, detectEncryptedState, encryptedStateRefusalMessage } from '../../protocol/encrypted-state';
-import { StateFile, parseState, serializeState } from '../../protocol/state';
+import { UnsupportedEncryptionVersionError, detectEncryptedState } from '../../protocol/encrypted-state';
+import { StateFile, parseState, serializeState, serializeStateTofu } from '../../protocol/state';
 import { BucketNotFoundError, EncryptedStateError, InvalidStateError, StateBackendError, StateChecksumMismatchError } from '../errors';
 import type { DigestRetryTiming, ReadStateResult, WriteStateResult } from '../types';
 import { describeError, isNoSuchBucket } from './aws-errors';
 import type { StoredObject, UserMetadata } from './object-store';
+import { ClientEncryption, noKeyMessage } from './state-encryption';
 import type { WriteTarget } from './streaming-write';
 import { sleep } from './timing';
 
 /** The in-memory path: whole-object reads with the digest check, writes, and the parse both use. */
 export class WholeState {
-  constructor(private readonly t: WriteTarget & { readonly digestRetry?: DigestRetryTiming; readonly terraformVersion: string }) {}
+  constructor(private readonly t: WriteTarget & {
+    readonly digestRetry?: DigestRetryTiming;
+    readonly terraformVersion: string;
+    /** OpenTofu state encryption: reads decrypt, writes encrypt (the object, Content-MD5 and digest cover the envelope). */
+    readonly encryption?: ClientEncryption;
+  }) {}
+
+  /** Whether encryption may be configured: then every read and write goes through this path, never the streamed one. */
+  public get encryptionRequested(): boolean {
+    return this.t.encryption?.requested === true;
+  }
 
   /**
    * The state, or `undefined` when there is none (no object, or a zero-byte object). With a DynamoDB
@@ -24,9 +35,17 @@ export class WholeState {
       ? await this.t.store.get(this.t.stateKey, { versionId: options.versionId, signal })
       : await this.readConsistent(signal);
     if (!obj || obj.body.length === 0) return undefined;
-    const state = this.parse(obj.body);
+    const where = `s3://${this.t.store.bucket}/${this.t.stateKey}${options.versionId ? ` (version ${options.versionId})` : ''}`;
+    // internal/states/remote/state.go refreshState: the payload is decrypted before statefile.Read.
+    const decrypted = await this.t.encryption?.decrypt(obj.body, where);
+    const bytes = decrypted ? decrypted.state : obj.body;
+    if (bytes.length === 0) return undefined;
+    const state = this.parse(bytes);
     if (!state) return undefined;
-    return { bytes: obj.body, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId };
+    const encryption = decrypted
+      ? { encryption: { status: decrypted.status, wasEncrypted: decrypted.wasEncrypted, ...(decrypted.method ? { method: decrypted.method } : {}) } }
+      : {};
+    return { bytes, state, md5: md5Hex(obj.body), etag: obj.etag, versionId: obj.versionId, ...encryption };
   }
 
   private async readConsistent(signal?: AbortSignal): Promise<StoredObject | undefined> {
@@ -59,7 +78,7 @@ export class WholeState {
       throw e;
     }
     if (detection.encrypted) {
-      throw new EncryptedStateError(encryptedStateRefusalMessage(detection.envelope, { bucket, key: this.t.stateKey }));
+      throw new EncryptedStateError(noKeyMessage(detection.envelope, given ? 'the given state' : `s3://${bucket}/${this.t.stateKey}`));
     }
     try {
       return parseState(bytes, this.t.terraformVersion);
@@ -70,11 +89,17 @@ export class WholeState {
 
   /** Writes the object, then the digest (a digest failure is only logged, as Terraform). */
   public async write(state: Uint8Array | StateFile, signal?: AbortSignal, metadata?: UserMetadata): Promise<WriteStateResult> {
-    const bytes = state instanceof Uint8Array ? Buffer.from(state) : serializeState(state); // in the flavour it was read (OpenTofu's stays compact, with its fields)
+    const enc = await this.t.encryption?.active();
+    const tofu = ClientEncryption.encryptsState(enc);
+    // With encryption, the bytes OpenTofu's remote state writes (statefile.Write, compact, trailing newline), then
+    // encrypted; otherwise the flavour the state was read in (OpenTofu's stays compact, with its fields).
+    const plain = state instanceof Uint8Array ? Buffer.from(state) : tofu ? serializeStateTofu(state) : serializeState(state);
     if (state instanceof Uint8Array) {
-      if (bytes.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
-      this.parse(bytes, true);
+      if (plain.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
+      this.parse(plain, true);
     }
+    // remote.Client.Put receives the encrypted payload: the object, its Content-MD5 and the digest are the envelope's.
+    const bytes = enc ? await this.t.encryption!.encrypt(enc, plain, `s3://${this.t.store.bucket}/${this.t.stateKey}`) : plain;
     let out;
     try {
       out = await this.t.store.put(this.t.stateKey, bytes, { signal, metadata, tagging: this.t.tagging });

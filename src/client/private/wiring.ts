@@ -51,7 +51,7 @@ export function wireClient(runtime: Runtime, workspace: string, terraformVersion
   const target: WriteTarget = { store, stateKey, digests, digestLockId: paths.digestLockId, tagging: encodeTagging(config.state_tags) };
   const digestRetry = runtime.options.digestRetry;
   const streaming = new StreamingState({ ...target, digestRetry, terraformVersion: runtime.options.terraformVersion });
-  const whole = new WholeState({ ...target, digestRetry, terraformVersion });
+  const whole = new WholeState({ ...target, digestRetry, terraformVersion, encryption: runtime.encryption });
   let probe = probes.get(runtime);
   if (!probe && config.use_lockfile) {
     probe = new ConditionalDeleteProbe(store, lockFileKey(stateObjectKey(config.key)));
