@@ -397,8 +397,9 @@ export class StateClient {
   public async history(options: HistoryOptions = {}): Promise<StateHistoryEntry[]> {
     await this.runtime.ready(options.signal);
     const sources = options.attribute === false ? undefined : historySources(this.runtime, this.paths);
-    if (this.whole.encryptionRequested) return historyIdentityReader(this.whole, (reader) => stateHistory(this.target, reader, options.signal, sources));
-    return stateHistory(this.target, this.streaming, options.signal, sources);
+    const run = (reader: Pick<StreamingState, 'readIdentity'>) => stateHistory(this.target, reader, options.signal, sources);
+    // Encrypted versions are decrypted whole for their serial and lineage (an envelope's are not authenticated).
+    return this.whole.encryptionRequested ? historyIdentityReader(this.whole, run) : run(this.streaming);
   }
 
   /**
