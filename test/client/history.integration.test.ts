@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { TestBackend, newBackend, stateWith } from './support';
 import { isStateVersionNotFoundError } from '../../src/client';
+import { parseState, serializeState } from '../../src/protocol/state';
 
 /**
  * History, restore and digest repair as client methods, on a versioned bucket with a lock table.
@@ -27,9 +28,12 @@ describe('history, restore and digest repair', () => {
     expect(be.s3Log.filter((r) => r.op === 'ListObjectVersions')).toHaveLength(1);
   });
 
-  test('restore rewrites only the serial (through the scanner\'s byte span): every other byte as stored, lineage kept, under the lock', async () => {
+  // Issue 9 counts restore among the rewrites that must equal Terraform's statefile.Write output
+  // (internal/states/statefile/version4.go writeStateV4: what `terraform state push` of the old
+  // version would store): re-serialized (indentation, key order, fixed fields), raw values kept.
+  test('restore writes the old version as statefile.Write does (the whole-state path\'s bytes), serial above the current, lineage kept, under the lock', async () => {
     const client = be.client();
-    // Formatting and a number JSON.parse would round: both must survive byte for byte.
+    // Odd formatting and a number JSON.parse would round: the number text survives, the layout becomes Terraform's.
     const old = '{"version": 4,  "terraform_version":"1.10.0","serial":   7,"lineage":"R","outputs":{"n":{"value":12345678901234567890123,"type":"number"}},"resources":[],"check_results":null}\n';
     const written = await client.writeState(Buffer.from(old));
     await client.writeState(Buffer.from(stateWith('R', 9)));
@@ -37,7 +41,10 @@ describe('history, restore and digest repair', () => {
     const r = await client.restoreVersion(written.versionId!);
     expect(r).toMatchObject({ serial: 10, lineage: 'R', restoredFrom: written.versionId });
     const now = await client.readState();
-    expect(now!.bytes.toString()).toBe(old.replace('"serial":   7', '"serial":   10'));
+    const expected = serializeState({ ...parseState(Buffer.from(old))!, serial: 10 });
+    expect(now!.bytes.toString()).toBe(expected.toString());
+    expect(now!.bytes.toString()).toContain('12345678901234567890123');
+    expect(now!.bytes.toString()).not.toBe(old.replace('"serial":   7', '"serial":   10'));
     expect(be.dynamoLog.filter((x) => x.op === 'PutItem').map((x) => x.input.Item.LockID.S)).toEqual([client.paths.lockId, client.paths.digestLockId]);
     const missing = await client.restoreVersion('no-such-version').catch((e) => e);
     expect(isStateVersionNotFoundError(missing)).toBe(true);

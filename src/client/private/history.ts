@@ -7,6 +7,7 @@ import { describeError, isNoSuchBucket } from './aws-errors';
 import { type AttributionSources, attributeEntries } from './history-attribution';
 import type { StreamingState } from './streaming';
 import { identityReplacements, scanStateFile } from './streaming-push';
+import { rewriteStateFile } from './streaming-rewrite';
 import { writeStateFile, type WriteTarget } from './streaming-write';
 import { spoolTo, withTempFile } from './temp-files';
 
@@ -127,11 +128,16 @@ export async function restoreStateVersion(
       throw missing();
     }
     await spoolTo(file.path, opened.body);
-    const scanned = await scanStateFile(file.path, options.terraformVersion);
-    const current = await reader.readHead({ signal });
-    const serial = Math.max(current?.head.serial ?? 0, scanned.head.serial) + 1;
-    const written = await writeStateFile(t, file.path, { signal, replace: identityReplacements(scanned, serial), metadata: options.metadata });
-    return { md5: written.md5, etag: written.etag, versionId: written.versionId, restoredFrom: versionId, serial, lineage: scanned.head.lineage };
+    await scanStateFile(file.path, options.terraformVersion); // refuses envelopes and non-states first, with their texts
+    // Written as Terraform's statefile.Write writes the old version (what `terraform state push` of it
+    // stores: issue 9 counts restore among the rewrites), one resource at a time, then the serial set.
+    return withTempFile('restore-rewrite', async (out) => {
+      const rewritten = await rewriteStateFile(file.path, out.path, { terraformVersion: options.terraformVersion, signal });
+      const current = await reader.readHead({ signal });
+      const serial = Math.max(current?.head.serial ?? 0, rewritten.head.serial) + 1;
+      const written = await writeStateFile(t, out.path, { signal, replace: identityReplacements(rewritten, serial), metadata: options.metadata });
+      return { md5: written.md5, etag: written.etag, versionId: written.versionId, restoredFrom: versionId, serial, lineage: rewritten.head.lineage };
+    });
   });
 }
 
