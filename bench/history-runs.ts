@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { deleteBucket, rawClients } from './common';
-import { historyBench, type HistoryRow } from './history';
+import { attributedHistoryBench, historyBench, type AttributedHistoryRow, type HistoryRow } from './history';
 import { QUICK, createBucket, created, log, unique } from './resources';
 import type { LocalServers } from '../test/setup/local-servers';
 
@@ -26,5 +26,19 @@ export async function historyRuns(servers: LocalServers, dir: string): Promise<H
     }
   }
   return rows;
+}
+
+/** The attributed-history row: 100 versions (half by this client, half written as Terraform writes). */
+export async function attributedHistoryRun(servers: LocalServers): Promise<AttributedHistoryRow> {
+  const bucket = unique('bench-attr');
+  await createBucket(servers, bucket);
+  try {
+    return await attributedHistoryBench(servers, bucket, QUICK ? 20 : 100);
+  } finally {
+    const { s3 } = rawClients(servers);
+    await deleteBucket(s3, bucket).catch((e) => log(`could not delete bucket ${bucket}: ${e}`));
+    created.buckets.splice(created.buckets.indexOf(bucket), 1);
+    s3.destroy();
+  }
 }
 

@@ -4,7 +4,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { ColdRow } from './cold-start-rows';
 import type { ContentionResult } from './contention';
-import type { HistoryRow } from './history';
+import type { AttributedHistoryRow, HistoryRow } from './history';
 import type { SizeRow } from './large-states';
 import type { CountRow } from './request-counts';
 import { QUICK, f0, f1, f2 } from './resources';
@@ -18,6 +18,7 @@ export interface BenchResults {
   wallNet: WallRow[];
   cont: ContentionResult[];
   hist: HistoryRow[];
+  attr?: AttributedHistoryRow;
   cold: ColdRow[];
   syn: SynthRow[];
   large: SizeRow[];
@@ -171,6 +172,21 @@ export function render(r: BenchResults): string {
     p(`| ${h.versions} | ${h.sizeMiB} MiB | ${f0(h.ms)} | ${h.requests} | ${f2(h.heapMiB)} | ${f0(h.wholeMs)} | ${h.wholeRequests} |`);
   }
   p();
+  if (r.attr) {
+    const a = r.attr;
+    p('### Attributed history');
+    p();
+    p(`\`history()\` naming the writer of every version: ${a.versions} versions, ${a.byClient} written by this client under its lock`);
+    p(`(metadata, free with the head GET) and ${a.byTerraform} written as Terraform writes (attributed from the \`.tflock\` versions of`);
+    p('the same listing: one small GET per lock version used). Never a state body. Side by side with `attribute: false`.');
+    p();
+    p('| versions | attributed ms | attributed requests | requests by operation | plain ms | plain requests | sources |');
+    p('|---:|---:|---:|---|---:|---:|---|');
+    const ops = Object.entries(a.requestsByOp).map(([k, v]) => `${k} ${v}`).join(', ');
+    const sources = Object.entries(a.sources).map(([k, v]) => `${k} ${v}`).join(', ');
+    p(`| ${a.versions} | ${f0(a.ms)} | ${a.requests} | ${ops} | ${f0(a.plainMs)} | ${a.plainRequests} | ${sources} |`);
+    p();
+  }
   p('## Synth time of access roles');
   p();
   p('`StateBackend` plus N `addAccessRole` calls and `app.synth()`, median of 3 in one process after a warm-up.');

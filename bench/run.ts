@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { coldStart } from './cold-start-rows';
 import { deleteBucket, deleteTable, rawClients } from './common';
 import { contentionRuns } from './contention';
-import { historyRuns } from './history-runs';
+import { attributedHistoryRun, historyRuns } from './history-runs';
 import { largeStates, type SizeRow } from './large-states';
 import { render, type BenchResults } from './report';
 import { requestCounts } from './request-counts';
@@ -55,7 +55,7 @@ async function measure(group: Group, servers: LocalServers, dir: string): Promis
       return { wall, wallNet };
     }
     case 'contention': return { cont: await contentionRuns(servers, QUICK ? 2 : 3) };
-    case 'history': return { hist: await historyRuns(servers, dir) };
+    case 'history': return { hist: await historyRuns(servers, dir), attr: await attributedHistoryRun(servers) };
     case 'cold': return { cold: await coldStart() };
     case 'synth': return { syn: await synth() };
     case 'large': {
