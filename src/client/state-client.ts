@@ -1,65 +1,31 @@
-import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { backendAttributesFromOutputs } from './backend-outputs';
-import {
-  ConfigValidationError,
-  InvalidStateError,
-  StateBackendError,
-  StateConflictError,
-  WorkspaceError,
-  isEncryptedStateError,
-} from './errors';
+import { ConfigValidationError, WorkspaceError } from './errors';
 import { S3BackendConfig, validateConfig } from '../protocol/config';
 import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
-import { EMULATED_TERRAFORM_VERSION, LockInfo, defaultLockWho } from '../protocol/lock-info';
-import { checkStatePush, nextSerialForWrite } from '../protocol/push-rules';
-import { OutputValue, StateFile, newEmptyState, readOutputs } from '../protocol/state';
+import type { LockInfo } from '../protocol/lock-info';
+import { OutputValue, StateFile, newEmptyState } from '../protocol/state';
 import type { Locker } from './lockers/locker';
-import { runBackendChecks } from './private/backend-checks';
-import { listStateVersions, repairStateDigest, restoreStateVersion, stateHistory } from './private/history';
-import { historySources } from './private/history-attribution';
-import { acquireLock, holdingLock } from './private/locking';
+import { type FacadeClient, takeLock, terraformVersionOf, workspaceTargetOf, writerMetadata } from './private/facade';
+import * as routing from './private/facade-routing';
+import { listStateVersions } from './private/history';
+import { holdingLock } from './private/locking';
 import { deleteDigestItem, probeConditionalWrites, readLockFile, readLockItem } from './private/locking-migration-ports';
 import { ObjectStore } from './private/object-store';
 import { Runtime } from './private/runtime';
 import { resolveSdkSettings } from './private/sdk-clients';
-import { historyIdentityReader, pullDecrypted, rekey, restoreDecrypted } from './private/state-encryption-ops';
-import { StreamingState, type PullResult, type StreamedWriteResult } from './private/streaming';
-import { pushFromStream, pushStateFile } from './private/streaming-push';
-import { STREAMING_THRESHOLD_BYTES, type WriteTarget } from './private/streaming-write';
+import type { PullResult } from './private/streaming';
+import { pushFromStream } from './private/streaming-push';
 import { WholeState } from './private/whole-state';
 import { type ClientParts, wireClient } from './private/wiring';
-import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace, listWorkspaces } from './private/workspaces';
+import { type WorkspaceTarget, checkWorkspaceName, createWorkspace, deleteWorkspace } from './private/workspaces';
 import { HeldLocks } from './private/writer-lock';
 import type {
-  BackendCheck,
-  BackendOutputs,
-  ConditionalWritesProbe,
-  CreateWorkspaceOptions,
-  DeleteWorkspaceOptions,
-  FromBackendOutputsOptions,
-  HistoryOptions,
-  LockOptions,
-  LockingOptions,
-  LockRecord,
-  OperationOptions,
-  PushStateOptions,
-  ReadStateOptions,
-  RekeyOptions,
-  RekeyResult,
-  ReadStateResult,
-  RepairDigestOptions,
-  RepairDigestResult,
-  RequestCounts,
-  RestoreResult,
-  RestoreVersionOptions,
-  StateClientOptions,
-  StateClientSdkClients,
-  StateHistoryEntry,
-  StatePaths,
-  StateVersion,
-  WriteStateResult,
+  BackendCheck, BackendOutputs, ConditionalWritesProbe, CreateWorkspaceOptions, DeleteWorkspaceOptions, FromBackendOutputsOptions,
+  HistoryOptions, LockOptions, LockingOptions, LockRecord, OperationOptions, PushStateOptions, ReadStateOptions, RekeyOptions, RekeyResult,
+  ReadStateResult, RepairDigestOptions, RepairDigestResult, RequestCounts, RestoreResult, RestoreVersionOptions, StateClientOptions,
+  StateClientSdkClients, StateHistoryEntry, StatePaths, StateVersion, WriteStateResult,
 } from './types';
 
 /**
@@ -112,17 +78,27 @@ export class StateClient {
   private readonly parts: ClientParts;
   /** Locks this client holds now: every state write records its writer from here. */
   private readonly held = new HeldLocks();
+  /** This client as the functions behind its methods (`private/facade*.ts`) see it. */
+  private readonly self: FacadeClient;
 
   private constructor(private readonly runtime: Runtime, workspace: string, private readonly ownsRuntime: boolean) {
     this.workspace = workspace;
-    this.parts = wireClient(runtime, workspace, this.terraformVersion);
+    this.parts = wireClient(runtime, workspace, terraformVersionOf(this.runtime));
     this.paths = this.parts.paths;
+    this.self = {
+      runtime,
+      parts: this.parts,
+      held: this.held,
+      workspace,
+      readState: (o) => this.readState(o),
+      writeState: (state, o) => this.writeState(state, o),
+      pushState: (state, o) => this.pushState(state, o),
+      withLock: (fn, o) => this.withLock(fn, o),
+    };
   }
 
   private get store(): ObjectStore { return this.parts.store; }
-  private get streaming(): StreamingState { return this.parts.streaming; }
   private get whole(): WholeState { return this.parts.whole; }
-  private get target(): WriteTarget { return this.parts.target; }
   private get locker(): Locker { return this.parts.locker; }
 
   /** Which locking is configured: `lockfile`, `dynamodb`, `lockfile+dynamodb` or `none`. */
@@ -159,10 +135,7 @@ export class StateClient {
    * @throws BucketNotFoundError when the bucket does not exist; StateBackendError when the listing fails
    */
   public async listWorkspaces(options: OperationOptions = {}): Promise<string[]> {
-    await this.runtime.ready(options.signal);
-    const config = this.runtime.config;
-    const warn = (m: string) => this.runtime.options.logger?.warn(m);
-    return listWorkspaces({ store: this.store, key: config.key, workspaceKeyPrefix: config.workspace_key_prefix, warn }, options.signal);
+    return routing.listStateWorkspaces(this.self, options);
   }
 
   /**
@@ -173,7 +146,7 @@ export class StateClient {
    */
   public async createWorkspace(name: string, options: CreateWorkspaceOptions = {}): Promise<void> {
     const existing = await this.listWorkspaces(options);
-    await createWorkspace(this.workspaceTarget(name), existing, newEmptyState({ terraformVersion: this.terraformVersion }), options);
+    await createWorkspace(this.workspaceTarget(name), existing, newEmptyState({ terraformVersion: terraformVersionOf(this.runtime) }), options);
   }
 
   /**
@@ -193,14 +166,7 @@ export class StateClient {
   /** What workspace creation and deletion need of the client for workspace `name`. */
   private workspaceTarget(name: string): WorkspaceTarget {
     checkWorkspaceName(name);
-    const c = this.withWorkspace(name);
-    return {
-      name,
-      ...c.parts.target,
-      read: (signal) => c.readState({ signal }),
-      write: (state, signal) => c.writeState(state, { signal }),
-      locked: (operation, options, fn) => c.locked(operation, options, fn),
-    };
+    return workspaceTargetOf(name, this.withWorkspace(name).self);
   }
 
   /**
@@ -228,7 +194,7 @@ export class StateClient {
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
     if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
     await this.runtime.ready(options.signal);
-    return this.whole.write(state, options.signal, this.writerMetadata());
+    return this.whole.write(state, options.signal, writerMetadata(this.self));
   }
 
   /**
@@ -242,39 +208,12 @@ export class StateClient {
    * @throws StateConflictError when a push rule refuses the state
    */
   public async pushState(state: Uint8Array | StateFile, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const pushed = state instanceof Uint8Array ? this.whole.parse(Buffer.from(state), true) : state;
-    if (!pushed) throw new InvalidStateError('refusing to push an empty state: it is not a state file');
-    return this.locked('state-push', options, async () => {
-      const remote = await this.readState({ signal: options.signal });
-      const check = checkStatePush(pushed, remote?.state, { force: options.force });
-      if (!check.ok) throw new StateConflictError(check.message);
-      const decision = nextSerialForWrite(pushed, remote?.state);
-      // A state read through a fallback method is written again (serial + 1) so that it moves to the primary method.
-      if (!decision.write && remote?.encryption?.status === 'migration') {
-        return this.writeState({ ...pushed, lineage: remote.state.lineage, serial: remote.state.serial + 1 }, { signal: options.signal });
-      }
-      if (!decision.write) return { md5: remote!.md5, etag: remote!.etag, versionId: remote!.versionId };
-      return this.writeState({ ...pushed, lineage: decision.lineage, serial: decision.serial }, { signal: options.signal });
-    });
+    return routing.pushState(this.self, state, options);
   }
 
   /** The root module outputs (`terraform_remote_state`), `{}` when there is no state. */
   public async readOutputs(options: OperationOptions = {}): Promise<Record<string, OutputValue>> {
-    await this.runtime.ready(options.signal);
-    if (this.whole.encryptionRequested) {
-      // OpenTofu state encryption: the whole object is read and decrypted.
-      const current = await this.readState(options);
-      return current ? readOutputs(current.state) : {};
-    }
-    try {
-      // Outputs come before resources: a bounded prefix of the object is enough, whatever its size.
-      return await this.streaming.readOutputs(options);
-    } catch (e) {
-      if (!isEncryptedStateError(e)) throw e;
-      // An OpenTofu envelope: the whole-object path gives the full refusal text.
-      const current = await this.readState(options);
-      return current ? readOutputs(current.state) : {};
-    }
+    return routing.readStateOutputs(this.self, options);
   }
 
   /**
@@ -286,9 +225,7 @@ export class StateClient {
    * @throws StateChecksumMismatchError, BucketNotFoundError; a StateBackendError when the body breaks mid-way (output incomplete)
    */
   public async pullStateToStream(destination: Writable, options: ReadStateOptions & { end?: boolean } = {}): Promise<PullResult | undefined> {
-    await this.runtime.ready(options.signal);
-    if (this.whole.encryptionRequested) return pullDecrypted(this.whole, destination, options);
-    return this.streaming.pullTo(destination, options);
+    return routing.pullStateToStream(this.self, destination, options);
   }
 
   /**
@@ -301,19 +238,7 @@ export class StateClient {
    * @throws StateConflictError when a push rule refuses the state
    */
   public async pushStateFromFile(path: string, options: PushStateOptions = {}): Promise<WriteStateResult> {
-    const { size } = await fsp.stat(path);
-    // An encrypted state is written whole (the envelope covers every byte), whatever its size.
-    if (size <= STREAMING_THRESHOLD_BYTES || this.whole.encryptionRequested) return this.pushState(await fsp.readFile(path), options);
-    await this.runtime.ready(options.signal);
-    return this.locked('state-push', options, async () => {
-      const r: StreamedWriteResult = await pushStateFile(this.streaming, this.target, path, {
-        force: options.force,
-        signal: options.signal,
-        terraformVersion: this.runtime.options.terraformVersion,
-        metadata: this.writerMetadata(),
-      });
-      return { md5: r.md5, etag: r.etag, versionId: r.versionId };
-    });
+    return routing.pushStateFromFile(this.self, path, options);
   }
 
   /**
@@ -334,12 +259,7 @@ export class StateClient {
    *   "Error acquiring the state lock" block
    */
   public async lock(options: LockOptions = {}): Promise<string> {
-    await this.runtime.ready(options.signal);
-    const o = this.runtime.options;
-    const target = {
-      locker: this.locker, lockPath: this.paths.lockId, who: o.who, terraformVersion: this.terraformVersion, retry: o.lockRetry, held: this.held,
-    };
-    return acquireLock(target, options);
+    return takeLock(this.self, options);
   }
 
   /**
@@ -373,20 +293,13 @@ export class StateClient {
     }
   }
 
-  /** `fn` under the lock for `operation`, honouring `lock: false`, `lockTimeoutMs` and a held `lockId`. */
-  private locked<T>(operation: string, options: LockingOptions & OperationOptions & { lockId?: string }, fn: () => Promise<T>): Promise<T> {
-    if (options.lock === false && options.lockId === undefined) return fn();
-    if (options.lockId !== undefined) return this.held.claimed(options.lockId, this.runtime.options.who ?? defaultLockWho(), operation, fn);
-    return this.withLock(fn, { operation, timeoutMs: options.lockTimeoutMs, signal: options.signal });
-  }
-
   /**
    * Every version of the state object (`ListObjectVersions`, exact key only), newest first, delete
    * markers flagged.
    */
   public async listStateVersions(options: OperationOptions = {}): Promise<StateVersion[]> {
     await this.runtime.ready(options.signal);
-    return listStateVersions(this.target, options.signal);
+    return listStateVersions(this.parts.target, options.signal);
   }
 
   /**
@@ -395,11 +308,7 @@ export class StateClient {
    * version also names its `writer` (`StateWriter`; see {@link HistoryOptions.attribute} for the cost).
    */
   public async history(options: HistoryOptions = {}): Promise<StateHistoryEntry[]> {
-    await this.runtime.ready(options.signal);
-    const sources = options.attribute === false ? undefined : historySources(this.runtime, this.paths);
-    const run = (reader: Pick<StreamingState, 'readIdentity'>) => stateHistory(this.target, reader, options.signal, sources);
-    // Encrypted versions are decrypted whole for their serial and lineage (an envelope's are not authenticated).
-    return this.whole.encryptionRequested ? historyIdentityReader(this.whole, run) : run(this.streaming);
+    return routing.history(this.self, options);
   }
 
   /**
@@ -410,15 +319,7 @@ export class StateClient {
    * @throws StateVersionNotFoundError when the version does not exist or is empty
    */
   public async restoreVersion(versionId: string, options: RestoreVersionOptions = {}): Promise<RestoreResult> {
-    await this.runtime.ready(options.signal);
-    if (this.whole.encryptionRequested) {
-      const where = `s3://${this.paths.bucket}/${this.paths.stateKey}`;
-      return this.locked('state-push', options, () => restoreDecrypted(this.whole, versionId, where, options.signal));
-    }
-    return this.locked('state-push', options, () =>
-      restoreStateVersion(this.target, this.streaming, versionId, {
-        signal: options.signal, terraformVersion: this.terraformVersion, metadata: this.writerMetadata(),
-      }));
+    return routing.restoreVersion(this.self, versionId, options);
   }
 
   /**
@@ -429,11 +330,7 @@ export class StateClient {
    * @throws EncryptedStateError when no encryption is configured or the state does not decrypt (nothing written)
    */
   public async rekeyState(options: RekeyOptions = {}): Promise<RekeyResult> {
-    await this.runtime.ready(options.signal);
-    const configured = (await this.runtime.encryption.active()) !== undefined;
-    const paths = { workspace: this.workspace, stateKey: this.paths.stateKey };
-    if (options.dryRun) return rekey(this.whole, paths, options, configured);
-    return this.locked('tfstate-rekey', options, () => rekey(this.whole, paths, options, configured));
+    return routing.rekeyState(this.self, options);
   }
 
   /**
@@ -443,9 +340,7 @@ export class StateClient {
    * @throws ConfigValidationError-free StateBackendError when no `dynamodb_table` is configured
    */
   public async repairDigest(options: RepairDigestOptions = {}): Promise<RepairDigestResult> {
-    if (!this.target.digests) throw new StateBackendError('digest repair: no dynamodb_table is configured, so there is no digest to repair. Configure dynamodb_table.');
-    await this.runtime.ready(options.signal);
-    return this.locked('tfstate-digest-repair', options, () => repairStateDigest(this.target, options.signal));
+    return routing.repairDigest(this.self, options);
   }
 
   /**
@@ -453,11 +348,7 @@ export class StateClient {
    * block, TLS-only policy, lock table key schema, If-None-Match) with this client's credentials.
    */
   public async checkBackend(options: OperationOptions = {}): Promise<BackendCheck[]> {
-    await this.runtime.ready(options.signal);
-    const table = this.runtime.dynamodb && this.runtime.config.dynamodb_table
-      ? { name: this.runtime.config.dynamodb_table, dynamodb: this.runtime.dynamodb, counter: this.runtime.counter }
-      : undefined;
-    return runBackendChecks({ store: this.store, stateKey: this.paths.stateKey, table, roles: this.runtime.roleReader() }, options.signal);
+    return routing.checkBackend(this.self, options);
   }
 
   /**
@@ -501,14 +392,5 @@ export class StateClient {
   /** Destroys the SDK clients this client created (never the ones passed in). */
   public destroy(): void {
     if (this.ownsRuntime) this.runtime.destroy();
-  }
-
-  /** The writer metadata of a state write made now (the lock held, or none). */
-  private writerMetadata(): Record<string, string> {
-    return this.held.writerMetadata(this.runtime.options.who ?? defaultLockWho());
-  }
-
-  private get terraformVersion(): string {
-    return this.runtime.options.terraformVersion ?? EMULATED_TERRAFORM_VERSION;
   }
 }
