@@ -28,7 +28,7 @@ export interface ContentionResult {
 
 /** The retry schedules compared: the client's default, and Terraform's `statemgr.LockWithContext` (1 s doubling to 16 s). */
 export const SCHEDULES: readonly { readonly label: string; readonly lockRetry?: LockRetryTiming }[] = [
-  { label: 'client default (adaptive)' },
+  { label: 'client default (hand-off)' },
   { label: 'Terraform (1 s doubling to 16 s)', lockRetry: { initialDelayMs: 1000, maxDelayMs: 16_000, policy: 'terraform' } },
 ];
 
