@@ -63,9 +63,9 @@ export interface StateBackendMonitoringOptions {
   readonly staleLockCheckInterval?: Duration;
 
   /**
-   * The VPC the stale-lock function runs in. It calls only the S3, DynamoDB, SNS and CloudWatch Logs
-   * APIs: the subnets need a route to them (gateway endpoints for S3 and DynamoDB, interface endpoints
-   * for SNS and CloudWatch Logs, or a NAT). Only with `staleLocks`.
+   * The VPC the stale-lock function runs in. It calls only the S3, DynamoDB and SNS APIs (its logs and
+   * metrics leave through Lambda, not the VPC): the subnets need a route to them (gateway endpoints for S3
+   * and DynamoDB and an interface endpoint for SNS, or a NAT). Only with `staleLocks`.
    *
    * @default - the function runs outside a VPC
    */
