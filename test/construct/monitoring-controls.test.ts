@@ -2,6 +2,7 @@ import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Duration, IPolicyValidationContextBeta1, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LockingMode, StateBackend, StateBackendMonitoring, StateBackendProps } from '../../src';
@@ -115,6 +116,10 @@ describe('monitoring options and AWS Control Tower proactive controls', () => {
     const logging = (prefix: string) => buckets[Object.keys(buckets).find((k) => k.startsWith(prefix))!].Properties.LoggingConfiguration;
     expect(logging('GivenDataEventsBucket')).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^Logs/) }, LogFilePrefix: 'tfstate-data-events-trail/' });
     expect(logging('NoneDataEventsBucket')).toBeUndefined();
+    // With a trail of the app, the bucket is the user's: the option is refused rather than ignored.
+    const trail = new cloudtrail.Trail(stack, 'OrgTrail');
+    expect(() => new StateBackend(stack, 'OwnTrail', { dataEvents: { trail, accessLogsBucket: logs } }))
+      .toThrow(/includeManagementEvents, retention and accessLogsBucket apply only to the trail this construct creates/);
   });
 
   test('a log bucket in another stack: the trail bucket gets a name known at synth time, so the stacks do not depend on each other', () => {
