@@ -87,16 +87,10 @@ describe('AWS Control Tower proactive controls with Object Lock (cfn-guard)', ()
       // accepts only a literal name or a Ref in the same template; Control Tower's CloudFormation hook sees
       // the resolved name at deployment, where the control passes.
       's3_bucket_logging_enabled_check TerraformState.template.json BackendBucketD5FA350F',
-      // Open, in the monitoring constructs (src/construct/monitoring, not the DR options): the CloudTrail
-      // bucket of dataEvents has no Object Lock, access logging or event notifications; the trail and
-      // topic keys lack the CreateGrant deny of CT.KMS.PR.3 (one finding has no logical ID: the rule's
-      // hook branch); the stale-lock function runs outside a VPC (CT.LAMBDA.PR.3).
+      // The trail bucket of dataEvents logs into the same LogArchive bucket (Fn::ImportValue): same reason.
       's3_bucket_logging_enabled_check TerraformState.template.json BackendDataEventsBucket9C069A1E',
-      's3_bucket_object_lock_enabled_check TerraformState.template.json BackendDataEventsBucket9C069A1E',
-      's3_event_notifications_enabled_check TerraformState.template.json BackendDataEventsBucket9C069A1E',
-      'kms_create_grant_aws_service_check TerraformState.template.json BackendDataEventsKeyD50B39D1',
-      'kms_create_grant_aws_service_check TerraformState.template.json MonitoringKey61F0DC42',
-      'kms_create_grant_aws_service_check TerraformState.template.json undefined',
+      // The stale-lock function runs outside a VPC unless given one (staleLockMonitorVpc, see
+      // monitoring-controls.test.ts): it only calls AWS APIs, and a VPC with endpoints is the user's choice.
       'lambda_inside_vpc_check TerraformState.template.json MonitoringStaleLockMonitorFB959305',
     ].sort());
   });

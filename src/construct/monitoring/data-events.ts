@@ -5,6 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { denyGrantsNotForAWSResources } from './key-grants';
+import { protectTrailBucket } from './trail-bucket';
 import type { IStateBackend } from '../state-backend-base';
 
 /**
@@ -33,6 +35,16 @@ export interface StateBackendDataEventsOptions {
    * @default Duration.days(365)
    */
   readonly retention?: Duration;
+
+  /**
+   * The bucket that receives the S3 server access logs of the new trail's bucket (prefix
+   * `tfstate-data-events-trail/`), in the same account and region, not under a customer managed key.
+   * Only without `trail`.
+   *
+   * @default - the backend's access-log bucket (`StateBackend.accessLogsBucket`); none when the backend has
+   * no access logging or is imported
+   */
+  readonly accessLogsBucket?: s3.IBucket;
 }
 
 /**
@@ -60,8 +72,8 @@ export class StateBackendDataEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: StateBackendDataEventsProps) {
     super(scope, id);
-    if (props.trail && (props.includeManagementEvents !== undefined || props.retention !== undefined)) {
-      throw new Error(`StateBackendDataEvents '${this.node.path}': includeManagementEvents and retention apply only to the trail this construct creates, ` +
+    if (props.trail && (props.includeManagementEvents !== undefined || props.retention !== undefined || props.accessLogsBucket !== undefined)) {
+      throw new Error(`StateBackendDataEvents '${this.node.path}': includeManagementEvents, retention and accessLogsBucket apply only to the trail this construct creates, ` +
         'but trail is given. Configure your trail yourself and remove them.');
     }
     this.trail = props.trail ?? this.createTrail(props);
@@ -78,6 +90,7 @@ export class StateBackendDataEvents extends Construct {
       description: `Encrypts the CloudTrail data events of Terraform state ${props.backend.node.path}`,
       enableKeyRotation: true,
     });
+    denyGrantsNotForAWSResources(key);
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudTrailEncryptLogs',
       principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
@@ -107,10 +120,14 @@ export class StateBackendDataEvents extends Construct {
       lifecycleRules: [{ id: 'ExpireTrailLogs', expiration: retention, noncurrentVersionExpiration: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(bucket).acknowledge(
+    const protection = protectTrailBucket(bucket, props.backend, props.accessLogsBucket);
+    const noAccessLogs = protection.accessLogs ? [] : [
       { id: 'AwsSolutions-S1', reason: LOG_BUCKET_REASON },
+      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({ id: `${pack}-S3BucketLoggingEnabled`, reason: LOG_BUCKET_REASON })),
+    ];
+    Validations.of(bucket).acknowledge(
+      ...noAccessLogs,
       ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].flatMap((pack) => [
-        { id: `${pack}-S3BucketLoggingEnabled`, reason: LOG_BUCKET_REASON },
         {
           id: `${pack}-S3BucketReplicationEnabled`,
           reason: 'The trail bucket is the audit record of one region; copying audit logs to a central log archive is the landing zone\'s job, ' +
@@ -148,7 +165,7 @@ export class StateBackendDataEvents extends Construct {
 }
 
 const LOG_BUCKET_REASON = 'This bucket only receives CloudTrail log files, which CloudTrail signs (file validation) and which record every access to the ' +
-  'state bucket; server access logs of the audit bucket itself would be a log of the log with no one to read it.';
+  'state bucket; the backend has no access-log bucket (accessLogsEnabled false, or an imported backend) and none was given (accessLogsBucket).';
 
 /** The shortest CloudWatch Logs retention that is at least `d`. */
 function retentionDays(d: Duration): logs.RetentionDays {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,7 +34,21 @@ export interface StaleLockMonitorSettings {
   readonly threshold: Duration;
   readonly interval: Duration;
   readonly logRetention: logs.RetentionDays;
+  /** The VPC the function runs in (none: outside a VPC). */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
+
+/**
+ * What Lambda needs of the execution role to attach a function to a VPC (the actions of the AWS managed
+ * policy AWSLambdaVPCAccessExecutionRole, without its logs actions): the network interfaces in the
+ * function's subnets. The Describe actions have no resource-level permissions.
+ */
+const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+];
 
 /**
  * A function that runs every `interval`, lists the held locks of the backend with the runtime client's
@@ -94,11 +109,14 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
       new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:*`] }),
       new iam.PolicyStatement({ sid: 'PublishMessages', actions: ['sns:Publish'], resources: [s.topic.topicArn] }),
       ...(s.topicKey ? [new iam.PolicyStatement({ sid: 'EncryptMessages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [s.topicKey.keyArn] })] : []),
+      ...(s.vpc ? [new iam.PolicyStatement({ sid: 'VpcNetworkInterfaces', actions: VPC_ACCESS_ACTIONS, resources: ['*'] })] : []),
     ],
   });
   acknowledgeWildcardResources(policy,
     'The monitor reads every lock file, named by the Terraform suffix (bucket/*.tflock), because locks exist for any key and workspace; ' +
-    'log streams are created per invocation inside its own log group (log-group-arn:*).');
+    'log streams are created per invocation inside its own log group (log-group-arn:*)' +
+    (s.vpc ? '; in a VPC, Lambda manages the function\'s network interfaces with its role (the actions of AWSLambdaVPCAccessExecutionRole, ' +
+      'whose Describe actions have no resource-level permissions).' : '.'));
 
   const fn = new lambda.Function(scope, 'StaleLockMonitor', {
     description: `Alarms on Terraform state locks of ${backend.node.path} older than ${s.threshold.toHumanString()}`,
@@ -110,6 +128,9 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
     memorySize: 256,
     timeout: Duration.minutes(2),
     reservedConcurrentExecutions: 1,
+    vpc: s.vpc,
+    vpcSubnets: s.vpcSubnets,
+    securityGroups: s.securityGroups,
     environment: {
       TFSTATE_BUCKET: backend.bucket.bucketName,
       ...(backend.lockTable ? { TFSTATE_LOCK_TABLE: backend.lockTable.tableName } : {}),
@@ -121,7 +142,7 @@ export function addStaleLockMonitor(scope: Construct, s: StaleLockMonitorSetting
   });
   fn.node.addDependency(policy);
   Validations.of(fn).acknowledge(
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
+    ...(s.vpc ? [] : ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']).map((pack) => ({
       id: `${pack}-LambdaInsideVPC`,
       reason: 'The monitor only calls the S3, DynamoDB and SNS APIs over TLS with its own least-privilege role and holds no network-reachable endpoint; ' +
         'a VPC would need interface endpoints or a NAT for those APIs at a cost far above the function itself.',

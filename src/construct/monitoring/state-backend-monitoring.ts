@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { addChangeRules } from './change-rules';
+import { denyGrantsNotForAWSResources } from './key-grants';
 import { addStaleLockMonitor } from './stale-lock-monitor';
 import type { IStateBackend } from '../state-backend-base';
 
@@ -59,6 +61,29 @@ export interface StateBackendMonitoringOptions {
    * @default Duration.minutes(15)
    */
   readonly staleLockCheckInterval?: Duration;
+
+  /**
+   * The VPC the stale-lock function runs in. It calls only the S3, DynamoDB and SNS APIs (its logs and
+   * metrics leave through Lambda, not the VPC): the subnets need a route to them (gateway endpoints for S3
+   * and DynamoDB and an interface endpoint for SNS, or a NAT). Only with `staleLocks`.
+   *
+   * @default - the function runs outside a VPC
+   */
+  readonly staleLockMonitorVpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `staleLockMonitorVpc` the function runs in. Only with `staleLockMonitorVpc`.
+   *
+   * @default - the private subnets of the VPC
+   */
+  readonly staleLockMonitorSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the function in `staleLockMonitorVpc`. Only with `staleLockMonitorVpc`.
+   *
+   * @default - a new security group with outbound traffic only
+   */
+  readonly staleLockMonitorSecurityGroups?: ec2.ISecurityGroup[];
 
   /**
    * How long the monitor's logs are kept.
@@ -115,6 +140,7 @@ export class StateBackendMonitoring extends Construct {
         throw new Error(`StateBackendMonitoring '${this.node.path}': invalid ${name}: ${d.toHumanString()}. Use whole minutes, at least Duration.minutes(1).`);
       }
     }
+    validateVpcProps(this, props);
     if (!threshold.isUnresolved() && !interval.isUnresolved() && interval.toSeconds() > threshold.toSeconds()) {
       throw new Error(`StateBackendMonitoring '${this.node.path}': staleLockCheckInterval (${interval.toHumanString()}) is longer than staleLockThreshold ` +
         `(${threshold.toHumanString()}): a lock could be stale for longer than the threshold before it is seen. Check at least as often as the threshold.`);
@@ -139,6 +165,7 @@ export class StateBackendMonitoring extends Construct {
       resources: ['*'],
       conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
     }));
+    denyGrantsNotForAWSResources(key);
 
     this.topic = props.topic ?? new sns.Topic(this, 'Topic', {
       displayName: 'Terraform state alerts',
@@ -162,6 +189,9 @@ export class StateBackendMonitoring extends Construct {
         threshold,
         interval,
         logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        vpc: props.staleLockMonitorVpc,
+        vpcSubnets: props.staleLockMonitorSubnets,
+        securityGroups: props.staleLockMonitorSecurityGroups,
       }).alarm;
     }
 
@@ -193,5 +223,18 @@ export class StateBackendMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
+  }
+}
+
+/** The VPC options of the stale-lock function need the function (`staleLocks`) and, for subnets and security groups, a VPC. */
+function validateVpcProps(scope: Construct, props: StateBackendMonitoringOptions): void {
+  const vpcOptions = (['staleLockMonitorVpc', 'staleLockMonitorSubnets', 'staleLockMonitorSecurityGroups'] as const).filter((k) => props[k] !== undefined);
+  if (props.staleLocks === false && vpcOptions.length > 0) {
+    throw new Error(`StateBackendMonitoring '${scope.node.path}': ${vpcOptions.join(', ')} configure the stale-lock function, but staleLocks is false. ` +
+      'Remove them, or turn staleLocks on.');
+  }
+  if (!props.staleLockMonitorVpc && (props.staleLockMonitorSubnets || props.staleLockMonitorSecurityGroups)) {
+    throw new Error(`StateBackendMonitoring '${scope.node.path}': staleLockMonitorSubnets and staleLockMonitorSecurityGroups need staleLockMonitorVpc. ` +
+      'Give the VPC the function runs in, or remove them.');
   }
 }
