@@ -195,6 +195,12 @@ describe('OpenTofu state encryption through the client', () => {
     expect(await versionsOf(key)).toEqual(before);
     expect(await rotating.rekeyState()).toMatchObject({ action: 'rekeyed', serial: 2, newSerial: 3 });
     expect(await rotating.rekeyState()).toMatchObject({ action: 'up-to-date', serial: 3 });
+    // The rekeyed version names its writer (the rekey's lock) like every other write of this client:
+    // from its metadata, or from the lock-file version that covers it (history reads encrypted versions
+    // whole, so the metadata comes from a HeadObject only when the lock file does not tell).
+    const [newest] = await rotating.history();
+    expect(newest.writer).toMatchObject({ operation: 'tfstate-rekey' });
+    expect(['metadata', 'lock-file']).toContain(newest.writer!.source);
     const fresh = client(ONLY_NEW, {}, key);
     expect((await fresh.readState())!.state.serial).toBe(3);
     expect(Object.keys(JSON.parse((await be.rawGet(key))!.body.toString()).meta)).toEqual(['key_provider.pbkdf2.new']);

@@ -107,7 +107,7 @@ export async function restoreVersion(c: FacadeClient, versionId: string, options
   await c.runtime.ready(options.signal);
   if (c.parts.whole.encryptionRequested) {
     const where = `s3://${c.parts.paths.bucket}/${c.parts.paths.stateKey}`;
-    return locked(c, 'state-push', options, () => restoreDecrypted(c.parts.whole, versionId, where, options.signal));
+    return locked(c, 'state-push', options, () => restoreDecrypted(c.parts.whole, versionId, where, options.signal, writerMetadata(c)));
   }
   return locked(c, 'state-push', options, () =>
     restoreStateVersion(c.parts.target, c.parts.streaming, versionId, {
@@ -121,7 +121,7 @@ export async function rekeyState(c: FacadeClient, options: RekeyOptions): Promis
   const configured = (await c.runtime.encryption.active()) !== undefined;
   const paths = { workspace: c.workspace, stateKey: c.parts.paths.stateKey };
   if (options.dryRun) return rekey(c.parts.whole, paths, options, configured);
-  return locked(c, 'tfstate-rekey', options, () => rekey(c.parts.whole, paths, options, configured));
+  return locked(c, 'tfstate-rekey', options, () => rekey(c.parts.whole, paths, options, configured, writerMetadata(c)));
 }
 
 /** `StateClient.repairDigest`. */

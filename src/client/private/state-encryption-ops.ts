@@ -27,14 +27,16 @@ export async function pullDecrypted(
  * `restore` of an encrypted state: version `versionId` decrypted, written as the newest with serial one
  * above the current and its own, lineage kept, encrypted under the primary method. Run it under the lock.
  */
-export async function restoreDecrypted(whole: WholeState, versionId: string, where: string, signal?: AbortSignal): Promise<RestoreResult> {
+export async function restoreDecrypted(
+  whole: WholeState, versionId: string, where: string, signal?: AbortSignal, metadata?: Readonly<Record<string, string>>,
+): Promise<RestoreResult> {
   const old = await whole.read({ versionId, signal });
   if (!old) {
     throw new StateVersionNotFoundError(`Version "${versionId}" of ${where} does not exist or is empty. List the versions with "tfstate history".`, versionId);
   }
   const current = await whole.read({ signal });
   const serial = Math.max(current?.state.serial ?? 0, old.state.serial) + 1;
-  const written = await whole.write({ ...old.state, serial }, signal);
+  const written = await whole.write({ ...old.state, serial }, signal, metadata);
   return { md5: written.md5, etag: written.etag, versionId: written.versionId, restoredFrom: versionId, serial, lineage: old.state.lineage };
 }
 
@@ -78,6 +80,7 @@ export async function historyIdentityReader<T extends readonly unknown[]>(
  */
 export async function rekey(
   whole: WholeState, paths: { workspace: string; stateKey: string }, options: RekeyOptions, configured: boolean,
+  metadata?: Readonly<Record<string, string>>,
 ): Promise<RekeyResult> {
   if (!configured) {
     throw new EncryptedStateError('rekey: no state encryption is configured, so there is no key to re-encrypt with. '
@@ -92,6 +95,6 @@ export async function rekey(
   if (!needed) return { ...base, ...from, action: 'up-to-date' };
   const newSerial = current.state.serial + 1;
   if (options.dryRun) return { ...base, ...from, action: 'would-rekey', newSerial };
-  const written = await whole.write({ ...current.state, serial: newSerial }, options.signal);
+  const written = await whole.write({ ...current.state, serial: newSerial }, options.signal, metadata);
   return { ...base, ...from, action: 'rekeyed', newSerial, ...(written.versionId ? { versionId: written.versionId } : {}) };
 }
