@@ -4,6 +4,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { ColdRow } from './cold-start-rows';
 import type { ContentionResult } from './contention';
+import type { ExtrasRow } from './extras';
 import type { AttributedHistoryRow, HistoryRow } from './history';
 import type { SizeRow } from './large-states';
 import type { CountRow } from './request-counts';
@@ -18,6 +19,7 @@ export interface BenchResults {
   wallNet: WallRow[];
   cont: ContentionResult[];
   hist: HistoryRow[];
+  extras?: ExtrasRow[];
   attr?: AttributedHistoryRow;
   cold: ColdRow[];
   syn: SynthRow[];
@@ -62,6 +64,19 @@ export function render(r: BenchResults): string {
     'anyway, see test/setup/README.md), so on such a server skipping the GET could delete a lock someone else took after a force-unlock. ' +
     'The client therefore keeps Terraform\'s GET + compare ID, and sends the DELETE with `If-Match` as an extra guard where it is honoured.'));
   p();
+  if (r.extras?.length) {
+    p('## Requests of the runtime extras');
+    p();
+    p('Counted the same way (the lock report counts its own list pages, lock-file GETs and scan pages), on a backend with a lock');
+    p('file and a lock table: an OpenTofu-encrypted state costs the requests of a plain one (the key is derived locally; `aws_kms`');
+    p('adds one KMS call per write and per read); `rekey` is a locked read and write; `pull -redact` is one whole read;');
+    p('`locks` lists once per 1,000 keys, GETs each lock file and scans the table once.');
+    p();
+    p('| operation | requests | what |');
+    p('|---|---:|---|');
+    for (const e of r.extras) p(`| ${e.op} | ${e.requests} | ${e.what} |`);
+    p();
+  }
   p('## Wall time against a hand-written SDK sequence');
   p();
   p('Medians of 100 alternating back-to-back pairs (ratio = median of the per-pair ratios), lock-file mode. The SDK sequence is the minimum a careful hand-written program sends for the same');

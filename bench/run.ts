@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { coldStart } from './cold-start-rows';
 import { deleteBucket, deleteTable, rawClients } from './common';
 import { contentionRuns } from './contention';
+import { extrasCounts } from './extras';
 import { attributedHistoryRun, historyRuns } from './history-runs';
 import { largeStates, type SizeRow } from './large-states';
 import { render, type BenchResults } from './report';
@@ -27,8 +28,8 @@ import { FaultProxy } from '../test/support/fault-proxy';
 
 const ROOT = resolve(__dirname, '..');
 
-type Group = 'counts' | 'wall' | 'contention' | 'history' | 'cold' | 'synth' | 'large';
-const GROUPS: readonly Group[] = ['counts', 'wall', 'contention', 'history', 'cold', 'synth', 'large'];
+type Group = 'counts' | 'extras' | 'wall' | 'contention' | 'history' | 'cold' | 'synth' | 'large';
+const GROUPS: readonly Group[] = ['counts', 'extras', 'wall', 'contention', 'history', 'cold', 'synth', 'large'];
 
 function onlyGroup(): Group | undefined {
   const i = process.argv.indexOf('--only');
@@ -46,6 +47,7 @@ function load(): string {
 async function measure(group: Group, servers: LocalServers, dir: string): Promise<Partial<BenchResults>> {
   switch (group) {
     case 'counts': return { counts: await requestCounts(servers) };
+    case 'extras': return { extras: await extrasCounts(servers) };
     case 'wall': {
       const wall = await wallTime(servers, QUICK ? 20 : 100);
       log(`wall time with ${NETWORK_DELAY_MS} ms added per request`);
