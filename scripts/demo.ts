@@ -11,10 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { BackendConfigFormat } from '../src';
 import { encryptionDemo } from './demo/encryption';
 import { historyDemo } from './demo/history';
+import { tagsDemo } from './demo/tags';
 import { landingZoneApp, TerraformStateStack } from '../examples/landing-zone';
-import { BackendConfigFormat } from '../src';
 import { demoExtras } from './demo/extras';
 import { startLocalServers } from '../test/setup/local-servers';
 
@@ -142,11 +143,12 @@ async function main(): Promise<void> {
     tfstate(['diff', earlier.versionId, 'current', '-workspace', 'dev']);
     tfstate(['restore', earlier.versionId, '-workspace', 'dev']);
     tfstate(['outputs', '-workspace', 'dev']);
-    await historyDemo({ tfstate, heading, s3, bucket, stateKey: `env:/dev/${STATE_KEY}` });
+    await historyDemo({ tfstate, heading, s3, bucket, stateKey: `env:/dev/${STATE_KEY}`, dynamodb: ddb, table });
 
     await demoExtras({ tfstate, heading, cli: CLI, env, local });
 
     await encryptionDemo({ tfstate, heading, work, fixture: FIXTURE });
+    await tagsDemo({ tfstate, heading, s3, bucket, work, stateKey: STATE_KEY });
 
     heading('Doctor: check the live backend');
     process.stdout.write('A bare local bucket lacks encryption defaults, a public access block and a TLS-only policy,\n'

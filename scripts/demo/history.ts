@@ -5,6 +5,8 @@
  * `tfstate history` names the writer of every version: tfstate's own writes from their metadata, the
  * Terraform apply from the `.tflock` version it held.
  */
+import { createHash } from 'node:crypto';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** What the demo gives this step. */
@@ -18,6 +20,9 @@ export interface HistoryDemoContext {
   readonly bucket: string;
   /** The state key of the workspace shown (`env:/dev/...`). */
   readonly stateKey: string;
+  /** The demo's DynamoDB client and lock table: Terraform stores the state's digest there after its write. */
+  readonly dynamodb: DynamoDBClient;
+  readonly table: string;
 }
 
 export async function historyDemo(ctx: HistoryDemoContext): Promise<void> {
@@ -37,10 +42,14 @@ export async function historyDemo(ctx: HistoryDemoContext): Promise<void> {
     Created: new Date().toISOString(),
     Path: `${bucket}/${stateKey}`,
   };
-  process.stdout.write('Terraform (as jenkins@ci-runner-7) applies: lock file PUT, state PUT without metadata, lock file DELETE.\n');
+  process.stdout.write('Terraform (as jenkins@ci-runner-7) applies: lock file PUT, state PUT without metadata, digest PutItem, lock file DELETE.\n');
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: JSON.stringify(lockInfo), IfNoneMatch: '*', ContentType: 'application/json' }));
   const next = { ...current, serial: current.serial + 1, outputs: { ...current.outputs, release: { value: 'v3', type: 'string' } } };
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: stateKey, Body: JSON.stringify(next, undefined, 2) + '\n', ContentType: 'application/json' }));
+  const body = JSON.stringify(next, undefined, 2) + '\n';
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: stateKey, Body: body, ContentType: 'application/json' }));
+  // With dynamodb_table, Terraform's Put stores the MD5 of what it wrote as the `-md5` item's Digest.
+  const digest = createHash('md5').update(body).digest('hex');
+  await ctx.dynamodb.send(new PutItemCommand({ TableName: ctx.table, Item: { LockID: { S: `${bucket}/${stateKey}-md5` }, Digest: { S: digest } } }));
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey }));
 
   process.stdout.write('tfstate\'s own writes carry the lock holder in metadata; Terraform\'s are named from the .tflock version it held:\n');
