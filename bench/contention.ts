@@ -80,8 +80,19 @@ export async function contention(
   const lockReads = clients.reduce((sum, c) => sum + (c.requestCounts.s3.GetObject ?? 0) - 2, 0);
   const handoffs = spans.slice(1).map(([a], i) => a - spans[i][1]);
   for (const c of [first, ...clients]) c.destroy();
-  return { label: schedule.label, writers, totalMs, serialMs: median(solo) * writers, lost: writers - finalCounter, finalCounter, lockAttempts,
-    lockReads, handoffMs: median(handoffs), holdMs: median(spans.map(([a, b]) => b - a)), soloHoldMs };
+  return {
+    label: schedule.label,
+    writers,
+    totalMs,
+    serialMs: median(solo) * writers,
+    lost: writers - finalCounter,
+    finalCounter,
+    lockAttempts,
+    lockReads,
+    handoffMs: median(handoffs),
+    holdMs: median(spans.map(([a, b]) => b - a)),
+    soloHoldMs,
+  };
 }
 
 /**

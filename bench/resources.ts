@@ -2,8 +2,8 @@
  * What every bench group shares: the run's flags, logging, and the buckets and tables it creates
  * (deleted at the end when the servers are reused).
  */
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { rawClients } from './common';
 import { LOCK_TABLE_PARTITION_KEY } from '../src/protocol/constants';
 import { newEmptyState, type StateFile } from '../src/protocol/state';

@@ -5,8 +5,12 @@ import { renderSnippet } from '../../src/construct/backend-config-render';
 // are settings like any other and must not be dropped from the snippet.
 describe('backend-config snippet values', () => {
   const attributes = {
-    bucket: 'b', key: 'app/terraform.tfstate', region: 'eu-west-1', use_lockfile: true,
-    state_tags: { team: 'platform' }, lock_tags: { 'tfstate-lock': 'true' },
+    bucket: 'b',
+    key: 'app/terraform.tfstate',
+    region: 'eu-west-1',
+    use_lockfile: true,
+    state_tags: { team: 'platform' },
+    lock_tags: { 'tfstate-lock': 'true' },
   };
 
   test('state_tags and lock_tags reach the HCL snippet', () => {
