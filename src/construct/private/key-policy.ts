@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { denyGrantsNotForAWSResources } from './key-grant-deny';
 
 /**
  * Key administration without use: manage, rotate, tag, alias and schedule deletion, but no
@@ -83,18 +84,9 @@ export function stateKeyPolicy(scope: IConstruct, withTable: boolean): iam.Polic
       }),
     ],
   });
-  // A KMS grant is a second, invisible key policy: nobody may create one for themselves (an administrator
-  // could otherwise grant a role Decrypt outside every condition above). Only AWS services integrated
-  // with KMS (DynamoDB for the lock table) create grants, for the resources they encrypt.
-  doc.addStatements(new iam.PolicyStatement({
-    sid: 'DenyGrantsNotForAWSResources',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: ['kms:CreateGrant'],
-    resources: ['*'],
-    // The form AWS Control Tower's proactive control CT.KMS.PR.3 asks for.
-    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-  }));
+  // A KMS grant is a second, invisible key policy: only AWS services integrated with KMS (DynamoDB for
+  // the lock table) create grants, for the resources they encrypt.
+  doc.addStatements(denyGrantsNotForAWSResources());
   if (withTable) {
     // DynamoDB encrypts a table with a customer managed key through a KMS grant it creates itself.
     doc.addStatements(new iam.PolicyStatement({
