@@ -228,10 +228,11 @@ export function render(r: BenchResults): string {
   p('- With a DynamoDB table, a prefix read still has to match the digest of the whole object: an ETag that is the plain MD5 proves it');
   p('  without reading on; otherwise the rest of the object is hashed (not kept). `pullStateToStream` checks the digest before writing a');
   p('  byte: by the ETag, or (multipart or SSE-KMS objects, whose ETag is not the MD5) by spooling to a private temp file first.');
-  p('- Streamed push (files above 8 MiB; smaller ones go through the in-memory `pushState` with Terraform\'s exact rules) applies the');
-  p('  push rules to the scanned prefix. One deliberate difference: "same serial, same content" is decided on the bytes (MD5), not on a');
-  p('  re-serialisation, so the same state with other formatting at the same serial is refused without `force`. The stored object is the');
-  p('  file with only `serial` (and, into an empty workspace, `lineage`) rewritten; its formatting is kept, which both tools read.');
+  p('- Streamed push (files above 8 MiB; smaller ones go through the in-memory `pushState`) applies Terraform\'s push rules and stores');
+  p('  exactly the bytes of the in-memory path (Terraform\'s `statefile.Write` form), rewritten one resource at a time into a private');
+  p('  temporary file, then uploaded in 8 MiB parts with `serial` (and, into an empty workspace, `lineage`) set. "Same serial, same');
+  p('  content" is Terraform\'s semantic equality in bounded memory: the MD5 of the file or of its rewrite, else both states rewritten');
+  p('  with serial, lineage and version blanked and compared by MD5. The rewrite is most of the push time at 1 GiB.');
   p('- `outputs` at 1 GiB costs the same as at 1 MB: the GET is abandoned once `outputs` and the start of `resources` are read.');
   p('- Contention: every attempt of a waiter lands on the one lock object, which RGW (like any S3) serialises with the holder\'s');
   p('  own PUT, GET and DELETE of it; on a shared 2-core machine each refused attempt therefore also delays the release. The');
