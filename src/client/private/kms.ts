@@ -1,6 +1,5 @@
 import type { KMSClient, KMSClientConfig } from '@aws-sdk/client-kms';
-import { requestHandlerOptions } from './http-agents';
-import { resolveSdkSettings, type SdkSettings } from './sdk-clients';
+import { resolveSdkSettings, sdkClientOptions, withScheme, type SdkSettings } from './sdk-clients';
 import { validateConfig } from '../../protocol/config';
 import { errorDiag, hasErrors } from '../../protocol/diagnostics';
 import type { AwsKmsKeyProviderRequest, AwsKmsOperations } from '../../protocol/encryption';
@@ -81,24 +80,13 @@ export function kmsClientSettings(keyProvider: string, clientConfig: Readonly<Re
   const endpoint = nonEmpty(kmsEndpoint, env.AWS_ENDPOINT_URL_KMS, env.AWS_ENDPOINT_URL);
   return {
     settings: resolveSdkSettings(config, env),
-    ...(endpoint ? { endpoint: /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}` } : {}),
+    ...(endpoint ? { endpoint: withScheme(endpoint) } : {}),
   };
 }
 
 /** The `KMSClient` options for {@link KmsClientSettings} (a custom endpoint wins over FIPS and dual-stack, as for S3). */
 export function kmsClientConfig(s: KmsClientSettings): KMSClientConfig {
-  const { settings, endpoint } = s;
-  const requestHandler = requestHandlerOptions(settings.transport);
-  return {
-    region: settings.region,
-    credentials: settings.credentials,
-    ...(settings.maxAttempts !== undefined ? { maxAttempts: settings.maxAttempts } : {}),
-    ...(settings.retryMode ? { retryMode: settings.retryMode } : {}),
-    ...(!endpoint && settings.useFipsEndpoint !== undefined ? { useFipsEndpoint: settings.useFipsEndpoint } : {}),
-    ...(!endpoint && settings.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: settings.useDualstackEndpoint } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(requestHandler ? { requestHandler } : {}),
-  };
+  return sdkClientOptions(s.settings, s.endpoint);
 }
 
 /** `@aws-sdk/client-kms`, loaded on the first KMS call only: importing the client never loads it. */

@@ -50,7 +50,7 @@ function nonEmpty(...values: (string | undefined)[]): string | undefined {
 }
 
 /** OpenTofu prepends `https://` to an endpoint without a scheme; the SDK needs a full URL. */
-function withScheme(url: string | undefined): string | undefined {
+export function withScheme(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`;
 }
@@ -272,7 +272,7 @@ export function resolveSdkSettings(config: ResolvedConfig, env: Env): SdkSetting
  * Options every client shares. A custom endpoint wins over FIPS and dual-stack, as in Terraform (a
  * resolver from a URL ignores both); the JS SDK would instead refuse FIPS with a custom endpoint.
  */
-function common(settings: SdkSettings, endpoint: string | undefined, region = settings.region) {
+export function sdkClientOptions(settings: SdkSettings, endpoint: string | undefined, region = settings.region) {
   const requestHandler = requestHandlerOptions(settings.transport);
   return {
     region,
@@ -292,7 +292,7 @@ function common(settings: SdkSettings, endpoint: string | undefined, region = se
  */
 export function createS3Client(config: ResolvedConfig, settings: SdkSettings): S3Client {
   return new S3Client({
-    ...common(settings, settings.endpoints.s3),
+    ...sdkClientOptions(settings, settings.endpoints.s3),
     forcePathStyle: config.use_path_style || config.force_path_style === true,
     ...(config.skip_s3_checksum ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
   });
@@ -300,14 +300,14 @@ export function createS3Client(config: ResolvedConfig, settings: SdkSettings): S
 
 /** The DynamoDB client. */
 export function createDynamoDbClient(settings: SdkSettings): DynamoDBClient {
-  return new DynamoDBClient(common(settings, settings.endpoints.dynamodb));
+  return new DynamoDBClient(sdkClientOptions(settings, settings.endpoints.dynamodb));
 }
 
 /** The STS client (credential validation, allowed/forbidden account IDs), in `sts_region` when set. */
 export function createStsClient(settings: SdkSettings): STSClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sts = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-  return new sts.STSClient(common(settings, settings.endpoints.sts, settings.stsRegion));
+  return new sts.STSClient(sdkClientOptions(settings, settings.endpoints.sts, settings.stsRegion));
 }
 
 /**
@@ -323,5 +323,5 @@ export function createIamClient(settings: SdkSettings): IAMClient | undefined {
   } catch {
     return undefined;
   }
-  return new iam.IAMClient(common(settings, settings.endpoints.iam));
+  return new iam.IAMClient(sdkClientOptions(settings, settings.endpoints.iam));
 }
