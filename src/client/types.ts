@@ -28,8 +28,10 @@ export interface DigestRetryTiming {
 /**
  * Waits between lock attempts (`-lock-timeout`); every attempt is the conditional create, as in
  * Terraform. The default `adaptive` policy learns the hand-off period from the holders' `Created`
- * times, aims each attempt at an expected hand-off and spreads the waiters over the coming ones;
- * while a holder stays it backs off exponentially with jitter from `initialDelayMs` to `maxDelayMs`.
+ * times and ages, aims each attempt at one of the next expected hand-offs, and retries a holder that
+ * stays after half its age; before any hand-off was seen it backs off exponentially with jitter from
+ * `initialDelayMs`, and at least about twice as long as a refused attempt took; no wait is longer
+ * than `maxDelayMs`.
  * `terraform` is Terraform's own schedule (`statemgr.LockWithContext`), doubling from
  * `initialDelayMs` (there 1 s) to `maxDelayMs` (there 16 s), no jitter.
  */

@@ -69,14 +69,64 @@ describe('the client\'s schedule (HandOffLockWait)', () => {
   test('after seeing holders change every 20 ms, it aims at the next expected hand-off', () => {
     let now = 1_700_000_000_000;
     const w = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0);
-    // Refused by holder A (taken at t), then by B (taken at t + 20): one hand-off took 20 ms.
+    // Refused by holder A (taken at t, 22 ms old), then by B (taken at t + 20): one hand-off took 20 ms.
     const t = now;
+    now = t + 22;
     w.next(holder('A', new Date(t)));
     now = t + 25;
     const ms = w.next(holder('B', new Date(t + 20)));
     expect(w.period()).toBe(20);
     // Next hand-off expected at t + 40; the window (a quarter period) is centred on it: t + 37.5.
     expect(now + ms).toBeCloseTo(t + 37.5, 5);
+  });
+
+  test('a period sampled across a long wait is capped by the longest age a holder was seen to reach', () => {
+    let now = 1_700_000_000_000;
+    const w = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0.5);
+    const t = now;
+    // A (taken at t) still held the lock at t + 30: it held it at least 30 ms.
+    now = t + 30;
+    w.next(holder('A', new Date(t)));
+    // The next look comes 570 ms later: B took the lock at t + 590. The 590 ms between the two
+    // holders span many hand-offs that this waiter did not see.
+    now = t + 600;
+    const ms = w.next(holder('B', new Date(t + 590)));
+    expect(w.period()).toBe(30);
+    // Aimed at B's expected release (t + 620), not at t + 1180.
+    expect(now + ms).toBeCloseTo(t + 620, 5);
+  });
+
+  test('before any hand-off, a slow refused attempt (a crowd at the server) makes a longer wait', () => {
+    const now = 1_700_000_000_000;
+    const fast = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0.5);
+    const slow = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0.5);
+    const h = holder('A', new Date(now));
+    // A 5 ms attempt: the first wait of the backoff. A 200 ms one: uniformly 0 to 4 × 200 ms.
+    expect(fast.next(h, 5)).toBe(25);
+    expect(slow.next(h, 200)).toBe(400);
+    expect(new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 300 }, () => now, () => 0.5).next(h, 200)).toBe(300);
+  });
+
+  test('aimed too early: three quick retries of an eighth of a period, then half the holder\'s age', () => {
+    let now = 1_700_000_000_000;
+    const w = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0.5);
+    const t = now;
+    now = t + 40;
+    w.next(holder('A', new Date(t)));
+    now = t + 45;
+    const aimed = w.next(holder('B', new Date(t + 40)));
+    expect(w.period()).toBe(40);
+    expect(now + aimed).toBeCloseTo(t + 80, 5);
+    // B is still there at its expected release, and after each quick retry.
+    now = t + 80;
+    expect([w.next(holder('B', new Date(t + 40))), w.next(holder('B', new Date(t + 40))), w.next(holder('B', new Date(t + 40)))])
+      .toEqual([5, 5, 5]);
+    // Then B has held the lock for 60 ms at t + 100: the next try comes after half that.
+    now = t + 100;
+    expect(w.next(holder('B', new Date(t + 40)))).toBe(30);
+    // A long holder: half its age, up to the longest wait.
+    now = t + 60_000;
+    expect(w.next(holder('B', new Date(t + 40)))).toBe(2000);
   });
 });
 

@@ -7,8 +7,11 @@ import type { LockInfo } from '../../protocol/lock-info';
  * channel: what a waiter knows comes from the holders it was refused by (their ID and `Created`).
  */
 export interface LockWait {
-  /** Records the holder that refused the attempt made now; returns the wait before the next attempt, ms. */
-  next(holder: LockInfo): number;
+  /**
+   * Records the holder that refused the attempt made now (which took `attemptMs`); returns the
+   * wait before the next attempt, ms.
+   */
+  next(holder: LockInfo, attemptMs?: number): number;
 }
 
 /** Bounds of a schedule. */
@@ -29,40 +32,51 @@ export class DoublingLockWait implements LockWait {
   }
 
   /** The holder does not matter to Terraform's schedule. */
-  public next(_holder?: LockInfo): number {
+  public next(_holder?: LockInfo, _attemptMs?: number): number {
     const wait = this.delay;
     if (this.delay < this.timing.maxDelayMs) this.delay = Math.min(this.delay * 2, this.timing.maxDelayMs);
     return wait;
   }
 }
 
-/** Samples of the hand-off period kept (the smallest is the estimate). */
+/** Samples kept of the hand-off period and of the holders' ages. */
 const PERIOD_SAMPLES = 8;
-/** Most hand-offs a waiter skips between two attempts. */
-const MAX_SPREAD = 64;
+/** Most hand-offs a waiter's attempts are spread over. */
+const MAX_SPREAD = 2;
+/** Quick retries after an aimed attempt found the holder still there. */
+const QUICK_RETRIES = 3;
 
 /**
  * The client's schedule: aims each attempt at the moment the lock is expected to change hands,
- * and spreads the crowd of waiters over the coming hand-offs so that about one of them tries at
- * each, whatever the number of waiters (which no waiter can know).
+ * learned from what every refused attempt returns (the holder's ID and `Created`) and from how
+ * long the attempt took.
  *
- * - Period: `Created` of a lock written by a retry is the time of that attempt (see `acquireLock`),
- *   so the time between two holders' `Created` is one hold plus the idle gap; the smallest
- *   of the last few samples (per hand-off) estimates a hold. The next hand-off is expected at the
- *   current holder's `Created` + period.
- * - Spread: a waiter picks one of the next `spread` hand-offs at random and tries in a short window
- *   after its expected time. When it then finds a new holder that took the lock early in that
- *   window, others are trying at the same hand-off: it spreads further (×2). When the new holder
- *   came late, the lock sat idle: it spreads less (÷2). Every waiter sees the same holders, so the
- *   crowd settles near one attempt per hand-off: few refused requests, short idle gaps.
- * - A holder that stays longer than expected is tried again after its age so far (a lock held
- *   for a minute is probably held for a while more), from `initialDelayMs` up to `maxDelayMs`.
+ * - Period (one hold plus the hand-off): `Created` of a lock written by a retry is the time of that
+ *   attempt (see `acquireLock`), so the time between two holders' `Created` is one period or
+ *   several; the smallest of the last few samples is an upper bound. A sample taken after a long
+ *   wait spans many hand-offs and would make a waiter aim far too late (and, as it then samples
+ *   at its own late aims, stay wrong), so the estimate is also capped by the longest age a
+ *   holder was seen to reach (refused at `Created` + age: it held the lock at least that long).
+ * - Aim: the next hand-off is expected at the holder's `Created` + period; a waiter picks one of
+ *   the next one or two (more when others took the hand-offs it aimed at, fewer when it found
+ *   them late) and tries in a window of a quarter period centred on it. Found early (the same
+ *   holder), it tries again after an eighth of a period, up to three times.
+ * - Before any hand-off was seen: capped exponential backoff with jitter from `initialDelayMs`,
+ *   and at least about twice as long as the refused attempt took (uniformly 0 to 4 times):
+ *   refused attempts slow down when a crowd loads the server, and a crowd that starts together
+ *   spreads out instead of loading it more.
+ * - A holder that stays longer than expected is tried again after half its age so far (a lock held
+ *   for a minute is probably held for a while more), from a quarter period up to `maxDelayMs`.
  *
- * Clocks of other hosts enter only through differences of `Created` times and the expected
- * hand-off, and every wait stays within `[0, maxDelayMs]`; a wrong clock costs time, never safety.
+ * Another host's clock enters through differences of `Created` times and the ages (a skewed
+ * clock makes a waiter aim early or late), and every wait stays within `[0, maxDelayMs]`: a wrong
+ * clock costs time, never safety. Measured against Terraform's schedule in `npm run bench`
+ * (docs/benchmarks.md, "Contention").
  */
 export class HandOffLockWait implements LockWait {
   private readonly periods: number[] = [];
+  /** The longest age seen of each of the last few holders (ms). */
+  private readonly ages: number[] = [];
   private spread = 1;
   private last: { readonly id: string; readonly created: number } | undefined;
   /** The hand-off the last wait aimed at: how many hand-offs ahead, and its expected start. */
@@ -75,25 +89,35 @@ export class HandOffLockWait implements LockWait {
     private readonly random: () => number = Math.random,
   ) {}
 
-  public next(holder: LockInfo): number {
+  /** `attemptMs`: how long the refused attempt took (the conditional create and the read of the holder). */
+  public next(holder: LockInfo, attemptMs = 0): number {
     const created = createdMs(holder.Created);
     const now = this.now();
+    const age = now - created;
     const previous = this.last;
     this.last = { id: holder.ID, created };
     if (previous && previous.id === holder.ID) {
       this.sameHolder++;
+      if (this.ages.length && age > this.ages[this.ages.length - 1]) this.ages[this.ages.length - 1] = age;
     } else {
       this.sameHolder = 0;
+      if (age >= 0) this.keep(this.ages, age);
       if (previous) this.learn(created - previous.created, created);
     }
     const period = this.period();
-    if (period === undefined || this.sameHolder > 0 || !Number.isFinite(created)) {
-      // No hand-off seen yet, or the holder outlived the expectation: capped exponential backoff
-      // with jitter, from the first wait (or a quarter period) up to the longest.
+    if (period === undefined || !Number.isFinite(created)) {
+      // No hand-off seen yet: capped exponential backoff with jitter, at least about twice the attempt.
       this.aim = undefined;
-      const first = period === undefined ? this.timing.initialDelayMs : Math.max(1, period / 4);
-      const base = first * 2 ** Math.min(Math.max(0, this.sameHolder - 1), 16);
-      return this.bound(Math.min(base, this.timing.maxDelayMs) * (0.5 + this.random()));
+      const base = this.timing.initialDelayMs * 2 ** Math.min(Math.max(0, this.sameHolder - 1), 16);
+      const backoff = Math.min(base, this.timing.maxDelayMs) * (0.5 + this.random());
+      return this.bound(2 * attemptMs > backoff ? 4 * attemptMs * this.random() : backoff);
+    }
+    if (this.sameHolder > 0) {
+      // Aimed too early: a few quick retries, keeping the aim (what happens next still tells about it).
+      if (this.aim && this.sameHolder <= QUICK_RETRIES) return this.bound(Math.max(1, period / 8) * (0.5 + this.random()));
+      // The holder outlived the expectation: after half its age, from a quarter period up to the longest wait.
+      this.aim = undefined;
+      return this.bound(Math.min(Math.max(age / 2, period / 4), this.timing.maxDelayMs) * (0.5 + this.random()));
     }
     const steps = 1 + Math.floor(this.random() * this.spread);
     const window = Math.max(1, period / 4);
@@ -108,9 +132,14 @@ export class HandOffLockWait implements LockWait {
     return this.spread;
   }
 
-  /** The hand-off period estimate, ms, or undefined before any hand-off was seen. */
+  /**
+   * The hand-off period estimate, ms, or undefined before any hand-off was seen: the smallest
+   * recent sample, at most the longest age a recent holder was seen to reach (at least 1 ms).
+   */
   public period(): number | undefined {
-    return this.periods.length ? Math.min(...this.periods) : undefined;
+    if (!this.periods.length) return undefined;
+    const sampled = Math.min(...this.periods);
+    return this.ages.length ? Math.min(sampled, Math.max(1, ...this.ages)) : sampled;
   }
 
   private learn(elapsed: number, created: number): void {
@@ -119,14 +148,16 @@ export class HandOffLockWait implements LockWait {
     const known = this.period();
     const steps = aim?.steps ?? (known ? Math.max(1, Math.round(elapsed / known)) : 1);
     const sample = elapsed / steps;
-    if (sample > 0 && sample < 60_000) {
-      this.periods.push(sample);
-      if (this.periods.length > PERIOD_SAMPLES) this.periods.shift();
-    }
+    if (sample > 0 && sample < 60_000) this.keep(this.periods, sample);
     if (!aim) return;
     // Early in the window aimed at: others try at the same hand-off. Late: nobody was there.
     const late = created - aim.start;
     this.spread = late <= aim.window / 2 ? Math.min(this.spread * 2, MAX_SPREAD) : Math.max(1, this.spread / 2);
+  }
+
+  private keep(samples: number[], value: number): void {
+    samples.push(value);
+    if (samples.length > PERIOD_SAMPLES) samples.shift();
   }
 
   private bound(ms: number): number {

@@ -51,6 +51,7 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
   const wait: LockWait = terraform ? new DoublingLockWait(timing) : new HandOffLockWait(timing);
   const deadline = Date.now() + (options.timeoutMs ?? 0);
   for (;;) {
+    const attemptStarted = performance.now();
     try {
       await t.locker.lock(info, signal);
       if (t.locker.kind === 'none') return '';
@@ -60,7 +61,7 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
       if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
       const left = deadline - Date.now();
       if (left <= 0) throw e;
-      const ms = wait.next(e.lockInfo);
+      const ms = wait.next(e.lockInfo, performance.now() - attemptStarted);
       if (terraform && ms >= left) {
         // Terraform returns the last lock error when the context ends during a wait.
         await sleep(left, signal);
