@@ -149,8 +149,9 @@ export function render(r: BenchResults): string {
   p(`${r.cont[0]?.writers} writers, each its own warm client, start together and do lock → read → increment an output → write → unlock`);
   p('(lock-file mode, unversioned bucket: RGW ignores `If-None-Match` on versioned buckets), waiting for the lock with the retry');
   p('schedule of the row, side by side in this run: the client\'s default (`src/client/private/lock-wait.ts`, `HandOffLockWait`:');
-  p('each attempt is the conditional PUT, aimed at the hand-off expected from the holders\' `Created` times, the crowd spread over');
-  p('the coming hand-offs, capped exponential backoff with jitter from 25 ms to 2 s while a holder stays), and Terraform\'s');
+  p('each attempt is the conditional PUT, aimed at one of the next two hand-offs expected from the holders\' `Created` times and');
+  p('ages, a holder that stays retried after half its age, backoff of at least twice the refused attempt\'s time before any');
+  p('hand-off was seen; waits 0 to 2 s), and Terraform\'s');
   p('`statemgr.LockWithContext` (hashicorp/terraform `internal/states/statemgr/locker.go`: 1 s doubling to 16 s, no jitter).');
   p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
   p('A refused attempt is the conditional PUT (412) and the GET of the holder; "hand-off" is the median time from one writer\'s');
@@ -177,9 +178,9 @@ export function render(r: BenchResults): string {
   p('## History');
   p();
   p('`tfstate history` (`StateClient.history()`): one `ListObjectVersions`, then one bounded ranged GET (16 KiB) of each');
-  p('version\'s head, scanned for `serial` and `lineage`; against reading every version whole (what it did before). Versions are');
-  p('server-side copies of one streamed push. The local RGW keeps objects in a 2 GiB memstore, so 100 versions of 64 MiB do not');
-  p('fit: the 100-version row uses 4 MiB versions, the second row 64 MiB ones.');
+  p('version\'s head, scanned for `serial` and `lineage`; against reading every version whole (what it did before), here each');
+  p('version streamed to nowhere (`pullStateToStream`, no parsing: the least a whole read costs). Versions are server-side copies');
+  p('of one streamed push (RGW copies by reference, so 100 versions of 64 MiB fit its 2 GiB memstore).');
   p();
   p('| versions | state size | history ms | history requests | heap growth MiB | whole reads ms | whole-read requests |');
   p('|---:|---:|---:|---:|---:|---:|---:|');
@@ -236,8 +237,10 @@ export function render(r: BenchResults): string {
   p('- `outputs` at 1 GiB costs the same as at 1 MB: the GET is abandoned once `outputs` and the start of `resources` are read.');
   p('- Contention: every attempt of a waiter lands on the one lock object, which RGW (like any S3) serialises with the holder\'s');
   p('  own PUT, GET and DELETE of it; on a shared 2-core machine each refused attempt therefore also delays the release. The');
-  p('  client\'s schedule keeps attempts per hand-off low rather than polling fast; total / ideal is very sensitive to the load');
-  p('  average above. Lost updates are what the lock must prevent.');
+  p('  start is the costliest part: 32 conditional PUTs at once, 31 refused, each followed by the GET of the holder (Terraform\'s');
+  p('  protocol), ahead of the first holder\'s own requests. Then an idle lock costs more than a refused attempt: a waiter that');
+  p('  aimed at a hand-off and came early retries within an eighth of a period. total / ideal varies from run to run and with');
+  p('  the load average above. Lost updates are what the lock must prevent.');
   p('- Cold start measures the compiled `lib/` (run `npx projen compile` first). The client loads `@aws-sdk/client-sts` and');
   p('  `@aws-sdk/credential-providers` only on first use (credential validation, profiles, assume role), so importing it costs little');
   p('  more than the two SDK clients it needs anyway.');
