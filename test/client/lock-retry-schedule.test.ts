@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StateLockedError, StateBackendError } from '../../src/client/errors';
 import type { Locker } from '../../src/client/lockers/locker';
 import { DoublingLockWait, HandOffLockWait } from '../../src/client/private/lock-wait';
-import { acquireLock } from '../../src/client/private/locking';
+import { DEFAULT_LOCK_RETRY_INITIAL_MS, DEFAULT_LOCK_RETRY_MAX_MS, acquireLock } from '../../src/client/private/locking';
 import { newLockInfo, type LockInfo } from '../../src/protocol/lock-info';
 
 /**
@@ -204,4 +206,10 @@ describe('acquireLock retries only what Terraform retries, until the deadline', 
     await expect(acquireLock(target(anonymous.locker), { timeoutMs: 5000 })).rejects.toBeInstanceOf(StateLockedError);
     expect(anonymous.attempts).toHaveLength(1);
   });
+});
+
+test('the README states the defaults the client uses', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const row = readme.split('\n').find((l) => l.startsWith('| `lockRetry` |'));
+  expect(row).toContain(`initialDelayMs: ${DEFAULT_LOCK_RETRY_INITIAL_MS}, maxDelayMs: ${DEFAULT_LOCK_RETRY_MAX_MS}, policy: 'adaptive'`);
 });
