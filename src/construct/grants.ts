@@ -1,6 +1,7 @@
 import { Annotations, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LockingMode } from './locking-mode';
+import { IF_MATCH_PROBE_SUFFIX } from '../protocol/constants';
 import {
   AccessLevel,
   DIGEST_ITEM_PATTERN,
@@ -69,6 +70,7 @@ export function usesLockTable(mode: LockingMode): boolean {
  * | `s3:GetObject` | state and lock objects | same | same |
  * | `s3:PutObject`, `s3:PutObjectTagging` (OpenTofu's `state_tags`/`lock_tags`), `s3:DeleteObject` | none | lock objects | lock and state objects |
  * | `s3:AbortMultipartUpload` | none | none | state objects (a failed multipart upload of a large state) |
+ * | `s3:GetObject`, `s3:DeleteObject` on `<lock object>.if-match-probe` (listed too) | none | the runtime client's conditional-delete probe, a key that never exists | same |
  * | DynamoDB lock items, never a digest item | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` | same |
  * | DynamoDB digest items | `GetItem` | `GetItem` | `GetItem`, `PutItem`, `DeleteItem` |
  * | `kms:Decrypt` via S3 | context = state and lock object ARNs (plus the bucket ARN with a Bucket Key) | same | same |
@@ -99,7 +101,13 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
   // key as `s3:prefix` (else 403, which Terraform reports as an error instead of "no state"; ceph/ceph#68577
   // mirrors this AWS behaviour). The state paths are in the scope's list prefixes; the lock objects too,
   // so that "is the state locked?" (GET of a missing .tflock) is a 404 as well.
-  const listPrefixes = collapse([...paths.listPrefixes, ...(lockFile ? paths.lockPaths : [])]);
+  // The runtime client's one-time probe (does DeleteObject honour If-Match? then a lock cycle is 4
+  // requests, not 5) deletes `<lock object>.if-match-probe`, a key that never exists, with an If-Match no
+  // object carries: AWS needs GetObject and DeleteObject for a conditional delete, and the listing for
+  // its absence to be a 404 (else 403, which the client reads as "not honoured").
+  const probeCovered = readObjects.includes('*') && writtenObjects.includes('*');
+  const probeObjects = lockFile && lock && !probeCovered ? paths.lockPaths.map((p) => `${p}${IF_MATCH_PROBE_SUFFIX}`) : [];
+  const listPrefixes = collapse([...paths.listPrefixes, ...(lockFile ? paths.lockPaths : []), ...probeObjects]);
   const statements: StateGrantStatement[] = [
     {
       actions: S3_LIST_ACTIONS,
@@ -124,6 +132,14 @@ export function stateGrantStatements(backend: IStateBackend, level: AccessLevel,
       },
       { actions: S3_DELETE_OBJECT_ACTIONS, resourceArns: objects(writtenObjects), conditions: SECURE_TRANSPORT, resource: bucket },
     );
+  }
+  if (probeObjects.length > 0) {
+    statements.push({
+      actions: [...S3_READ_OBJECT_ACTIONS, ...S3_DELETE_OBJECT_ACTIONS],
+      resourceArns: objects(probeObjects),
+      conditions: SECURE_TRANSPORT,
+      resource: bucket,
+    });
   }
   if (write) {
     // A state above the uploader's part size is a multipart upload; a failed one is aborted.

@@ -15,6 +15,13 @@ export const DEFAULT_WORKSPACE = 'default';
 /** Suffix of the S3 lock object (`use_lockfile = true`). */
 export const LOCK_FILE_SUFFIX = '.tflock';
 
+/**
+ * Suffix of the key the runtime client deletes, with an `If-Match` no object carries, to learn whether
+ * the server honours conditional deletes (`<lock file><suffix>`, which never exists). A fixed name, so
+ * that a policy can allow that one request (the construct's grants do).
+ */
+export const IF_MATCH_PROBE_SUFFIX = '.if-match-probe';
+
 /** Partition key (type String) of the DynamoDB lock table. */
 export const LOCK_TABLE_PARTITION_KEY = 'LockID';
 

@@ -124,7 +124,7 @@ async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void>
  * the operation under test.
  */
 export function isProbe(r: CapturedRequest): boolean {
-  return String(r.input?.Key ?? '').includes('.if-match-probe-');
+  return String(r.input?.Key ?? '').endsWith('.if-match-probe');
 }
 
 /** Operations in a captured log, in order, without the conditional-delete probe. */

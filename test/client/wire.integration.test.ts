@@ -539,7 +539,7 @@ describe('lock-file release when the lock changes between read and delete', () =
     // SDK fault injection: no local server rejects the header (RGW ignores it). The probe's own
     // conditional delete is left alone (it is answered 204 by RGW: not honoured).
     be.s3.middlewareStack.add((next: any, context: any) => async (args: any) => {
-      if (context.commandName === 'DeleteObjectCommand' && args.input.IfMatch && !String(args.input.Key).includes('.if-match-probe-')) {
+      if (context.commandName === 'DeleteObjectCommand' && args.input.IfMatch && !String(args.input.Key).endsWith('.if-match-probe')) {
         conditionalAttempts++;
         throw Object.assign(new Error('If-Match not implemented'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
       }

@@ -24,6 +24,8 @@ const STATE = ['app.tfstate', 'env:/prod/app.tfstate', 'network/terraform.tfstat
 const LOCK = ['app.tfstate.tflock', 'env:/prod/app.tfstate.tflock', 'network/terraform.tfstate.tflock', 'env:/prod/network/terraform.tfstate.tflock'];
 const LOCK_IDS = ['tfstate/app.tfstate', 'tfstate/env:/prod/app.tfstate', 'tfstate/network/terraform.tfstate', 'tfstate/env:/prod/network/terraform.tfstate'];
 const DIGEST_IDS = ['tfstate/app.tfstate-md5', 'tfstate/env:/prod/app.tfstate-md5', 'tfstate/network/terraform.tfstate-md5', 'tfstate/env:/prod/network/terraform.tfstate-md5'];
+// The runtime client's conditional-delete probe (src/client/private/conditional-delete-probe.ts).
+const PROBE = LOCK.map((k) => `${k}.if-match-probe`);
 const objects = (keys: string[]) => keys.map((k) => `${BUCKET_ARN}/${k}`);
 
 interface Case {
@@ -82,7 +84,7 @@ function expected(c: Case, keyArn: string): any[] {
   });
 
   const out: any[] = [
-    { Action: ['s3:ListBucket'], Effect: 'Allow', Resource: [BUCKET_ARN], Condition: { ...HTTPS, StringLike: { 's3:prefix': ['env:/', ...STATE, ...(lockFile ? LOCK : [])] } } },
+    { Action: ['s3:ListBucket'], Effect: 'Allow', Resource: [BUCKET_ARN], Condition: { ...HTTPS, StringLike: { 's3:prefix': ['env:/', ...STATE, ...(lockFile ? [...LOCK, ...PROBE] : [])] } } },
     { Action: ['s3:GetObject'], Effect: 'Allow', Resource: objects(read), Condition: HTTPS },
   ];
   if (written.length > 0) {
@@ -90,6 +92,9 @@ function expected(c: Case, keyArn: string): any[] {
       { Action: ['s3:PutObject', 's3:PutObjectTagging'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
       { Action: ['s3:DeleteObject'], Effect: 'Allow', Resource: objects(written), Condition: HTTPS },
     );
+  }
+  if (lockFile) {
+    out.push({ Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: objects(PROBE), Condition: HTTPS });
   }
   if (write) {
     // Terraform's manager.Uploader (RemoteClient.put) and this client abort a failed multipart upload of

@@ -40,14 +40,19 @@ export function acknowledgementReport(app: App): { findings: unknown[]; acknowle
 
 /** The IAM5 acknowledgements both versions must record (cdk-nag's finding IDs, `annotation::` stripped). */
 export const EXPECTED_IAM5_ACKNOWLEDGEMENTS: string[] = [
+  'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/env:/*/team/*.tflock.if-match-probe]',
   'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/env:/*/team/*.tflock]',
   'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/env:/*/team/*]',
+  'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/team/*.tflock.if-match-probe]',
   'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/team/*.tflock]',
   'Central/State/Team/Policy AwsSolutions-IAM5[Resource::<StateBucket77825682.Arn>/team/*]',
+  'Workload/CentralState/All/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/*.tflock.if-match-probe]',
   'Workload/CentralState/All/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/*.tflock]',
   'Workload/CentralState/All/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/*]',
+  'Workload/CentralState/AllWorkspaces/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/env:/*/app.tfstate.tflock.if-match-probe]',
   'Workload/CentralState/AllWorkspaces/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/env:/*/app.tfstate.tflock]',
   'Workload/CentralState/AllWorkspaces/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/env:/*/app.tfstate]',
+  'Workload/CentralState/Team/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/team/*.tflock.if-match-probe]',
   'Workload/CentralState/Team/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/team/*.tflock]',
   'Workload/CentralState/Team/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/team/*]',
   'Workload/CentralState/TeamNoLock/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::tfstate-central/env:/*/team/*.tflock]',

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { isNoSuchKey, isPreconditionFailed } from './aws-errors';
 import type { ObjectStore } from './object-store';
+import { IF_MATCH_PROBE_SUFFIX } from '../../protocol/constants';
 
 /** A well-formed ETag no probe key has (the key does not exist; all-zero MD5 for good measure). */
 const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000"';
@@ -10,8 +10,9 @@ const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000"';
  * and other compatibles ignore the header and delete anyway (see test/setup/README.md). Asked once
  * per client, at the first lock, by a request that cannot harm anything:
  *
- * DeleteObject of a fresh random key next to the lock file (`<lock file>.if-match-probe-<uuid>`,
- * which does not exist) with an `If-Match` no object can carry.
+ * DeleteObject of a key next to the lock file that never exists (`<lock file>.if-match-probe`) with
+ * an `If-Match` no object can carry. AWS needs `s3:DeleteObject` and `s3:GetObject` on that key for a
+ * conditional delete; the construct's grants allow both (and list it, so that its absence is a 404).
  *
  * | answer | meaning | decision |
  * |---|---|---|
@@ -21,8 +22,9 @@ const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000"';
  * | anything else (403, 501, ...) | unknown | not honoured (Terraform's GET + DELETE) |
  *
  * It never touches a lock file or a state object: with the header ignored, the delete hits only a key
- * that does not exist. Under a policy that allows DeleteObject on the lock file only (the construct's
- * grants), the answer is 403 and the client keeps Terraform's 5-request cycle.
+ * that does not exist (on a versioned bucket it leaves a delete marker, removed at once by its version
+ * ID; concurrent probes each remove their own). Under a policy that does not allow the probe, the
+ * answer is 403 and the client keeps Terraform's 5-request cycle.
  */
 export class ConditionalDeleteProbe {
   private answer: Promise<boolean> | undefined;
@@ -36,7 +38,7 @@ export class ConditionalDeleteProbe {
   }
 
   private async ask(): Promise<boolean> {
-    const key = `${this.nearKey}.if-match-probe-${randomUUID()}`;
+    const key = `${this.nearKey}${IF_MATCH_PROBE_SUFFIX}`;
     try {
       const out = await this.store.delete(key, { ifMatch: IMPOSSIBLE_ETAG });
       if (out.deleteMarker && out.versionId) {
