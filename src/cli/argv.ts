@@ -24,10 +24,9 @@ export const LONG_OPTIONS = new Set([
   'or-create',
   'redact', 'lockfile-only', 'dry-run',
   'all-workspaces',
+  'writers',
   'help',
   'version',
-  'lock',
-  'lock-timeout',
 ]);
 
 /** Options that take a value, so the word after them is a value and never rewritten. */
@@ -37,7 +36,7 @@ const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 
  * Go boolean flags (`-lock`, `-lock=false`): the value is only ever attached with `=`, so the word
  * after a bare `-lock` is never its value (Go's `flag` package). Commander sees `--lock=VALUE` always.
  */
-const BOOL_VALUE_OPTIONS = new Set(['lock']);
+const BOOL_VALUE_OPTIONS = new Set(['lock', 'writers']);
 
 /** Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form. */
 export function normaliseArgs(args: readonly string[]): string[] {

@@ -42,11 +42,14 @@ const durationArg = (flag: string) => (value: string): string => {
   return value;
 };
 
-const lockArg = (value: string): boolean => {
+/** A `-flag=BOOL` value in Go's `strconv.ParseBool` syntax, as Terraform's flags take it. */
+const boolArg = (flag: string) => (value: string): boolean => {
   const parsed = parseGoBool(value);
-  if (parsed === undefined) throw new InvalidArgumentError(`-lock takes true or false (e.g. -lock=false), got "${value}".`);
+  if (parsed === undefined) throw new InvalidArgumentError(`${flag} takes true or false (e.g. ${flag}=false), got "${value}".`);
   return parsed;
 };
+
+const lockArg = boolArg('-lock');
 
 /**
  * Terraform's `-lock` and `-lock-timeout`, on every command that takes the state lock. The action
@@ -177,7 +180,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action(run(async (name: string | undefined, _o, cmd: Command) => state().outputsCommand(name, g(cmd))));
 
-  program.command('history').description('list versions of the state object with serial, lineage, size, time')
+  program.command('history').description('list versions of the state object with serial, lineage, size, time and who wrote each')
+    .addOption(new Option('--writers <BOOL>', 'false: leave out who wrote each version (no lock-version reads, no DynamoDB GetItem)').argParser(boolArg('-writers')))
     .option('--json', 'print JSON')
     .action(run(async (_o, cmd: Command) => state().historyCommand(g(cmd))));
 

@@ -53,4 +53,18 @@ describe('tfstate history with writers', () => {
     expect(lines[1].slice(5)).toEqual(['tf@ci', 'OperationTypeApply', '11111111-2222-3333-4444-555555555555', 'lock-file', 'current']);
     expect(lines[2].slice(6, 9)).toEqual(['state-push', expect.stringMatching(/^[0-9a-f-]{36}$/), 'metadata']);
   });
+
+  test('-writers=false leaves the writer out: no writer in -json, no writer columns', async () => {
+    const json = await runCli(['history', '-writers=false', '-json', ...args]);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout);
+    expect(rows.map((x: any) => x.serial)).toEqual([2, 1]);
+    for (const row of rows) expect(row).not.toHaveProperty('writer');
+    const table = await runCli(['history', '-writers=false', ...args]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(lines[0]).toEqual(['VERSION ID', 'SERIAL', 'LINEAGE', 'SIZE', 'LAST MODIFIED', '']);
+    expect(lines[1]).toHaveLength(6);
+    expect(lines[1][5]).toBe('current');
+  });
 });

@@ -58,6 +58,12 @@ describe('usage, help and version', () => {
     expect(r.stderr).toMatch(/workspace name "a\/b" is not allowed/);
   });
 
+  test('history -writers with a non-bool value is a usage error that shows the syntax', async () => {
+    const r = await runCli(['history', '-writers=no', '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-writers takes true or false \(e\.g\. -writers=false\), got "no"/);
+  });
+
   test('-timeout that is not a duration is a usage error', async () => {
     const r = await runCli(['lock', '-timeout', 'soon', '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
     expect(r.code).toBe(2);

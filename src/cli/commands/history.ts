@@ -8,10 +8,12 @@ import { GlobalOptions, openSession } from '../session';
  * version's own metadata, the `.tflock` version held at the time, the DynamoDB lock held now; or
  * ambiguous / unknown). See `docs/runtime-extras.md` §2.
  */
-export async function historyCommand(opts: GlobalOptions): Promise<void> {
+export async function historyCommand(opts: GlobalOptions & { writers?: boolean }): Promise<void> {
+  const writers = opts.writers ?? true;
   const s = await openSession(opts);
   try {
-    const entries = await s.client.history();
+    // Without writers: ListObjectVersions and one ranged GET per version, nothing else.
+    const entries = await s.client.history({ attribute: writers });
     if (opts.json) {
       printJson(entries.map(historyJson));
       return;
@@ -21,14 +23,14 @@ export async function historyCommand(opts: GlobalOptions): Promise<void> {
       return;
     }
     printTable(
-      ['VERSION ID', 'SERIAL', 'LINEAGE', 'SIZE', 'LAST MODIFIED', 'WRITTEN BY', 'OPERATION', 'LOCK ID', 'SOURCE', ''],
+      ['VERSION ID', 'SERIAL', 'LINEAGE', 'SIZE', 'LAST MODIFIED', ...(writers ? ['WRITTEN BY', 'OPERATION', 'LOCK ID', 'SOURCE'] : []), ''],
       entries.map((r) => [
         r.versionId,
         r.isDeleteMarker ? '(deleted)' : String(r.serial ?? '-'),
         r.lineage || '-',
         r.size === undefined ? '-' : formatSize(r.size),
         r.lastModified?.toISOString() ?? '-',
-        ...writerColumns(r.writer),
+        ...(writers ? writerColumns(r.writer) : []),
         r.isLatest ? paint('green', 'current') : '',
       ]),
     );
