@@ -56,7 +56,7 @@ async function measure(group: Group, servers: LocalServers, dir: string): Promis
       const wallNet = await wallTime({ ...servers, s3Endpoint: proxy.url }, QUICK ? 10 : 30).finally(() => proxy.close());
       return { wall, wallNet };
     }
-    case 'contention': return { cont: await contentionRuns(servers, QUICK ? 2 : 3) };
+    case 'contention': return { cont: await contentionRuns(servers, QUICK ? 2 : 7) };
     case 'history': return { hist: await historyRuns(servers, dir), attr: await attributedHistoryRun(servers) };
     case 'cold': return { cold: await coldStart() };
     case 'synth': return { syn: await synth() };
