@@ -109,7 +109,7 @@ describe('the client\'s schedule (HandOffLockWait)', () => {
     expect(new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 300 }, () => now, () => 0.5).next(h, 200)).toBe(300);
   });
 
-  test('aimed too early: twelve quick looks, a twelfth of a period apart, then half the holder\'s age', () => {
+  test('aimed too early: three quick retries of an eighth of a period, then half the holder\'s age', () => {
     let now = 1_700_000_000_000;
     const w = new HandOffLockWait({ initialDelayMs: 25, maxDelayMs: 2000 }, () => now, () => 0.5);
     const t = now;
@@ -119,16 +119,13 @@ describe('the client\'s schedule (HandOffLockWait)', () => {
     const aimed = w.next(holder('B', new Date(t + 40)));
     expect(w.period()).toBe(40);
     expect(now + aimed).toBeCloseTo(t + 80, 5);
-    expect(w.looksFirst()).toBe(false);
-    // B is still there at its expected release, and at each quick look.
+    // B is still there at its expected release, and after each quick retry.
     now = t + 80;
-    const quick = Array.from({ length: 12 }, () => w.next(holder('B', new Date(t + 40))));
-    expect(quick.map((ms) => Number(ms.toFixed(6)))).toEqual(Array(12).fill(Number((40 / 12).toFixed(6))));
-    expect(w.looksFirst()).toBe(true);
-    // Then B has held the lock for 60 ms at t + 100: the next try (an attempt) comes after half that.
+    expect([w.next(holder('B', new Date(t + 40))), w.next(holder('B', new Date(t + 40))), w.next(holder('B', new Date(t + 40)))])
+      .toEqual([5, 5, 5]);
+    // Then B has held the lock for 60 ms at t + 100: the next try comes after half that.
     now = t + 100;
     expect(w.next(holder('B', new Date(t + 40)))).toBe(30);
-    expect(w.looksFirst()).toBe(false);
     // A long holder: half its age, up to the longest wait.
     now = t + 60_000;
     expect(w.next(holder('B', new Date(t + 40)))).toBe(2000);
@@ -189,47 +186,6 @@ describe('acquireLock retries only what Terraform retries, until the deadline', 
     const id = await acquireLock(target(locker), { timeoutMs: 5000, id: 'my-lock-id' });
     expect(id).toBe('my-lock-id');
     expect(ids).toEqual(['my-lock-id', 'my-lock-id', 'my-lock-id']);
-  });
-
-  test('where the schedule looks first, reads replace attempts until the lock is free, then one attempt takes it', async () => {
-    const calls: string[] = [];
-    let reads = 0;
-    const b = holder('B', new Date());
-    const locker: Locker = {
-      kind: 'lockfile',
-      lock: async () => {
-        calls.push('attempt');
-        if (calls.filter((c) => c === 'attempt').length === 1) throw new StateLockedError('held', b);
-      },
-      unlock: async () => undefined,
-      // Held for two more reads, then free.
-      getLockInfo: async () => (calls.push('read'), ++reads <= 2 ? b : undefined),
-    };
-    let looks = 0;
-    const wait = { next: () => 1, looksFirst: () => looks++ < 5 };
-    const id = await acquireLock({ ...target(locker), wait }, { timeoutMs: 5000 });
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(calls).toEqual(['attempt', 'read', 'read', 'read', 'attempt']);
-  });
-
-  test('a failed read ends the looking: the attempt that follows reports what is wrong', async () => {
-    const calls: string[] = [];
-    const locker: Locker = {
-      kind: 'lockfile',
-      lock: async () => {
-        calls.push('attempt');
-        if (calls.length === 1) throw new StateLockedError('held', holder('B', new Date()));
-        throw new StateBackendError('AccessDenied: s3:PutObject');
-      },
-      unlock: async () => undefined,
-      getLockInfo: async () => {
-        calls.push('read');
-        throw new StateBackendError('AccessDenied: s3:GetObject');
-      },
-    };
-    const wait = { next: () => 1, looksFirst: () => true };
-    await expect(acquireLock({ ...target(locker), wait }, { timeoutMs: 5000 })).rejects.toThrow(/s3:PutObject/);
-    expect(calls).toEqual(['attempt', 'read', 'attempt']);
   });
 
   test('errors other than a held lock are not retried', async () => {

@@ -12,11 +12,6 @@ export interface LockWait {
    * wait before the next attempt, ms.
    */
   next(holder: LockInfo, attemptMs?: number): number;
-  /**
-   * True when the next try should read the lock file first and attempt only once it is free (the
-   * holder it then sees, if any, goes to {@link next} as a refusal would). Absent: always attempt.
-   */
-  looksFirst?(): boolean;
 }
 
 /** Bounds of a schedule. */
@@ -48,8 +43,8 @@ export class DoublingLockWait implements LockWait {
 const PERIOD_SAMPLES = 8;
 /** Most hand-offs a waiter's attempts are spread over. */
 const MAX_SPREAD = 2;
-/** Quick looks after an aimed attempt found the holder still there. */
-const QUICK_LOOKS = 12;
+/** Quick retries after an aimed attempt found the holder still there. */
+const QUICK_RETRIES = 3;
 
 /**
  * The client's schedule: aims each attempt at the moment the lock is expected to change hands,
@@ -65,9 +60,7 @@ const QUICK_LOOKS = 12;
  * - Aim: the next hand-off is expected at the holder's `Created` + period; a waiter picks one of
  *   the next one or two (more when others took the hand-offs it aimed at, fewer when it found
  *   them late) and tries in a window of a quarter period centred on it. Found early (the same
- *   holder), it reads the lock file every twelfth of a period, up to twelve times, and tries the
- *   moment it is free (`looksFirst`: a read costs the server less than a refused create and its
- *   read, and the holder needs that server to finish).
+ *   holder), it tries again after an eighth of a period, up to three times.
  * - Before any hand-off was seen: capped exponential backoff with jitter from `initialDelayMs`,
  *   and at least about twice as long as the refused attempt took (uniformly 0 to 4 times):
  *   refused attempts slow down when a crowd loads the server, and a crowd that starts together
@@ -120,8 +113,8 @@ export class HandOffLockWait implements LockWait {
       return this.bound(2 * attemptMs > backoff ? 4 * attemptMs * this.random() : backoff);
     }
     if (this.sameHolder > 0) {
-      // Aimed too early: quick looks, keeping the aim (what happens next still tells about it).
-      if (this.looksFirst()) return this.bound(Math.max(1, period / 12) * (0.5 + this.random()));
+      // Aimed too early: a few quick retries, keeping the aim (what happens next still tells about it).
+      if (this.aim && this.sameHolder <= QUICK_RETRIES) return this.bound(Math.max(1, period / 8) * (0.5 + this.random()));
       // The holder outlived the expectation: after half its age, from a quarter period up to the longest wait.
       this.aim = undefined;
       return this.bound(Math.min(Math.max(age / 2, period / 4), this.timing.maxDelayMs) * (0.5 + this.random()));
@@ -132,11 +125,6 @@ export class HandOffLockWait implements LockWait {
     const start = created + steps * period - window / 2;
     this.aim = { steps, start, window };
     return this.bound(start + this.random() * window - now);
-  }
-
-  /** After an aimed attempt found the holder still there, for up to {@link QUICK_LOOKS} looks. */
-  public looksFirst(): boolean {
-    return this.aim !== undefined && this.sameHolder > 0 && this.sameHolder <= QUICK_LOOKS;
   }
 
   /** The current spread (hand-offs a waiter's attempts are spread over), for tests. */

@@ -15,8 +15,6 @@ export interface LockTarget {
   readonly retry?: LockRetryTiming;
   /** Where a lock taken is recorded, so that state writes can name their writer. */
   readonly held?: { add(info: LockInfo): void };
-  /** The schedule to wait on instead of the one `retry` names (tests). */
-  readonly wait?: LockWait;
 }
 
 /** Options of one lock (the facade's `LockOptions`). */
@@ -33,8 +31,7 @@ export const DEFAULT_LOCK_RETRY_MAX_MS = 2_000;
  * `-lock-timeout`): on the {@link HandOffLockWait} schedule, or Terraform's own (`policy:
  * 'terraform'`, {@link DoublingLockWait}). Each attempt is the locker's conditional create, as in
  * Terraform's `statemgr.LockWithContext`; `timeoutMs` 0 makes exactly one. Any other failure is
- * final, as in Terraform. Between attempts the client's schedule may read the lock file instead of
- * trying ({@link LockWait.looksFirst}): the lock is still only ever taken by the conditional create.
+ * final, as in Terraform.
  */
 export async function acquireLock(t: LockTarget, options: LockRequest): Promise<string> {
   const { signal } = options;
@@ -51,7 +48,7 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
     initialDelayMs: t.retry?.initialDelayMs ?? DEFAULT_LOCK_RETRY_INITIAL_MS,
     maxDelayMs: t.retry?.maxDelayMs ?? DEFAULT_LOCK_RETRY_MAX_MS,
   };
-  const wait: LockWait = t.wait ?? (terraform ? new DoublingLockWait(timing) : new HandOffLockWait(timing));
+  const wait: LockWait = terraform ? new DoublingLockWait(timing) : new HandOffLockWait(timing);
   const deadline = Date.now() + (options.timeoutMs ?? 0);
   for (;;) {
     const attemptStarted = performance.now();
@@ -72,16 +69,6 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
       }
       // The client's schedule makes one last attempt at the deadline instead.
       await sleep(Math.min(ms, left), signal);
-      // Where the schedule says so, read the lock file first (one GET costs the server less than a
-      // refused conditional create and its GET) and try as soon as it is free. A failed read ends the
-      // looking: the attempt that follows reports what is wrong.
-      while (wait.looksFirst?.() && Date.now() < deadline) {
-        const lookStarted = performance.now();
-        const holder = await t.locker.getLockInfo(signal).catch(() => undefined);
-        if (!holder?.ID) break;
-        const next = wait.next(holder, performance.now() - lookStarted);
-        await sleep(Math.min(next, Math.max(0, deadline - Date.now())), signal);
-      }
       // Same ID, `Created` of this attempt: a holder's `Created` then says when it took the lock,
       // which is what the waiters' schedule learns from (Terraform keeps the time it started
       // waiting; the field is only ever displayed).
