@@ -150,13 +150,13 @@ export function render(r: BenchResults): string {
   p('(lock-file mode, unversioned bucket: RGW ignores `If-None-Match` on versioned buckets), waiting for the lock with the retry');
   p('schedule of the row, side by side in this run: the client\'s default (`src/client/private/lock-wait.ts`, `HandOffLockWait`:');
   p('each attempt is the conditional PUT, aimed at one of the next two hand-offs expected from the holders\' `Created` times and');
-  p('ages; a waiter that came early reads the lock file until it is free (up to twelve GETs), a holder that stays is retried');
+  p('ages; a waiter that came early retries three times an eighth of a period apart, a holder that stays is retried');
   p('after half its age, backoff of at least twice the refused attempt\'s time before any hand-off was seen; waits 0 to 2 s),');
   p('and Terraform\'s');
   p('`statemgr.LockWithContext` (hashicorp/terraform `internal/states/statemgr/locker.go`: 1 s doubling to 16 s, no jitter).');
   p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
   p('A refused attempt is the conditional PUT (412) and the GET of the holder; "waiter reads" counts every GET of the lock file');
-  p('by waiters (the refused attempts\' and the looks); "hand-off" is the median time from one writer\'s');
+  p('by waiters (beyond the cycle\'s own); "hand-off" is the median time from one writer\'s');
   p('state write to the next writer\'s state read (release, wait, acquire); "hold" the median read + write under the lock.');
   p('Terraform\'s schedule has no jitter: once the waits reach 16 s every waiter wakes at the same moment and one wins, so its');
   p('row takes minutes and runs once.');
@@ -241,7 +241,7 @@ export function render(r: BenchResults): string {
   p('  own PUT, GET and DELETE of it; on a shared 2-core machine each refused attempt therefore also delays the release. The');
   p('  start is the costliest part: 32 conditional PUTs at once, 31 refused, each followed by the GET of the holder (Terraform\'s');
   p('  protocol), ahead of the first holder\'s own requests. Then an idle lock costs more than a refused attempt: a waiter that');
-  p('  aimed at a hand-off and came early reads the lock file every twelfth of a period. total / ideal varies from run to run and with');
+  p('  aimed at a hand-off and came early retries within an eighth of a period. total / ideal varies from run to run and with');
   p('  the load average above. Lost updates are what the lock must prevent.');
   p('- Cold start measures the compiled `lib/` (run `npx projen compile` first). The client loads `@aws-sdk/client-sts` and');
   p('  `@aws-sdk/credential-providers` only on first use (credential validation, profiles, assume role), so importing it costs little');
