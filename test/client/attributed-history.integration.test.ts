@@ -221,6 +221,21 @@ describe('attributed history with a DynamoDB lock table', () => {
     expect(released.get(during)!.writer).toEqual({ source: 'unknown' });
   });
 
+  test('a lock table that cannot be read leaves those versions unknown and says why; the listing is not lost', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m) };
+    const client = be.client({ logger }, { key: 'ddb-missing/terraform.tfstate', dynamodb_table: 'no-such-table' });
+    await be.s3.send(new PutObjectCommand({ Bucket: be.bucket, Key: client.paths.stateKey, Body: stateWith('M', 1) }));
+    const [entry] = await client.history();
+    expect(entry.serial).toBe(1);
+    expect(entry.writer).toEqual({ source: 'unknown' });
+    expect(client.requestCounts.dynamodb).toEqual({ GetItem: 1 });
+    // (besides Terraform's deprecation warning for dynamodb_table)
+    const history = warnings.filter((w) => w.startsWith('history:'));
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatch(/could not read the DynamoDB lock of .*ddb-missing\/terraform\.tfstate in table no-such-table \(.+\); versions only it could attribute are shown as unknown/);
+  });
+
   test('no GetItem when every version is already attributed', async () => {
     const client = be.client({ who: 'erin@ci' }, { key: 'ddb-own/terraform.tfstate' });
     await client.withLock(() => client.writeState(Buffer.from(stateWith('E', 1))), { operation: 'OperationTypeApply' });

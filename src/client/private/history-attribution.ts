@@ -1,3 +1,4 @@
+import { isAbort } from './aws-errors';
 import { attributeHistory, type Attribution, type LockVersionRef, planAttribution, type StateVersionRef } from '../../protocol/attribution';
 import { parseLockInfoLenient, type LockInfo } from '../../protocol/lock-info';
 import { lockFileKey } from '../../protocol/paths';
@@ -12,12 +13,25 @@ export interface AttributionSources {
   readonly readDynamoLock?: (signal?: AbortSignal) => Promise<LockInfo | undefined>;
 }
 
-/** The sources of a client: the DynamoDB lock item of the state when a lock table is configured. */
+/**
+ * The sources of a client: the DynamoDB lock item of the state when a lock table is configured. The
+ * item only adds writers: when it cannot be read (no table, no `dynamodb:GetItem`, throttling) the
+ * versions it would have named stay `unknown` and the logger says why; the listing is not lost.
+ */
 export function historySources(runtime: Runtime, paths: StatePaths): AttributionSources {
   const table = runtime.config.dynamodb_table;
   if (!runtime.dynamodb || !table) return {};
   const locker = new DynamoDbLocker(runtime.dynamodb, runtime.counter, table, paths.lockId);
-  return { readDynamoLock: (signal) => locker.getLockInfo(signal) };
+  return {
+    readDynamoLock: (signal) => locker.getLockInfo(signal).catch((e: unknown) => {
+      if (isAbort(e)) throw e;
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      runtime.options.logger?.warn(
+        `history: could not read the DynamoDB lock of ${paths.lockId} in table ${table} (${why}); versions only it could attribute are shown as unknown.`,
+      );
+      return undefined;
+    }),
+  };
 }
 
 /**
