@@ -155,16 +155,15 @@ export function render(r: BenchResults): string {
   p('and Terraform\'s');
   p('`statemgr.LockWithContext` (hashicorp/terraform `internal/states/statemgr/locker.go`: 1 s doubling to 16 s, no jitter).');
   p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
-  p('A refused attempt is the conditional PUT (412) and the GET of the holder; "waiter reads" counts every GET of the lock file');
-  p('by waiters (beyond the cycle\'s own); "hand-off" is the median time from one writer\'s');
+  p('A refused attempt is the conditional PUT (412) and the GET of the holder; "hand-off" is the median time from one writer\'s');
   p('state write to the next writer\'s state read (release, wait, acquire); "hold" the median read + write under the lock.');
   p('Terraform\'s schedule has no jitter: once the waits reach 16 s every waiter wakes at the same moment and one wins, so its');
   p('row takes minutes and runs once.');
   p();
-  p('| retry schedule | writers | total ms | ideal serial ms | total / ideal | lost updates | refused lock attempts | waiter reads | hand-off ms | hold ms (uncontended) |');
-  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  p('| retry schedule | writers | total ms | ideal serial ms | total / ideal | lost updates | refused lock attempts | hand-off ms | hold ms (uncontended) |');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of r.cont) {
-    p(`| ${c.label} | ${c.writers} | ${f0(c.totalMs)} | ${f0(c.serialMs)} | ${f2(c.totalMs / c.serialMs)} | ${c.lost} | ${c.lockAttempts} | ${c.lockReads} | ${f1(c.handoffMs)} | ${f1(c.holdMs)} (${f1(c.soloHoldMs)}) |`);
+    p(`| ${c.label} | ${c.writers} | ${f0(c.totalMs)} | ${f0(c.serialMs)} | ${f2(c.totalMs / c.serialMs)} | ${c.lost} | ${c.lockAttempts} | ${f1(c.handoffMs)} | ${f1(c.holdMs)} (${f1(c.soloHoldMs)}) |`);
   }
   p();
   const lost = r.cont.reduce((n, c) => n + c.lost, 0);

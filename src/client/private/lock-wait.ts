@@ -106,7 +106,8 @@ export class HandOffLockWait implements LockWait {
     }
     const period = this.period();
     if (period === undefined || !Number.isFinite(created)) {
-      // No hand-off seen yet: capped exponential backoff with jitter, at least about twice the attempt.
+      // No hand-off seen yet (or a `Created` that cannot be read): capped exponential backoff with
+      // jitter, at least about twice the attempt.
       this.aim = undefined;
       const base = this.timing.initialDelayMs * 2 ** Math.min(Math.max(0, this.sameHolder - 1), 16);
       const backoff = Math.min(base, this.timing.maxDelayMs) * (0.5 + this.random());
