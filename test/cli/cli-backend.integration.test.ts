@@ -85,8 +85,10 @@ describe('workspaces', () => {
     expect((await runCli(['push', '-', '-force', '-workspace', 'busy', ...args], { input: state('L-busy', 5) })).code).toBe(0);
     const refused = await runCli(['workspace', 'delete', 'busy', ...args]);
     expect(refused.code).toBe(1);
-    // Terraform's diagnostic (internal/command/workspace_delete.go).
-    expect(refused.stderr).toMatch(/Error: Workspace is not empty\n\nWorkspace "busy" is currently tracking the following resource instances:\n {2}- null_resource\./);
+    // Terraform's diagnostic (internal/command/workspace_delete.go, WorkspaceDeleteCommand.Run:
+    // c.showDiagnostics), in Terraform's box, printed by reportError as every other diagnostic.
+    expect(refused.stderr).toMatch(/^╷\n│ Error: Workspace is not empty\n│\n│ Workspace "busy" is currently tracking the following resource instances:\n│ {3}- null_resource\./m);
+    expect(refused.stderr).toContain('use the -force option');
     expect((await runCli(['workspace', 'list', ...args])).stdout).toContain('busy');
     expect((await runCli(['workspace', 'delete', 'busy', '-force', ...args])).code).toBe(0);
     expect((await runCli(['workspace', 'list', ...args])).stdout).not.toContain('busy');

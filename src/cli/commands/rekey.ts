@@ -1,10 +1,11 @@
 import type { RekeyResult } from '../../client';
+import type { LockOptions } from '../argv';
 import { CliError, EXIT, io, note, paint, printJson, printTable } from '../output';
 import { GlobalOptions, openSession } from '../session';
-import { type LockFlags, lockingOptions } from './locking-flags';
+import { lockingOptions } from './locking-flags';
 
 /** Options of `tfstate rekey`. */
-export interface RekeyFlags extends LockFlags {
+export interface RekeyFlags extends LockOptions {
   readonly allWorkspaces?: boolean;
   readonly dryRun?: boolean;
   readonly force?: boolean;

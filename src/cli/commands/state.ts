@@ -1,10 +1,11 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Transform, type Writable } from 'node:stream';
 import { isEncryptedStateError, isStateVersionNotFoundError } from '../../client';
+import type { LockOptions } from '../argv';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
 import { DiffableState, diffStates } from '../state-diff';
-import { type LockFlags, lockingOptions } from './locking-flags';
+import { lockingOptions } from './locking-flags';
 import { RedactionMarkerScanner, REDACTED_PUSH_WARNING, redactPulledState } from './redact';
 
 /** Reads all of stdin (for `diff ... -`). */
@@ -68,7 +69,7 @@ async function warnIfRedactedFile(file: string): Promise<void> {
  * lock. The client decides between the in-memory and the streamed push (and spools a large stdin to a
  * private temporary file).
  */
-export async function pushCommand(file: string, opts: GlobalOptions & LockFlags & { force?: boolean }): Promise<void> {
+export async function pushCommand(file: string, opts: GlobalOptions & LockOptions & { force?: boolean }): Promise<void> {
   const locking = lockingOptions(opts);
   let size: number | undefined;
   if (file !== '-') {
@@ -161,7 +162,7 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
 export { historyCommand } from './history';
 
 /** `restore VERSION_ID`: writes an old version as the newest, serial above the current one, lineage kept, under the lock. */
-export async function restoreCommand(versionId: string, opts: GlobalOptions & LockFlags): Promise<void> {
+export async function restoreCommand(versionId: string, opts: GlobalOptions & LockOptions): Promise<void> {
   const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {
@@ -232,7 +233,7 @@ export async function diffCommand(a: string, b: string, opts: GlobalOptions): Pr
 }
 
 /** `digest repair`: stores the MD5 of the current object as the DynamoDB digest (or removes it when there is no object), under the lock. */
-export async function digestRepairCommand(opts: GlobalOptions & LockFlags): Promise<void> {
+export async function digestRepairCommand(opts: GlobalOptions & LockOptions): Promise<void> {
   const locking = lockingOptions(opts);
   const s = await openSession(opts);
   try {

@@ -1,8 +1,8 @@
-import { isWorkspaceError } from '../../client';
+import type { LockOptions } from '../argv';
 import { dataDirPath, selectWorkspace, writeSelectedWorkspace } from '../data-dir';
 import { CliError, EXIT, out, paint, printJson } from '../output';
 import { GlobalOptions, checkWorkspaceName as checkName, openSession } from '../session';
-import { type LockFlags, lockingOptions } from './locking-flags';
+import { lockingOptions } from './locking-flags';
 
 /** `workspace list`: every workspace, the selected one marked with `*` like `terraform workspace list`. */
 export async function workspaceList(opts: GlobalOptions): Promise<void> {
@@ -22,7 +22,7 @@ export async function workspaceList(opts: GlobalOptions): Promise<void> {
 }
 
 /** `workspace new NAME [-lock=false] [-lock-timeout=D]`: creates the workspace with an empty state, under the lock. */
-export async function workspaceNew(name: string, opts: GlobalOptions & LockFlags): Promise<void> {
+export async function workspaceNew(name: string, opts: GlobalOptions & LockOptions): Promise<void> {
   checkName(name);
   const locking = lockingOptions(opts);
   const s = await openSession(opts);
@@ -43,7 +43,7 @@ export async function workspaceNew(name: string, opts: GlobalOptions & LockFlags
  * `workspace delete NAME [-force] [-lock=false] [-lock-timeout=D]`: Terraform's refusals (default,
  * current, a state that tracks managed resource instances without -force: "Workspace is not empty").
  */
-export async function workspaceDelete(name: string, opts: GlobalOptions & LockFlags & { force?: boolean }): Promise<void> {
+export async function workspaceDelete(name: string, opts: GlobalOptions & LockOptions & { force?: boolean }): Promise<void> {
   checkName(name);
   if (name === 'default') {
     throw new CliError('Cannot delete the default workspace. The "default" workspace always exists.', EXIT.USAGE);
@@ -58,13 +58,9 @@ export async function workspaceDelete(name: string, opts: GlobalOptions & LockFl
     if (!existing.includes(name)) {
       throw new CliError(`Workspace "${name}" doesn't exist. Run "tfstate workspace list" to see the workspaces.`);
     }
-    try {
-      await s.client.deleteWorkspace(name, { force: opts.force, ...locking });
-    } catch (e) {
-      // Terraform's "Workspace is not empty" diagnostic, as the client words it.
-      if (isWorkspaceError(e)) throw new CliError(e.terraformDiagnostics.map((d) => `${d.summary}\n\n${d.detail}`).join('\n\n'));
-      throw e;
-    }
+    // A refusal ("Workspace is not empty") is a WorkspaceError carrying Terraform's diagnostic,
+    // which reportError prints as Terraform does (workspace_delete.go: c.showDiagnostics).
+    await s.client.deleteWorkspace(name, { force: opts.force, ...locking });
     if (opts.json) printJson({ deleted: name });
     else out(`Deleted workspace "${name}".`);
   } finally {
