@@ -146,6 +146,7 @@ demo.exec('ts-node --transpile-only scripts/demo.ts');
 project.addTask('bench', {
   description: 'Run the benchmark suite against the local servers and write docs/benchmarks.md',
   exec: 'ts-node --transpile-only bench/run.ts',
+  receiveArgs: true,
 });
 project.addTask('conformance', {
   description: 'State round-trip conformance: Terraform/OpenTofu roundtrip pairs in DIR (npm run conformance -- DIR)',
@@ -155,6 +156,7 @@ project.addTask('conformance', {
 project.addTask('servers', {
   description: 'Start the local S3 (Ceph RGW) and DynamoDB Local servers in the foreground',
   exec: 'ts-node --transpile-only scripts/servers.ts',
+  receiveArgs: true,
 });
 
 for (const pattern of ['/bench/', '/scripts/', '/examples/', '/docs/', '/.ci/', 'cdk.out', '/.local-servers/']) {
