@@ -17,8 +17,6 @@ export interface ContentionResult {
   readonly lost: number;
   readonly finalCounter: number;
   readonly lockAttempts: number;
-  /** Reads of the lock file by waiters (GetObject beyond the cycle's own). */
-  readonly lockReads: number;
   /** Median time from one writer's last state write to the next writer's first read, ms. */
   readonly handoffMs: number;
   /** Median time of a writer's read + write while holding the lock, ms (uncontended: {@link soloHoldMs}). */
@@ -76,8 +74,6 @@ export async function contention(
   const finalCounter = Number((await first.readState())!.state.outputs.counter.value) - base;
   // Every PutObject of a writer beyond its lock and its state write is a refused lock attempt.
   const lockAttempts = clients.reduce((sum, c) => sum + (c.requestCounts.s3.PutObject ?? 0) - 2, 0);
-  // A cycle reads the state and the lock (release) once each: the rest are waiters' reads of the lock.
-  const lockReads = clients.reduce((sum, c) => sum + (c.requestCounts.s3.GetObject ?? 0) - 2, 0);
   const handoffs = spans.slice(1).map(([a], i) => a - spans[i][1]);
   for (const c of [first, ...clients]) c.destroy();
   return {
@@ -88,7 +84,6 @@ export async function contention(
     lost: writers - finalCounter,
     finalCounter,
     lockAttempts,
-    lockReads,
     handoffMs: median(handoffs),
     holdMs: median(spans.map(([a, b]) => b - a)),
     soloHoldMs,
@@ -111,7 +106,7 @@ export async function contentionRuns(servers: LocalServers, repetitions: number)
     const bucket = unique('bench-contention');
     await createBucket(servers, bucket);
     const r = await contention(servers, bucket, smallState(1, 0), schedule);
-    log(`contention, ${r.label}: ${(r.totalMs / r.serialMs).toFixed(2)}× ideal, ${r.lost} lost, ${r.lockAttempts} refused attempts, ${r.lockReads} waiter reads, hand-off ${r.handoffMs.toFixed(1)} ms, hold ${r.holdMs.toFixed(1)} ms (solo ${r.soloHoldMs.toFixed(1)})`);
+    log(`contention, ${r.label}: ${(r.totalMs / r.serialMs).toFixed(2)}× ideal, ${r.lost} lost, ${r.lockAttempts} refused attempts, hand-off ${r.handoffMs.toFixed(1)} ms, hold ${r.holdMs.toFixed(1)} ms (solo ${r.soloHoldMs.toFixed(1)})`);
     out.push(r);
   }
   return out;
