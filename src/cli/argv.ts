@@ -38,7 +38,33 @@ const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 
  */
 const BOOL_VALUE_OPTIONS = new Set(['lock', 'writers']);
 
-/** Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form. */
+/** What an option looks like: a lowercase name after one or two dashes (`-json`, `--lock-timeout=30s`, `-h`). */
+const OPTION_SHAPE = /^--?[a-z][a-z0-9-]*(=.*)?$/;
+
+/**
+ * Marks a long positional word that starts with a dash but cannot be an option, such as an S3 version ID
+ * (RGW's are alphanumerics and dashes: `-xiFyYT9bf0YU1N5z5qVdD8I-L9J9hB`), which `diff` and `restore`
+ * take as arguments: commander would read it as an unknown option. No argument of a process can hold
+ * a NUL, so the mark is unambiguous; the actions get the word back with {@link unmarkPositional}.
+ */
+const POSITIONAL_MARK = '\u0000';
+/**
+ * The shortest dashed word taken as a positional (S3 servers' version IDs are 32 characters or more);
+ * a short one (`-JSON`, `-1`) stays a mistyped option, for commander's "unknown option" error.
+ */
+const MIN_DASHED_POSITIONAL = 16;
+
+/** The word a {@link normaliseArgs} mark stands for (arrays of words, for variadic arguments, too). */
+export function unmarkPositional<T>(arg: T): T {
+  if (typeof arg === 'string' && arg.startsWith(POSITIONAL_MARK)) return arg.slice(POSITIONAL_MARK.length) as T;
+  if (Array.isArray(arg)) return arg.map(unmarkPositional) as T;
+  return arg;
+}
+
+/**
+ * Rewrites single-dash long options (`-name`, `-name=value`) to commander's `--name` form, and marks
+ * positional words that start with a dash but cannot be options (see {@link POSITIONAL_MARK}).
+ */
 export function normaliseArgs(args: readonly string[]): string[] {
   const out: string[] = [];
   let takesValue = false;
@@ -52,6 +78,10 @@ export function normaliseArgs(args: readonly string[]): string[] {
     if (arg === '--') {
       positionalOnly = true;
       out.push(arg);
+      continue;
+    }
+    if (arg.length >= MIN_DASHED_POSITIONAL && arg.startsWith('-') && !OPTION_SHAPE.test(arg)) {
+      out.push(`${POSITIONAL_MARK}${arg}`);
       continue;
     }
     const m = /^--?([a-z][a-z0-9-]*)(=.*)?$/.exec(arg);

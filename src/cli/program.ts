@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { notADuration, parseDuration, parseGoBool } from './argv';
+import { notADuration, parseDuration, parseGoBool, unmarkPositional } from './argv';
 import { EXIT, io } from './output';
 import { SNIPPET_FORMATS } from '../construct/backend-config-render';
 
@@ -104,7 +104,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const run = <A extends unknown[]>(fn: (...args: A) => Promise<number | void>) =>
     async (...args: A) => {
       try {
-        setExit((await fn(...args)) ?? EXIT.OK);
+        setExit((await fn(...args.map(unmarkPositional) as A)) ?? EXIT.OK);
       } catch (e) {
         setExit(load.reportError().reportError(e));
       }

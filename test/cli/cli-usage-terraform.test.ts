@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli, requireCompiledCli } from './run-cli';
-import { normaliseArgs, parseDuration, parseGoBool } from '../../src/cli/argv';
+import { normaliseArgs, parseDuration, parseGoBool, unmarkPositional } from '../../src/cli/argv';
 import { FORCE_UNLOCK_DESCRIPTION, FORCE_UNLOCK_QUERY, lockCommand } from '../../src/cli/commands/lock';
-import { digestRepairCommand, outputsCommand, pushCommand, restoreCommand } from '../../src/cli/commands/state';
+import { diffCommand, digestRepairCommand, outputsCommand, pushCommand, restoreCommand } from '../../src/cli/commands/state';
 import { workspaceDelete, workspaceNew } from '../../src/cli/commands/workspace';
 import { formatDiagnostic, wrapLine } from '../../src/cli/output';
 import { buildProgram } from '../../src/cli/program';
@@ -17,6 +17,7 @@ jest.mock('../../src/cli/commands/state', () => ({
   restoreCommand: jest.fn(),
   digestRepairCommand: jest.fn(),
   outputsCommand: jest.fn(),
+  diffCommand: jest.fn(),
 }));
 jest.mock('../../src/cli/commands/workspace', () => ({ workspaceNew: jest.fn(), workspaceDelete: jest.fn(), workspaceList: jest.fn() }));
 jest.mock('../../src/cli/commands/lock', () => ({ ...jest.requireActual('../../src/cli/commands/lock'), lockCommand: jest.fn() }));
@@ -95,6 +96,30 @@ describe('-lock and -lock-timeout (Terraform\'s meta-options on every command th
   test('a bare -lock never takes the next word as its value', () => {
     expect(normaliseArgs(['push', '-lock', 'false'])).toEqual(['push', '--lock=true', 'false']);
     expect(normaliseArgs(['push', '-lock-timeout', '-lock', '-'])).toEqual(['push', '--lock-timeout', '-lock', '-']);
+  });
+});
+
+describe('version IDs that start with a dash', () => {
+  // Ceph RGW's version IDs are 32 alphanumerics and dashes (rgw_rados.cc, gen_rand_obj_instance_name:
+  // gen_rand_alphanumeric_no_underscore), so one in 63 starts with '-'; commander read it as an option.
+  const ID = '-xiFyYT9bf0YU1N5z5qVdD8I-L9J9hB';
+
+  test('restore and diff get the ID as their argument, options around it still parsed', async () => {
+    expect(await parse(['restore', ID, '-lock=false'])).toBe(0);
+    expect((restoreCommand as jest.Mock).mock.calls[0]).toEqual([ID, expect.objectContaining({ lock: false })]);
+    expect(await parse(['diff', '-json', ID, 'current'])).toBe(0);
+    expect((diffCommand as jest.Mock).mock.calls[0]).toEqual([ID, 'current', expect.objectContaining({ json: true })]);
+  });
+
+  test('only long words that cannot be options are taken as arguments', () => {
+    const marked = normaliseArgs(['restore', ID]);
+    expect(marked[1]).not.toBe(ID); // marked for commander, unmarked for the action
+    expect(unmarkPositional(marked)).toEqual(['restore', ID]);
+    // Options (also unknown ones, for commander's error), option values and words after -- are left alone.
+    expect(normaliseArgs(['restore', '--all-workspaces-and-more', '-JSON', '-1'])).toEqual(['restore', '--all-workspaces-and-more', '-JSON', '-1']);
+    expect(normaliseArgs(['pull', '-version-id', ID])).toEqual(['pull', '--version-id', ID]);
+    expect(normaliseArgs(['restore', '--', ID])).toEqual(['restore', '--', ID]);
+    expect(unmarkPositional('plain')).toBe('plain');
   });
 });
 
