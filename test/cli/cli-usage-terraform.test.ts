@@ -111,6 +111,11 @@ describe('version IDs that start with a dash', () => {
     expect((diffCommand as jest.Mock).mock.calls[0]).toEqual([ID, 'current', expect.objectContaining({ json: true })]);
   });
 
+  test('-- before the arguments works too (README, diff)', async () => {
+    expect(await parse(['diff', '-json', '--', ID, 'current'])).toBe(0);
+    expect((diffCommand as jest.Mock).mock.calls[0]).toEqual([ID, 'current', expect.objectContaining({ json: true })]);
+  });
+
   test('only long words that cannot be options are taken as arguments', () => {
     const marked = normaliseArgs(['restore', ID]);
     expect(marked[1]).not.toBe(ID); // marked for commander, unmarked for the action
