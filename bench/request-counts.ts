@@ -66,7 +66,8 @@ export async function requestCounts(servers: LocalServers): Promise<CountRow[]> 
       client.resetRequestCounts();
       await fn();
       const c = client.requestCounts;
-      rows.push({ op, mode, ours: c.total, what: describeCounts(c), tf: terraform(op, mode).n, tfWhat: terraform(op, mode).what });
+      const tf = terraform(op, mode);
+      rows.push({ op, mode, ours: c.total, what: describeCounts(c), tf: tf.n, tfWhat: tf.what });
     };
     await measure('read', () => client.readState());
     await measure('write', () => client.writeState(smallState(2)));

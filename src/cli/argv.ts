@@ -39,7 +39,7 @@ const VALUE_OPTIONS = new Set(['backend-config', 'chdir', 'workspace', 'stack', 
 const BOOL_VALUE_OPTIONS = new Set(['lock', 'writers']);
 
 /** What an option looks like: a lowercase name after one or two dashes (`-json`, `--lock-timeout=30s`, `-h`). */
-const OPTION_SHAPE = /^--?[a-z][a-z0-9-]*(=.*)?$/;
+const OPTION_SHAPE = /^--?([a-z][a-z0-9-]*)(=.*)?$/;
 
 /**
  * Marks a long positional word that starts with a dash but cannot be an option, such as an S3 version ID
@@ -80,11 +80,11 @@ export function normaliseArgs(args: readonly string[]): string[] {
       out.push(arg);
       continue;
     }
-    if (arg.length >= MIN_DASHED_POSITIONAL && arg.startsWith('-') && !OPTION_SHAPE.test(arg)) {
+    const m = OPTION_SHAPE.exec(arg);
+    if (!m && arg.length >= MIN_DASHED_POSITIONAL && arg.startsWith('-')) {
       out.push(`${POSITIONAL_MARK}${arg}`);
       continue;
     }
-    const m = /^--?([a-z][a-z0-9-]*)(=.*)?$/.exec(arg);
     if (m && LONG_OPTIONS.has(m[1])) {
       const value = m[2] ?? (BOOL_VALUE_OPTIONS.has(m[1]) ? '=true' : '');
       out.push(`--${m[1]}${value}`);
