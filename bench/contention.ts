@@ -4,13 +4,15 @@
  */
 import { median, newClient } from './common';
 import { createBucket, log, smallState, unique } from './resources';
-import type { LockRetryTiming, StateClient } from '../src/client';
+import { isStateLockedError, type LockRetryTiming, type StateClient } from '../src/client';
 import type { StateFile } from '../src/protocol/state';
 import type { LocalServers } from '../test/setup/local-servers';
 
 /** One run of the contention benchmark. */
 export interface ContentionResult {
   readonly label: string;
+  /** Which of {@link SCHEDULES}. */
+  readonly schedule: ScheduleKind;
   readonly writers: number;
   readonly totalMs: number;
   readonly serialMs: number;
@@ -24,11 +26,65 @@ export interface ContentionResult {
   readonly soloHoldMs: number;
 }
 
-/** The retry schedules compared: the client's default, and Terraform's `statemgr.LockWithContext` (1 s doubling to 16 s). */
-export const SCHEDULES: readonly { readonly label: string; readonly lockRetry?: LockRetryTiming }[] = [
-  { label: 'client default (hand-off)' },
-  { label: 'Terraform (1 s doubling to 16 s)', lockRetry: { initialDelayMs: 1000, maxDelayMs: 16_000, policy: 'terraform' } },
+/**
+ * The retry schedules compared: the client's default, Terraform's `statemgr.LockWithContext` (1 s
+ * doubling to 16 s), and the floor of any schedule (`floor`, see {@link InOrder}).
+ */
+export const SCHEDULES: readonly Schedule[] = [
+  { kind: 'client', label: 'client default (hand-off)' },
+  { kind: 'terraform', label: 'Terraform (1 s doubling to 16 s)', lockRetry: { initialDelayMs: 1000, maxDelayMs: 16_000, policy: 'terraform' } },
+  { kind: 'floor', label: 'floor: one attempt each, then hand-offs in order' },
 ];
+
+export type ScheduleKind = 'client' | 'terraform' | 'floor';
+
+interface Schedule {
+  readonly kind: ScheduleKind;
+  readonly label: string;
+  readonly lockRetry?: LockRetryTiming;
+}
+
+/**
+ * The floor of any retry schedule, which no waiter can reach on its own: every writer makes the one
+ * attempt that every schedule makes (the crowd at the start is the same), and a refused writer then
+ * waits in an in-process queue that lets it try again the moment the writer before it has released
+ * the lock, as if each waiter knew when the lock changes hands and who is next. Every attempt is
+ * still the client's conditional create with no wait (`timeoutMs: 0`): a writer refused in the
+ * queue (by a late first attempt of another writer) goes back to its head.
+ */
+export class InOrder {
+  private readonly queue: (() => void)[] = [];
+  /** A release happened with nobody queued: the next writer to queue goes at once. */
+  private free = false;
+
+  /** Runs `attempt` (one conditional create and, if taken, the cycle) until it is not refused. */
+  public async run(attempt: () => Promise<void>): Promise<void> {
+    for (let first = true; ; first = false) {
+      if (!first) await this.turn();
+      try {
+        await attempt();
+        this.released();
+        return;
+      } catch (e) {
+        if (!isStateLockedError(e)) throw e;
+      }
+    }
+  }
+
+  private turn(): Promise<void> {
+    if (this.free) {
+      this.free = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private released(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.free = true;
+  }
+}
 
 /**
  * `bucket` must be new and unversioned (RGW ignores If-None-Match on versioned buckets, see
@@ -38,13 +94,13 @@ export async function contention(
   servers: LocalServers, bucket: string, seed: StateFile, schedule: (typeof SCHEDULES)[number], writers = 32,
 ): Promise<ContentionResult> {
   // BENCH_CLIENT_RETRY (JSON LockRetryTiming) overrides the client's default schedule, to try others.
-  const override = process.env.BENCH_CLIENT_RETRY && !schedule.lockRetry ? JSON.parse(process.env.BENCH_CLIENT_RETRY) as LockRetryTiming : undefined;
+  const override = process.env.BENCH_CLIENT_RETRY && schedule.kind === 'client' ? JSON.parse(process.env.BENCH_CLIENT_RETRY) as LockRetryTiming : undefined;
   const lockRetry = schedule.lockRetry ?? override;
   const make = () => newClient(servers, bucket, 'lockfile', undefined, lockRetry ? { lockRetry } : {});
   const first = make();
   await first.writeState(seed);
   const spans: [number, number][] = [];
-  const cycle = async (c: StateClient) => c.withLock(async () => {
+  const cycle = async (c: StateClient, timeoutMs = 1_800_000) => c.withLock(async () => {
     const start = performance.now();
     const s = (await c.readState())!;
     const n = Number(s.state.outputs.counter.value);
@@ -52,7 +108,7 @@ export async function contention(
     spans.push([start, performance.now()]);
   // Terraform's schedule has no jitter: once the waits reach 16 s, every waiter wakes at the same
   // moment and one of them wins, so 32 writers take minutes; the timeout leaves room for that.
-  }, { operation: 'OperationTypeApply', timeoutMs: 1_800_000 });
+  }, { operation: 'OperationTypeApply', timeoutMs });
   // Ideal serial time: the same cycle uncontended, times the number of writers.
   const solo: number[] = [];
   for (let i = 0; i < 10; i++) {
@@ -69,7 +125,8 @@ export async function contention(
   await Promise.all(clients.map((c) => c.getLockInfo()));
   for (const c of clients) c.resetRequestCounts();
   const t = process.hrtime.bigint();
-  await Promise.all(clients.map(cycle));
+  const inOrder = new InOrder();
+  await Promise.all(clients.map((c) => (schedule.kind === 'floor' ? inOrder.run(() => cycle(c, 0)) : cycle(c))));
   const totalMs = Number(process.hrtime.bigint() - t) / 1e6;
   const finalCounter = Number((await first.readState())!.state.outputs.counter.value) - base;
   // Every PutObject of a writer beyond its lock and its state write is a refused lock attempt.
@@ -78,6 +135,7 @@ export async function contention(
   for (const c of [first, ...clients]) c.destroy();
   return {
     label: schedule.label,
+    schedule: schedule.kind,
     writers,
     totalMs,
     serialMs: median(solo) * writers,
@@ -91,16 +149,18 @@ export async function contention(
 }
 
 /**
- * `repetitions` runs of the client's schedule and one of Terraform's (a run of Terraform's takes
- * minutes, see {@link SCHEDULES}), each on a new unversioned bucket: RGW ignores If-None-Match on
- * versioned buckets (test/setup/README.md). `BENCH_SCHEDULES=client` (or `terraform`) runs one only.
+ * `repetitions` runs of the client's schedule and of the floor, interleaved, and one of Terraform's
+ * (a run of Terraform's takes minutes, see {@link SCHEDULES}), each on a new unversioned bucket: RGW
+ * ignores If-None-Match on versioned buckets (test/setup/README.md). `BENCH_SCHEDULES=client` (or
+ * `terraform`, `floor`) runs one only.
  */
 export async function contentionRuns(servers: LocalServers, repetitions: number): Promise<ContentionResult[]> {
   const which = process.env.BENCH_SCHEDULES;
+  const [client, terraform, floor] = SCHEDULES;
   const plan = [
-    ...Array.from({ length: repetitions }, () => SCHEDULES[0]),
-    SCHEDULES[1],
-  ].filter((s) => !which || (which === 'terraform') === (s === SCHEDULES[1]));
+    ...Array.from({ length: repetitions }, () => [client, floor]).flat(),
+    terraform,
+  ].filter((s) => !which || which === s.kind);
   const out: ContentionResult[] = [];
   for (const schedule of plan) {
     const bucket = unique('bench-contention');

@@ -157,8 +157,12 @@ export function render(r: BenchResults): string {
   p('each attempt is the conditional PUT, aimed at one of the next two hand-offs expected from the holders\' `Created` times and');
   p('ages; a waiter that came early retries three times an eighth of a period apart, a holder that stays is retried');
   p('after half its age, backoff of at least twice the refused attempt\'s time before any hand-off was seen; waits 0 to 2 s),');
-  p('and Terraform\'s');
-  p('`statemgr.LockWithContext` (hashicorp/terraform `internal/states/statemgr/locker.go`: 1 s doubling to 16 s, no jitter).');
+  p('Terraform\'s');
+  p('`statemgr.LockWithContext` (hashicorp/terraform `internal/states/statemgr/locker.go`: 1 s doubling to 16 s, no jitter),');
+  p('and the floor of any schedule: every writer makes the one attempt all schedules make (the same crowd at the start), then');
+  p('the refused ones take turns through an in-process queue that lets each try the moment the one before it has released,');
+  p('as if every waiter knew when the lock changes hands and who is next (`bench/contention.ts`, `InOrder`; no schedule can');
+  p('know that, it is the bound, not a competitor).');
   p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
   p('A refused attempt is the conditional PUT (412) and the GET of the holder; "hand-off" is the median time from one writer\'s');
   p('state write to the next writer\'s state read (release, wait, acquire); "hold" the median read + write under the lock.');
@@ -173,23 +177,37 @@ export function render(r: BenchResults): string {
   p();
   const lost = r.cont.reduce((n, c) => n + c.lost, 0);
   p(`Lost updates: ${lost === 0 ? '0 (target met)' : `**${lost}** (target 0 missed)`}.`);
-  const ratios = r.cont.filter((c) => c.label === r.cont[0]?.label).map((c) => c.totalMs / c.serialMs).sort((a, b) => a - b);
-  const tf = r.cont.find((c) => c.label !== r.cont[0]?.label);
-  if (ratios.length) {
-    const mid = ratios[Math.floor(ratios.length / 2)];
-    p(`Client schedule: median total / ideal ${f2(mid)} over ${ratios.length} runs (target ≤ 1.5: ${mid <= 1.5 ? 'met' : '**missed**'})` +
+  const medianRatio = (kind: ContentionResult['schedule']) => {
+    const ratios = r.cont.filter((c) => c.schedule === kind).map((c) => c.totalMs / c.serialMs).sort((a, b) => a - b);
+    return ratios.length ? { mid: ratios[Math.floor(ratios.length / 2)], runs: ratios.length } : undefined;
+  };
+  const client = medianRatio('client');
+  const floor = medianRatio('floor');
+  const tf = r.cont.find((c) => c.schedule === 'terraform');
+  if (client) {
+    const { mid } = client;
+    p(`Client schedule: median total / ideal ${f2(mid)} over ${client.runs} runs (target ≤ 1.5: ${mid <= 1.5 ? 'met' : '**missed**'})` +
+      (floor ? `; the floor ${f2(floor.mid)} (median of ${floor.runs})` : '') +
       (tf ? `; Terraform's schedule ${f2(tf.totalMs / tf.serialMs)}, ${f1((tf.totalMs / tf.serialMs) / mid)} times the client's.` : '.'));
     if (mid > 1.5) {
       p();
       p('Where the time above the ideal goes (traces of single runs with `HandOffLockWait.next` instrumented, outside this suite):');
-      p('the start (32 conditional PUTs at once, 31 refused, each followed by the GET of the holder) costs about 0.1 s; under');
+      p('the start (32 conditional PUTs at once, 31 refused, each followed by the GET of the holder) takes 0.15 to 0.2 s, for');
+      p('every schedule, the floor\'s too; under');
       p('contention a hold takes 1.3 to 2.5 times the uncontended one and a hand-off 1.3 to 1.8 times the uncontended release and');
       p('acquire, from the 70 to 350 refused attempts (each a PUT and a GET) sharing the server\'s 2 cores and the writers\' one');
-      p('event loop; and the last few hand-offs, when few waiters are left, idle 0.1 to 0.2 s each: a waiter\'s period estimate');
+      p('event loop (about 2 ms of the client\'s CPU each, most of it in the SDK); and the last few hand-offs, when few waiters are');
+      p('left, idle 0.1 to 0.2 s each: a waiter\'s period estimate');
       p('runs 2 to 5 times the real period (the first holders, slowed by the start, held for 0.2 to 0.3 s, and a waiter that aims');
       p('late samples periods that agree with its late aims). The same overestimate spreads the crowd out: given the true period');
       p('by an in-process oracle, the same aiming did worse (2.7 to 3.0 times ideal), as did spreads of 8 to 32 hand-offs with it');
-      p('(2.0 to 3.0); a shorter memory of ages did worse (1 age: 3.4 to 4.0), and skipping ages no longer than the attempt, or');
+      p('(2.0 to 3.0); given both the true period and the true number of waiters left, waiters that pick one of the next');
+      p('(waiters left) hand-offs at random did no better than this schedule (1.5 to 1.8 s in all; half as many hand-offs: worse),');
+      p('as random slots leave about a third of the hand-offs to nobody; without the GET of the holder (a refusal told only');
+      p('"held"), 3.5 to 4.8 times; polling with the GET of the holder and making the PUT only when the lock is free (one');
+      p('request per refused poll instead of two) no better: fewer refused PUTs, each hand-off a request longer.');
+      p('A shorter memory of ages did worse (1 age: 3.4 to 4.0), and skipping ages no longer than');
+      p('the attempt, or');
       p('capping a waiter\'s wait by the holders\' ages once the server is quiet, or a wider aim window (half a period, a whole');
       p('one), made no difference beyond the noise between runs (±0.2 in the median of 6 to 8 runs);');
       p('writers in separate processes (33 Node processes on 2 cores) ran 4.4 to 4.8 times ideal.');

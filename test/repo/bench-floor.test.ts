@@ -1,0 +1,69 @@
+/**
+ * The floor row of the contention benchmark (bench/contention.ts, `InOrder`): every writer makes one
+ * attempt, then the refused ones take turns, each the moment the one before it released. Checked
+ * here against an in-memory lock, so that the benchmark can neither deadlock nor let two writers in.
+ */
+import { InOrder } from '../../bench/contention';
+import { StateLockedError } from '../../src/client';
+
+const holder = { ID: 'h', Operation: 'OperationTypeApply', Info: '', Who: 'w', Version: '1.10.0', Created: '2026-01-01T00:00:00Z', Path: 'b/k' };
+
+/** A lock taken by the first attempt that finds it free; an attempt holds it for a few ticks. */
+function memoryLock() {
+  let held = false;
+  const order: number[] = [];
+  let attempts = 0;
+  const attempt = (writer: number, hold = 3) => async () => {
+    attempts++;
+    await new Promise((r) => setImmediate(r));
+    if (held) throw new StateLockedError('the lock file already exists', holder);
+    held = true;
+    for (let i = 0; i < hold; i++) await new Promise((r) => setImmediate(r));
+    order.push(writer);
+    held = false;
+  };
+  return { attempt, order, attempts: () => attempts };
+}
+
+/** Fails fast instead of at jest's timeout when the queue deadlocks. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no result within ${ms} ms: deadlock`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('bench floor (InOrder)', () => {
+  test('every writer gets the lock once and the queue lets one try at a time: one refused attempt each but the first', async () => {
+    const lock = memoryLock();
+    const inOrder = new InOrder();
+    await within(5000, Promise.all(Array.from({ length: 8 }, (_, w) => inOrder.run(lock.attempt(w)))));
+    expect([...lock.order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(lock.attempts()).toBe(8 + 7);
+  });
+
+  test('a release before anyone queued is not lost: the next writer to queue goes at once', async () => {
+    const lock = memoryLock();
+    const inOrder = new InOrder();
+    // Writer 0 takes the lock and releases it before writer 1's refusal has come back.
+    let refuse = true;
+    const late = async () => {
+      if (refuse) {
+        refuse = false;
+        await new Promise((r) => setTimeout(r, 20));
+        throw new StateLockedError('the lock file already exists', holder);
+      }
+      return lock.attempt(1)();
+    };
+    await within(5000, Promise.all([inOrder.run(lock.attempt(0, 0)), inOrder.run(late)]));
+    expect(lock.order).toEqual([0, 1]);
+  });
+
+  test('an error other than a refused lock ends the writer', async () => {
+    const inOrder = new InOrder();
+    await expect(inOrder.run(async () => { throw new Error('access denied'); })).rejects.toThrow('access denied');
+  });
+});
