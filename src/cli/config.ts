@@ -149,7 +149,7 @@ export interface StackOutputsOptions {
  * Maps a deployed StateBackend's stack outputs to backend attributes. Outputs are matched by the
  * end of their key (CDK appends a hash to logical IDs): `...BucketName`, `...Region`,
  * `...KmsKeyArn`/`...EncryptionKeyArn`, `...LockTableName`, `...WorkspaceKeyPrefix`, `...LockingMode`,
- * `...RoleArn`; the client's `backendAttributesFromOutputs` turns them into attributes (the same
+ * `...RoleArn`, `...LockTags` (a JSON map of strings); the client's `backendAttributesFromOutputs` turns them into attributes (the same
  * mapping as `StateClient.fromBackendOutputs`). An output holding a rendered JSON backend
  * configuration is merged over the result.
  */
@@ -159,6 +159,11 @@ export function attributesFromStackOutputs(outputs: readonly StackOutput[], opti
   for (const o of outputs) {
     const k = (o.OutputKey ?? '').toLowerCase();
     const v = o.OutputValue ?? '';
+    // Before the snippet rule: a tag map is JSON too (and may have a tag named "bucket").
+    if (/locktags\w*$/.test(k)) {
+      named.lockTags = lockTagsOutput(o.OutputKey ?? '', v);
+      continue;
+    }
     if (v.trim().startsWith('{')) {
       try {
         const parsed = JSON.parse(v);
@@ -197,6 +202,21 @@ export function attributesFromStackOutputs(outputs: readonly StackOutput[], opti
   const attrs: BackendAttributes = { ...mapping.attributes };
   if (attrs.region === '') delete attrs.region;
   return mergeAttributes(attrs, snippets);
+}
+
+/** The `LockTags` output: a JSON object of strings (the construct writes it with `Stack.toJsonString`). */
+function lockTagsOutput(key: string, value: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isPlainObject(parsed) || !Object.values(parsed).every((x) => typeof x === 'string')) {
+    throw new CliError(`The stack output ${key} is not a JSON object of strings (the lock_tags map): ${JSON.stringify(value.slice(0, 80))}. ` +
+      'Redeploy the stack, or pass -backend-config with lock_tags yourself.');
+  }
+  return parsed as Record<string, string>;
 }
 
 async function attributesFromStack(stackName: string, region: string | undefined): Promise<BackendAttributes> {

@@ -32,7 +32,7 @@ export interface BackendOutputsMapping {
  * | absent (stacks deployed before the output existed) | `true` | `lockTableName` when given; a warning says it is a guess |
  *
  * An explicit `options.useLockfile` wins over the table. `kmsKeyArn` sets `encrypt = true` and
- * `kms_key_id`; `roleArn` sets `assume_role.role_arn`.
+ * `kms_key_id`; `roleArn` sets `assume_role.role_arn`; `lockTags` sets `lock_tags` (with `use_lockfile`).
  *
  * @throws ConfigValidationError for an unknown `lockingMode`, or `DYNAMODB`/`BOTH` without `lockTableName`
  */
@@ -78,6 +78,11 @@ export function backendAttributesFromOutputs(outputs: BackendOutputs, options: B
     ...(useLockfile ? { use_lockfile: true } : {}),
     ...(outputs.roleArn ? { assume_role: { role_arn: outputs.roleArn } } : {}),
     ...(prefix !== undefined ? { workspace_key_prefix: prefix } : {}),
+    // OpenTofu tags only the lock file with lock_tags: without one, the tags have nothing to go on.
+    ...(outputs.lockTags && useLockfile ? { lock_tags: { ...outputs.lockTags } } : {}),
   };
+  if (outputs.lockTags && !useLockfile) {
+    warnings.push('The LockTags output is not used: without use_lockfile there is no lock file to tag.');
+  }
   return { attributes, warnings };
 }

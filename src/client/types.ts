@@ -156,6 +156,11 @@ export interface BackendOutputs {
    * @default 'env:'
    */
   readonly workspaceKeyPrefix?: string;
+  /**
+   * Output `LockTags`, decoded (the output is the map as JSON): `lock_tags`, with `use_lockfile`.
+   * @default - none (stacks without `lockTags`, or deployed before the output existed)
+   */
+  readonly lockTags?: { readonly [key: string]: string };
 }
 
 /** Options of {@link StateClient.fromBackendOutputs}: the state key plus {@link StateClientOptions}. */

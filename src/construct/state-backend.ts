@@ -36,8 +36,8 @@ import { DEFAULT_WORKSPACE_KEY_PREFIX } from '../protocol/constants';
  * `restrictStateAccess`, only principals granted through the construct (or break-glass) reach state.
  *
  * Outputs, without export names: `BucketName`, `Region`, `KmsKeyArn`, `LockingMode` (`S3_LOCKFILE`, `DYNAMODB`
- * or `BOTH`), `WorkspaceKeyPrefix` (absent when the prefix is `""`: CloudFormation refuses empty output values)
- * and, with a table, `LockTableName`.
+ * or `BOTH`), `WorkspaceKeyPrefix` (absent when the prefix is `""`: CloudFormation refuses empty output values),
+ * with a table `LockTableName`, and with `lockTags` `LockTags` (the map as JSON).
  *
  * Client encryption settings: the bucket policy only refuses SSE headers a PUT actually sends, and S3
  * reports a refusal as a bare `AccessDenied`.
@@ -57,9 +57,9 @@ import { DEFAULT_WORKSPACE_KEY_PREFIX } from '../protocol/constants';
  * const backend = new StateBackend(stack, 'TerraformState', {
  *   lockingMode: LockingMode.BOTH,
  * });
- * // The outputs BucketName, Region, KmsKeyArn, LockTableName, LockingMode and WorkspaceKeyPrefix fill the
- * // backend "s3" block: bucket, region, kms_key_id (with encrypt = true), dynamodb_table, use_lockfile and
- * // workspace_key_prefix.
+ * // The outputs BucketName, Region, KmsKeyArn, LockTableName, LockingMode, WorkspaceKeyPrefix and (with
+ * // lockTags) LockTags fill the backend "s3" block: bucket, region, kms_key_id (with encrypt = true),
+ * // dynamodb_table, use_lockfile, workspace_key_prefix and lock_tags.
  */
 export class StateBackend extends StateBackendBase {
   /**
@@ -206,7 +206,7 @@ export class StateBackend extends StateBackendBase {
     if (props.dataEvents) this.dataEvents = new StateBackendDataEvents(this, 'DataEvents', { backend: this, ...props.dataEvents });
     if (props.monitoring) this.monitoring = new StateBackendMonitoring(this, 'Monitoring', { backend: this, ...props.monitoring });
 
-    createBackendOutputs(this);
+    createBackendOutputs(this, this.lockTags);
   }
 
   /**

@@ -193,6 +193,21 @@ describe('pure helpers', () => {
     ])).toEqual({ bucket: 'bkt', region: 'eu-west-1', kms_key_id: 'arn:aws:kms:eu-west-1:1:key/x', encrypt: true, dynamodb_table: 'tbl', use_lockfile: true });
   });
 
+  test('the LockTags output (JSON) becomes lock_tags, even with a tag named "bucket"; a malformed one is refused', () => {
+    const outputs = [
+      { OutputKey: 'BackendBucketNameA1B2C3D4', OutputValue: 'bkt' },
+      { OutputKey: 'BackendLockingMode0A0B0C0D', OutputValue: 'S3_LOCKFILE' },
+      { OutputKey: 'BackendLockTags11223344', OutputValue: '{"object:type":"lock","bucket":"b2"}' },
+    ];
+    expect(attributesFromStackOutputs(outputs)).toEqual({
+      bucket: 'bkt', use_lockfile: true, workspace_key_prefix: '', lock_tags: { 'object:type': 'lock', 'bucket': 'b2' },
+    });
+    for (const bad of ['{"a":1}', 'not json', '["lock"]']) {
+      expect(() => attributesFromStackOutputs([outputs[0], { OutputKey: 'BackendLockTags11223344', OutputValue: bad }]))
+        .toThrow(/stack output BackendLockTags11223344 is not a JSON object of strings \(the lock_tags map\).*Redeploy the stack, or pass -backend-config with lock_tags/);
+    }
+  });
+
   test('diffStates reports changed instances and outputs', () => {
     const a = { serial: 1, lineage: 'L', outputs: { o: { value: 1 } }, resources: [{ mode: 'managed', type: 't', name: 'n', instances: [{ attributes: { x: 1 } }] }] };
     const b = { serial: 3, lineage: 'L', outputs: { o: { value: 2 } }, resources: [{ mode: 'managed', type: 't', name: 'n', instances: [{ attributes: { x: 2 } }] }] };

@@ -248,6 +248,17 @@ describe('configuration', () => {
       for (const c of [fromOutput, empty, option]) c.destroy();
     });
 
+    test('the LockTags output becomes lock_tags with a lock file; without one it is left out, with a warning', () => {
+      const lockTags = { 'object:type': 'lock', 'team': 'platform' };
+      const c = StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'BOTH', lockTags }, { key, env: {} });
+      expect(runtimeOf(c).config.lock_tags).toEqual(lockTags);
+      const warnings: string[] = [];
+      const d = StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'DYNAMODB', lockTags }, { key, env: {}, logger: { warn: (m) => warnings.push(m) } });
+      expect(runtimeOf(d).config.lock_tags).toBeUndefined();
+      expect(warnings.filter((w) => /LockTags/.test(w))).toEqual([expect.stringMatching(/LockTags output is not used: without use_lockfile there is no lock file to tag/)]);
+      for (const x of [c, d]) x.destroy();
+    });
+
     test('fails when LockingMode is unknown or names a table that is not given', () => {
       expect(() => StateClient.fromBackendOutputs({ ...outputs, lockingMode: 'TABLE' as any }, { key, env: {} }))
         .toThrow(/LockingMode output is "TABLE"; expected one of S3_LOCKFILE, DYNAMODB, BOTH/);

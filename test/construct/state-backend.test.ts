@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { bucketPolicyStatements, KEY, LOCK_TABLE, LOG_BUCKET, resourceOf, STATE_BUCKET, synthBackend } from './helpers';
 import { LockingMode, StateBackend, StateBackendBase } from '../../src';
+import { attributesFromStackOutputs } from '../../src/cli/config';
 import { LOCK_TABLE_PARTITION_KEY } from '../../src/protocol/constants';
 
 describe('StateBackend defaults', () => {
@@ -244,6 +245,20 @@ describe('StateBackend locking modes', () => {
     expect(id).toBeDefined();
     expect(outputs[id!].Value).toBe(lockingMode);
     expect(outputs[id!].Export).toBeUndefined();
+  });
+
+  test('with lockTags, a LockTags output carries them as JSON, which tfstate --stack reads back as lock_tags', () => {
+    const lockTags = { 'object:type': 'lock', 'team': 'platform "core"' };
+    const outputs = synthBackend({ lockTags }).template.findOutputs('*');
+    const id = Object.keys(outputs).find((k) => /^BackendLockTags[0-9A-F]{8}$/.test(k));
+    expect(id).toBeDefined();
+    expect(outputs[id!].Export).toBeUndefined();
+    // What CloudFormation reports for the deployed stack (references replaced by what they resolve to).
+    const deployed = Object.entries(outputs).map(([OutputKey, o]: [string, any]) => ({
+      OutputKey, OutputValue: typeof o.Value === 'string' ? o.Value : 'resolved-reference',
+    }));
+    expect(attributesFromStackOutputs(deployed, { region: 'eu-west-1' })).toMatchObject({ use_lockfile: true, lock_tags: lockTags });
+    expect(Object.keys(synthBackend({}).template.findOutputs('*')).some((k) => k.includes('LockTags'))).toBe(false);
   });
 
   test('the WorkspaceKeyPrefix output carries a custom prefix and is absent for the empty prefix', () => {

@@ -3,9 +3,10 @@ import type { IStateBackend } from '../state-backend-base';
 
 /**
  * The stack outputs of a backend (no export names): `BucketName`, `Region`, `KmsKeyArn`, `LockTableName`
- * (with a table), `LockingMode` and `WorkspaceKeyPrefix` (unless the prefix is `""`).
+ * (with a table), `LockingMode`, `WorkspaceKeyPrefix` (unless the prefix is `""`) and `LockTags` (with
+ * `lockTags`: the map as JSON).
  */
-export function createBackendOutputs(backend: IStateBackend): void {
+export function createBackendOutputs(backend: IStateBackend, lockTags?: { readonly [key: string]: string }): void {
   new CfnOutput(backend, 'BucketName', {
     description: 'Terraform S3 backend: bucket',
     value: backend.bucket.bucketName,
@@ -36,6 +37,14 @@ export function createBackendOutputs(backend: IStateBackend): void {
     new CfnOutput(backend, 'WorkspaceKeyPrefix', {
       description: 'Terraform S3 backend: workspace_key_prefix',
       value: backend.workspaceKeyPrefix,
+    });
+  }
+  // Lock files without the tags escape the lifecycle rule that expires their old versions: a client that
+  // configures itself from the outputs (`tfstate --stack`, `StateClient.fromBackendOutputs`) needs them.
+  if (lockTags) {
+    new CfnOutput(backend, 'LockTags', {
+      description: 'Terraform S3 backend: lock_tags (OpenTofu 1.11 and later), as JSON',
+      value: Stack.of(backend).toJsonString(lockTags),
     });
   }
 }
