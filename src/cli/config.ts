@@ -221,7 +221,10 @@ function lockTagsOutput(key: string, value: string): Record<string, string> {
 
 async function attributesFromStack(stackName: string, region: string | undefined): Promise<BackendAttributes> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const cfn = new CloudFormationClient(region ? { region } : {});
+  // Loaded here, not at start-up: the same connect timeout as the backend's clients (Terraform's dialer).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CONNECT_TIMEOUT_MS } = require('../client/private/http-agents') as { CONNECT_TIMEOUT_MS: number };
+  const cfn = new CloudFormationClient({ ...(region ? { region } : {}), requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS } });
   try {
     const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = res.Stacks?.[0];

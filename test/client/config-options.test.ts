@@ -59,15 +59,16 @@ describe('sts_region', () => {
 });
 
 describe('custom_ca_bundle, insecure and proxies build agents only when set', () => {
-  test('none set: no agents (the SDK\'s own request handler); any one set: agents of its own for every client', () => {
+  test('none set: no agents (the SDK\'s own); any one set: agents of its own for every client; always Terraform\'s 30 s connect timeout', () => {
     const c = StateClient.fromConfig(base, { env: {} });
     expect(runtimeOf(c).settings.transport).toEqual({ insecure: false, proxy: {} });
-    expect(requestHandlerOptions(runtimeOf(c).settings.transport)).toBeUndefined();
+    expect(requestHandlerOptions(runtimeOf(c).settings.transport)).toEqual({ connectionTimeout: 30_000 });
     c.destroy();
     const insecure = { insecure: true, proxy: {} };
     const one = requestHandlerOptions(insecure);
-    expect(one?.httpsAgent.options.rejectUnauthorized).toBe(false);
-    expect(requestHandlerOptions(insecure)?.httpsAgent).not.toBe(one?.httpsAgent);
+    expect(one.connectionTimeout).toBe(30_000);
+    expect(one.httpsAgent!.options.rejectUnauthorized).toBe(false);
+    expect(requestHandlerOptions(insecure).httpsAgent).not.toBe(one.httpsAgent);
   });
 
   test('a CA bundle that cannot be read is refused, naming the attribute and the file', () => {

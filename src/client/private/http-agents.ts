@@ -25,13 +25,30 @@ export interface TransportSettings {
   readonly proxy: ResolvedProxy;
 }
 
-/** The `requestHandler` options of the SDK clients, or `undefined` when the SDK's defaults apply. */
-export function requestHandlerOptions(t: TransportSettings): { httpAgent: http.Agent; httpsAgent: https.Agent } | undefined {
-  if (!t.ca && !t.insecure && !t.proxy.http && !t.proxy.https) return undefined;
+/**
+ * How long a new connection may take to be established, ms: Terraform's dialer timeout (aws-sdk-go-base
+ * builds its HTTP client with aws-sdk-go-v2's `awshttp.NewBuildableClient()`, whose `net.Dialer` has
+ * `DefaultDialConnectTimeout`, 30 s, in `aws/transport/http/client.go`). Without it, a connection to an
+ * endpoint that drops packets waits for the operating system (about two minutes on Linux) on every
+ * attempt. Like Terraform, no limit on the response once connected.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+/** The `requestHandler` options of the SDK clients: the connect timeout, and agents when the transport needs its own. */
+export interface RequestHandlerOptions {
+  readonly connectionTimeout: number;
+  readonly httpAgent?: http.Agent;
+  readonly httpsAgent?: https.Agent;
+}
+
+/** The `requestHandler` options of the SDK clients; the SDK's own agents unless TLS or proxy settings need others. */
+export function requestHandlerOptions(t: TransportSettings): RequestHandlerOptions {
+  if (!t.ca && !t.insecure && !t.proxy.http && !t.proxy.https) return { connectionTimeout: CONNECT_TIMEOUT_MS };
   const noProxy = parseNoProxy(t.proxy.noProxy);
   const tlsOptions = { ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: !t.insecure };
   const pick = (proxy: string | undefined) => (host: string, port: number) => (proxy && useProxy(host, port, noProxy) ? proxyUrl(proxy) : undefined);
   return {
+    connectionTimeout: CONNECT_TIMEOUT_MS,
     httpAgent: new TunnelHttpAgent(pick(t.proxy.http)),
     httpsAgent: new TunnelHttpsAgent(pick(t.proxy.https), tlsOptions),
   };

@@ -92,7 +92,7 @@ export function resolveCredentials(
   config: ResolvedConfig, env: Env, region: string, endpoints: SdkSettings['endpoints'], requestHandler: RequestHandler,
 ): CredentialsProvider {
   const stsEndpoint = endpoints.sts;
-  const stsClientConfig = { region, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}), ...(requestHandler ? { requestHandler } : {}) };
+  const stsClientConfig = { region, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}), requestHandler };
   let base: CredentialsProvider;
   if (config.access_key && config.secret_key) {
     base = { accessKeyId: config.access_key, secretAccessKey: config.secret_key, ...(config.token ? { sessionToken: config.token } : {}) };
@@ -282,7 +282,7 @@ export function sdkClientOptions(settings: SdkSettings, endpoint: string | undef
     ...(!endpoint && settings.useFipsEndpoint !== undefined ? { useFipsEndpoint: settings.useFipsEndpoint } : {}),
     ...(!endpoint && settings.useDualstackEndpoint !== undefined ? { useDualstackEndpoint: settings.useDualstackEndpoint } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(requestHandler ? { requestHandler } : {}),
+    requestHandler,
   };
 }
 
