@@ -72,14 +72,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 120_000,
       maxWorkers: 2,
-      // Two projects: `unit` needs no server and starts none; `integration` (files named
-      // `*.integration.test.ts`) runs against Ceph RGW and DynamoDB Local, started by its global setup.
-      // `npx jest --selectProjects unit` runs the fast half alone.
+      // Three projects: `unit` needs no server and no tool, and runs in under a minute; `checks` (files
+      // named `*.checks.test.ts`) needs no server but runs tools over whole artefacts (cfn-guard over
+      // synthesized templates, the TypeScript compiler over every documented example, npm pack and
+      // install), minutes of CPU; `integration` (`*.integration.test.ts`) runs against Ceph RGW and
+      // DynamoDB Local, started by its global setup. `npx jest --selectProjects unit` runs the fast part.
       projects: [
         {
           displayName: 'unit',
           testMatch: ['<rootDir>/test/**/*.test.ts'],
-          testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+          testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$', '\\.checks\\.test\\.ts$'],
+          transform: TS_JEST,
+          clearMocks: true,
+        },
+        {
+          displayName: 'checks',
+          testMatch: ['<rootDir>/test/**/*.checks.test.ts'],
+          testPathIgnorePatterns: ['/node_modules/'],
           transform: TS_JEST,
           clearMocks: true,
         },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AWS_SDK_PACKAGES, missingAwsSdkPackages } from '../../src/client/private/require-sdk';
 
-// The install without the SDK itself is proven by pack.test.ts (npm install --omit=optional); these
+// The install without the SDK itself is proven by pack.checks.test.ts (npm install --omit=optional); these
 // check the list and the lookup it relies on.
 
 test('the packages checked are exactly the optional dependencies of the package', () => {

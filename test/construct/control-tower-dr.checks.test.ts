@@ -51,7 +51,7 @@ describe('AWS Control Tower proactive controls with Object Lock (cfn-guard)', ()
 
     const findings = validate(app);
 
-    // THEN CT.S3.PR.9 does not fire on either state bucket (it did without the option: control-tower.test.ts).
+    // THEN CT.S3.PR.9 does not fire on either state bucket (it did without the option: control-tower.checks.test.ts).
     expect(findings.filter((f) => f.includes('BackendBucket') || f.includes('ReplicaBucket'))).toEqual([]);
     // and nothing fires apart from the log buckets' documented exceptions (README "Compliance").
     expect(findings).toEqual([
@@ -90,7 +90,7 @@ describe('AWS Control Tower proactive controls with Object Lock (cfn-guard)', ()
       // The trail bucket of dataEvents logs into the same LogArchive bucket (Fn::ImportValue): same reason.
       's3_bucket_logging_enabled_check TerraformState.template.json BackendDataEventsBucket9C069A1E',
       // The stale-lock function runs outside a VPC unless given one (staleLockMonitorVpc, see
-      // monitoring-controls.test.ts): it only calls AWS APIs, and a VPC with endpoints is the user's choice.
+      // monitoring-controls.checks.test.ts): it only calls AWS APIs, and a VPC with endpoints is the user's choice.
       'lambda_inside_vpc_check TerraformState.template.json MonitoringStaleLockMonitorFB959305',
     ].sort());
   });
