@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { startLocalServers } from '../setup/local-servers';
 import * as processes from '../setup/processes';
 
@@ -10,8 +10,14 @@ jest.mock('../setup/processes', () => {
 
 describe('local servers port races', () => {
   test('when another process takes the chosen mon and RGW ports first, the launcher retries on other ports', async () => {
+    // The launcher may connect to the squatter while it probes the port: those connections (both ends in this
+    // process) are closed at the end, or they would keep the jest worker alive after the run.
+    const connections = new Set<Socket>();
     const squatter: Server = await new Promise((resolve) => {
-      const server = createServer();
+      const server = createServer((socket) => {
+        connections.add(socket);
+        socket.on('close', () => connections.delete(socket));
+      });
       server.listen(0, '127.0.0.1', () => resolve(server));
     });
     const taken = (squatter.address() as { port: number }).port;
@@ -33,7 +39,8 @@ describe('local servers port races', () => {
         await servers.stop();
       }
     } finally {
-      squatter.close();
+      for (const socket of connections) socket.destroy();
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 });
