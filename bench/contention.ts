@@ -59,8 +59,7 @@ export class InOrder {
 
   /** Runs `attempt` (one conditional create and, if taken, the cycle) until it is not refused. */
   public async run(attempt: () => Promise<void>): Promise<void> {
-    for (let first = true; ; first = false) {
-      if (!first) await this.turn();
+    for (;;) {
       try {
         await attempt();
         this.released();
@@ -68,6 +67,7 @@ export class InOrder {
       } catch (e) {
         if (!isStateLockedError(e)) throw e;
       }
+      await this.turn();
     }
   }
 

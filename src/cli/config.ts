@@ -149,8 +149,8 @@ export interface StackOutputsOptions {
  * Maps a deployed StateBackend's stack outputs to backend attributes. Outputs are matched by the
  * end of their key (CDK appends a hash to logical IDs): `...BucketName`, `...Region`,
  * `...KmsKeyArn`/`...EncryptionKeyArn`, `...LockTableName`, `...WorkspaceKeyPrefix`, `...LockingMode`,
- * `...RoleArn`, `...LockTags` (a JSON map of strings); the client's `backendAttributesFromOutputs` turns them into attributes (the same
- * mapping as `StateClient.fromBackendOutputs`). An output holding a rendered JSON backend
+ * `...RoleArn`, `...LockTags` (a JSON map of strings); the client's `backendAttributesFromOutputs`
+ * turns them into attributes (the same mapping as `StateClient.fromBackendOutputs`). An output holding a rendered JSON backend
  * configuration is merged over the result.
  */
 export function attributesFromStackOutputs(outputs: readonly StackOutput[], options: StackOutputsOptions = {}): BackendAttributes {
