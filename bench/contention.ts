@@ -7,6 +7,16 @@ import { createBucket, log, smallState, unique } from './resources';
 import { isStateLockedError, type LockRetryTiming, type StateClient } from '../src/client';
 import type { StateFile } from '../src/protocol/state';
 import type { LocalServers } from '../test/setup/local-servers';
+import { FaultProxy } from '../test/support/fault-proxy';
+
+/**
+ * The round trip of the S3-like rows, ms: every S3 request goes through a proxy that holds it for
+ * half of this before forwarding and its response for the other half. AWS speaks of median latencies
+ * "in the tens of milliseconds" for small S3 requests (whitepaper "Best Practices Design Patterns:
+ * Optimizing Amazon S3 Performance", "Timeouts and Retries for Latency-Sensitive Applications");
+ * 20 ms is the low end, where polling costs the most against a lock cycle.
+ */
+export const S3_LIKE_RTT_MS = 20;
 
 /** One run of the contention benchmark. */
 export interface ContentionResult {
@@ -24,6 +34,8 @@ export interface ContentionResult {
   /** Median time of a writer's read + write while holding the lock, ms (uncontended: {@link soloHoldMs}). */
   readonly holdMs: number;
   readonly soloHoldMs: number;
+  /** Round trip added to every S3 request, ms (0: straight to the local server). */
+  readonly rttMs: number;
 }
 
 /**
@@ -91,7 +103,21 @@ export class InOrder {
  * test/setup/README.md). `seed` is a state with a numeric `counter` output.
  */
 export async function contention(
-  servers: LocalServers, bucket: string, seed: StateFile, schedule: (typeof SCHEDULES)[number], writers = 32,
+  servers: LocalServers, bucket: string, seed: StateFile, schedule: (typeof SCHEDULES)[number], writers = 32, rttMs = 0,
+): Promise<ContentionResult> {
+  if (rttMs <= 0) return contend(servers, bucket, seed, schedule, writers, 0);
+  // Lock-file mode: only S3 requests are made, all through the proxy (the uncontended cycle too).
+  const proxy = await FaultProxy.start(servers.s3Endpoint);
+  proxy.add({ match: {}, action: 'latency', delayMs: rttMs, times: Number.MAX_SAFE_INTEGER });
+  try {
+    return await contend({ ...servers, s3Endpoint: proxy.url }, bucket, seed, schedule, writers, rttMs);
+  } finally {
+    await proxy.close();
+  }
+}
+
+async function contend(
+  servers: LocalServers, bucket: string, seed: StateFile, schedule: (typeof SCHEDULES)[number], writers: number, rttMs: number,
 ): Promise<ContentionResult> {
   // BENCH_CLIENT_RETRY (JSON LockRetryTiming) overrides the client's default schedule, to try others.
   const override = process.env.BENCH_CLIENT_RETRY && schedule.kind === 'client' ? JSON.parse(process.env.BENCH_CLIENT_RETRY) as LockRetryTiming : undefined;
@@ -145,28 +171,31 @@ export async function contention(
     handoffMs: median(handoffs),
     holdMs: median(spans.map(([a, b]) => b - a)),
     soloHoldMs,
+    rttMs,
   };
 }
 
 /**
  * `repetitions` runs of the client's schedule and of the floor, interleaved, and one of Terraform's
  * (a run of Terraform's takes minutes, see {@link SCHEDULES}), each on a new unversioned bucket: RGW
- * ignores If-None-Match on versioned buckets (test/setup/README.md). `BENCH_SCHEDULES=client` (or
- * `terraform`, `floor`) runs one only.
+ * ignores If-None-Match on versioned buckets (test/setup/README.md). Then the same runs of the client's
+ * schedule and the floor at an S3-like round trip ({@link S3_LIKE_RTT_MS}; Terraform's would take
+ * minutes again and is left out). `BENCH_SCHEDULES=client` (or `terraform`, `floor`) runs one only,
+ * `BENCH_RTT=0` (or `20`) one latency only.
  */
 export async function contentionRuns(servers: LocalServers, repetitions: number): Promise<ContentionResult[]> {
   const which = process.env.BENCH_SCHEDULES;
+  const rtt = process.env.BENCH_RTT;
   const [client, terraform, floor] = SCHEDULES;
-  const plan = [
-    ...Array.from({ length: repetitions }, () => [client, floor]).flat(),
-    terraform,
-  ].filter((s) => !which || which === s.kind);
+  const pairs = (rttMs: number) => Array.from({ length: repetitions }, () => [{ schedule: client, rttMs }, { schedule: floor, rttMs }]).flat();
+  const plan = [...pairs(0), { schedule: terraform, rttMs: 0 }, ...pairs(S3_LIKE_RTT_MS)]
+    .filter((r) => (!which || which === r.schedule.kind) && (rtt === undefined || Number(rtt) === r.rttMs));
   const out: ContentionResult[] = [];
-  for (const schedule of plan) {
+  for (const { schedule, rttMs } of plan) {
     const bucket = unique('bench-contention');
     await createBucket(servers, bucket);
-    const r = await contention(servers, bucket, smallState(1, 0), schedule);
-    log(`contention, ${r.label}: ${(r.totalMs / r.serialMs).toFixed(2)}× ideal, ${r.lost} lost, ${r.lockAttempts} refused attempts, hand-off ${r.handoffMs.toFixed(1)} ms, hold ${r.holdMs.toFixed(1)} ms (solo ${r.soloHoldMs.toFixed(1)})`);
+    const r = await contention(servers, bucket, smallState(1, 0), schedule, 32, rttMs);
+    log(`contention, ${r.label}, ${rttMs} ms round trip: ${(r.totalMs / r.serialMs).toFixed(2)}× ideal, ${r.lost} lost, ${r.lockAttempts} refused attempts, hand-off ${r.handoffMs.toFixed(1)} ms, hold ${r.holdMs.toFixed(1)} ms (solo ${r.soloHoldMs.toFixed(1)})`);
     out.push(r);
   }
   return out;

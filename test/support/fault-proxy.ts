@@ -8,9 +8,11 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `reset-after`: forward, let the server finish, then drop the connection instead of answering
  *   (the request took effect but its response is lost);
  * - `reset-mid-body`: forward, send the status, headers and half the body, then drop the connection;
- * - `delay`: forward, and hold the response for `delayMs`.
+ * - `delay`: forward, and hold the response for `delayMs`;
+ * - `latency`: a network between client and server with a round trip of `delayMs`: hold the request
+ *   for half of it before forwarding, and the response for the other half.
  */
-export type FaultAction = 'status' | 'reset-before' | 'reset-after' | 'reset-mid-body' | 'delay';
+export type FaultAction = 'status' | 'reset-before' | 'reset-after' | 'reset-mid-body' | 'delay' | 'latency';
 
 /** Which requests a rule applies to; every given field must match. */
 export interface FaultMatch {
@@ -32,7 +34,7 @@ export interface FaultRule {
   readonly status?: number;
   /** For `status`: the error code in the body. @default SlowDown (S3), InternalServerError (DynamoDB) */
   readonly code?: string;
-  /** For `delay`. @default 200 */
+  /** For `delay` and `latency`. @default 200 */
   readonly delayMs?: number;
 }
 
@@ -158,6 +160,8 @@ export class FaultProxy {
       return;
     }
 
+    const half = rule?.action === 'latency' ? (rule.delayMs ?? 200) / 2 : 0;
+    if (half) await new Promise((r) => setTimeout(r, half));
     const upstream = await this.forward(req, body);
     const chunks = await readAll(upstream);
     if (rule?.action === 'reset-after') {
@@ -165,6 +169,7 @@ export class FaultProxy {
       return;
     }
     if (rule?.action === 'delay') await new Promise((r) => setTimeout(r, rule.delayMs ?? 200));
+    if (half) await new Promise((r) => setTimeout(r, half));
     const headers = { ...upstream.headers };
     if (rule?.action === 'reset-mid-body') {
       res.writeHead(upstream.statusCode ?? 502, headers);
