@@ -60,16 +60,17 @@ function goQuoteRune(c: number): string {
  * sequence becomes one U+FFFD (Node's decoder may merge a truncated sequence into one U+FFFD).
  */
 export function goDecodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let out = '';
+  const buf = asBuffer(bytes);
   let i = start;
+  while (i < end && bytes[i] < 0x80) i++;
+  // ASCII only (the common case): one slice, no per-byte work.
+  if (i === end) return buf.toString('latin1', start, end);
+  let out = buf.toString('latin1', start, i);
   let runStart = i;
-  const flushAscii = (to: number) => {
-    if (to > runStart) out += Buffer.from(bytes.buffer, bytes.byteOffset + runStart, to - runStart).toString('latin1');
-  };
   while (i < end) {
     const b0 = bytes[i];
     if (b0 < 0x80) { i++; continue; }
-    flushAscii(i);
+    if (i > runStart) out += buf.toString('latin1', runStart, i);
     let cp = -1;
     let size = 1;
     if (b0 >= 0xc2 && b0 <= 0xdf && i + 1 < end && isCont(bytes[i + 1])) {
@@ -86,8 +87,13 @@ export function goDecodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): 
     i += cp < 0 ? 1 : size;
     runStart = i;
   }
-  flushAscii(end);
+  if (end > runStart) out += buf.toString('latin1', runStart, end);
   return out;
+}
+
+/** `bytes` as a Buffer over the same memory (no copy), for its latin1 slices. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function isCont(b: number): boolean {
@@ -95,7 +101,13 @@ function isCont(b: number): boolean {
 }
 /* eslint-enable no-bitwise */
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Go's `isSpace`: space, tab, newline, carriage return. */
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** The escapes that stand for one character (`\\u` aside). */
+const SIMPLE_ESCAPES: Readonly<Record<number, string>> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 
 /**
  * Parses JSON with Go's `json.Unmarshal` acceptance rules and error texts: `unexpected end of JSON input`
@@ -105,7 +117,7 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * @throws GoJsonSyntaxError
  */
 export function parseGoJson(input: string | Uint8Array, options: GoParseOptions = {}): GoJsonValue {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : asBuffer(input);
   const p = new Parser(bytes, options.spans, options.spanDepth ?? 0);
   p.skipWs();
   const value = p.parseValue();
@@ -130,13 +142,13 @@ class Parser {
   public pos = 0;
   private depth = 0;
   constructor(
-    private readonly b: Uint8Array,
+    private readonly b: Buffer,
     private readonly spans?: WeakMap<object, Map<string, readonly [number, number]>>,
     private readonly spanDepth = 0,
   ) {}
 
   public skipWs(): void {
-    while (this.pos < this.b.length && WS.has(this.b[this.pos])) this.pos++;
+    while (this.pos < this.b.length && isWs(this.b[this.pos])) this.pos++;
   }
 
   public invalid(context: string): GoJsonSyntaxError {
@@ -200,7 +212,8 @@ class Parser {
         m.set(key, [start, this.pos]);
       }
       // defineProperty keeps a "__proto__" key an ordinary property, as it is for Go.
-      Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+      else obj[key] = value;
       this.skipWs();
       if (this.pos >= this.b.length) throw this.eof();
       const c = this.b[this.pos];
@@ -247,9 +260,9 @@ class Parser {
       this.pos++;
       if (this.pos >= this.b.length) throw this.eof();
       const e = this.b[this.pos];
-      const simple: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
-      if (simple[e] !== undefined) {
-        out += simple[e];
+      const simple = SIMPLE_ESCAPES[e];
+      if (simple !== undefined) {
+        out += simple;
         this.pos++;
       } else if (e === 0x75) {
         this.pos++;
@@ -327,7 +340,7 @@ class Parser {
       if (!digit(this.pos)) throw this.invalid('in exponent of numeric literal');
       while (digit(this.pos)) this.pos++;
     }
-    const text = Buffer.from(b.buffer, b.byteOffset + start, this.pos - start).toString('latin1');
+    const text = b.toString('latin1', start, this.pos);
     const n = Number(text);
     if (integer && !Number.isSafeInteger(n)) return BigInt(text);
     return n;

@@ -63,6 +63,28 @@ describe('parseGoJson', () => {
     }
   });
 
+  test('duplicate keys: the last value wins, at the first key\'s place (Go fills the field twice)', () => {
+    const v = parseGoJson('{"a":1,"b":2,"a":3}') as Record<string, unknown>;
+    expect(Object.entries(v)).toEqual([['a', 3], ['b', 2]]);
+  });
+
+  test('strings decode alike from a Buffer and from a Uint8Array view at an offset, ASCII runs around other bytes', () => {
+    // ASCII only; ASCII then a 2-byte and a 4-byte sequence; an invalid byte and a truncated 3-byte sequence
+    // (one U+FFFD per byte, as Go's utf8.DecodeRune takes them) between ASCII runs; an escape after non-ASCII bytes.
+    const text = Buffer.concat([
+      Buffer.from('["plain","caf'), Buffer.from([0xc3, 0xa9]), Buffer.from(' '), Buffer.from([0xf0, 0x9f, 0x98, 0x80]),
+      Buffer.from('!","a'), Buffer.from([0xff]), Buffer.from('b'), Buffer.from([0xe2, 0x82]), Buffer.from('c","'),
+      Buffer.from([0xc3, 0xa9]), Buffer.from('\\n\\u00e9x",""]'),
+    ]);
+    const expected = ['plain', 'café 😀!', 'a\ufffdb\ufffd\ufffdc', 'é\néx', ''];
+    expect(parseGoJson(text)).toEqual(expected);
+    const backing = new Uint8Array(text.length + 7);
+    backing.set(text, 5);
+    const view = new Uint8Array(backing.buffer, 5, text.length);
+    expect(Buffer.isBuffer(view)).toBe(false);
+    expect(parseGoJson(view)).toEqual(expected);
+  });
+
   test('a non-ASCII byte outside strings is named as Go names it', () => {
     expect(() => parseGoJson(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).toThrow('invalid character \'ï\' looking for beginning of value');
   });
