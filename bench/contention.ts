@@ -36,7 +36,12 @@ export interface ContentionResult {
   readonly soloHoldMs: number;
   /** Round trip added to every S3 request, ms (0: straight to the local server). */
   readonly rttMs: number;
+  /** The timed bound's waiters tried at each release ({@link TimedRandom}); absent on other rows. */
+  readonly contenders?: number;
 }
+
+/** How many waiters {@link TimedRandom} lets try at each release: about as many refused attempts per hand-off as the client's schedule makes. */
+export const TIMED_CONTENDERS = 3;
 
 /**
  * The retry schedules compared: the client's default, Terraform's `statemgr.LockWithContext` (1 s
@@ -46,9 +51,10 @@ export const SCHEDULES: readonly Schedule[] = [
   { kind: 'client', label: 'client default (hand-off)' },
   { kind: 'terraform', label: 'Terraform (1 s doubling to 16 s)', lockRetry: { initialDelayMs: 1000, maxDelayMs: 16_000, policy: 'terraform' } },
   { kind: 'floor', label: 'floor: one attempt each, then hand-offs in order' },
+  { kind: 'timed', label: `bound: told each release, ${TIMED_CONTENDERS} random waiters try` },
 ];
 
-export type ScheduleKind = 'client' | 'terraform' | 'floor';
+export type ScheduleKind = 'client' | 'terraform' | 'floor' | 'timed';
 
 interface Schedule {
   readonly kind: ScheduleKind;
@@ -99,6 +105,54 @@ export class InOrder {
 }
 
 /**
+ * A second bound, between the floor and any real schedule: the moment the lock is released is known
+ * (an in-process signal, as for {@link InOrder}), but not who is next: at each release `contenders`
+ * waiters picked at random try at once, one wins and the others are refused (each refusal the
+ * conditional PUT and the GET of the holder, as in every schedule) and wait for the next release.
+ * What it measures against the client's schedule, which makes about as many refused attempts, is
+ * the cost of not knowing when the lock changes hands; against the floor, the cost of the refusals.
+ */
+export class TimedRandom {
+  private readonly waiting: (() => void)[] = [];
+  /** A release happened with nobody waiting: the next writer to wait goes at once. */
+  private free = false;
+
+  constructor(private readonly contenders: number, private readonly random: () => number = Math.random) {}
+
+  /** Runs `attempt` (one conditional create and, if taken, the cycle) until it is not refused. */
+  public async run(attempt: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        await attempt();
+        this.released();
+        return;
+      } catch (e) {
+        if (!isStateLockedError(e)) throw e;
+      }
+      await this.wait();
+    }
+  }
+
+  private wait(): Promise<void> {
+    if (this.free) {
+      this.free = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private released(): void {
+    if (!this.waiting.length) {
+      this.free = true;
+      return;
+    }
+    for (let n = Math.min(this.contenders, this.waiting.length); n > 0; n--) {
+      this.waiting.splice(Math.floor(this.random() * this.waiting.length), 1)[0]();
+    }
+  }
+}
+
+/**
  * `bucket` must be new and unversioned (RGW ignores If-None-Match on versioned buckets, see
  * test/setup/README.md). `seed` is a state with a numeric `counter` output.
  */
@@ -135,15 +189,20 @@ async function contend(
   // Terraform's schedule has no jitter: once the waits reach 16 s, every waiter wakes at the same
   // moment and one of them wins, so 32 writers take minutes; the timeout leaves room for that.
   }, { operation: 'OperationTypeApply', timeoutMs });
-  // Ideal serial time: the same cycle uncontended, times the number of writers.
+  // Ideal serial time: the same cycle uncontended, times the number of writers; measured 10 times
+  // before the run and 10 times after it, so that the machine's drift during the run is on both sides.
   const solo: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = process.hrtime.bigint();
-    await cycle(first);
-    solo.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  const soloHoldMs = median(spans.map(([a, b]) => b - a));
-  spans.length = 0;
+  const soloHolds: number[] = [];
+  const uncontended = async () => {
+    for (let i = 0; i < 10; i++) {
+      const t = process.hrtime.bigint();
+      await cycle(first);
+      solo.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    soloHolds.push(...spans.map(([a, b]) => b - a));
+    spans.length = 0;
+  };
+  await uncontended();
   const base = Number((await first.readState())!.state.outputs.counter.value);
   const clients = Array.from({ length: writers }, make);
   // Warm clients, as the one that measured the uncontended cycle: each has loaded its SDK client and
@@ -152,12 +211,23 @@ async function contend(
   for (const c of clients) c.resetRequestCounts();
   const t = process.hrtime.bigint();
   const inOrder = new InOrder();
-  await Promise.all(clients.map((c) => (schedule.kind === 'floor' ? inOrder.run(() => cycle(c, 0)) : cycle(c))));
+  const timed = new TimedRandom(TIMED_CONTENDERS);
+  const run = (c: StateClient) => {
+    switch (schedule.kind) {
+      case 'floor': return inOrder.run(() => cycle(c, 0));
+      case 'timed': return timed.run(() => cycle(c, 0));
+      default: return cycle(c);
+    }
+  };
+  await Promise.all(clients.map(run));
   const totalMs = Number(process.hrtime.bigint() - t) / 1e6;
   const finalCounter = Number((await first.readState())!.state.outputs.counter.value) - base;
   // Every PutObject of a writer beyond its lock and its state write is a refused lock attempt.
   const lockAttempts = clients.reduce((sum, c) => sum + (c.requestCounts.s3.PutObject ?? 0) - 2, 0);
   const handoffs = spans.slice(1).map(([a], i) => a - spans[i][1]);
+  const holdMs = median(spans.map(([a, b]) => b - a));
+  spans.length = 0;
+  await uncontended();
   for (const c of [first, ...clients]) c.destroy();
   return {
     label: schedule.label,
@@ -169,26 +239,29 @@ async function contend(
     finalCounter,
     lockAttempts,
     handoffMs: median(handoffs),
-    holdMs: median(spans.map(([a, b]) => b - a)),
-    soloHoldMs,
+    holdMs,
+    soloHoldMs: median(soloHolds),
     rttMs,
+    ...(schedule.kind === 'timed' ? { contenders: TIMED_CONTENDERS } : {}),
   };
 }
 
 /**
- * `repetitions` runs of the client's schedule and of the floor, interleaved, and one of Terraform's
- * (a run of Terraform's takes minutes, see {@link SCHEDULES}), each on a new unversioned bucket: RGW
- * ignores If-None-Match on versioned buckets (test/setup/README.md). Then the same runs of the client's
- * schedule and the floor at an S3-like round trip ({@link S3_LIKE_RTT_MS}; Terraform's would take
- * minutes again and is left out). `BENCH_SCHEDULES=client` (or `terraform`, `floor`) runs one only,
- * `BENCH_RTT=0` (or `20`) one latency only.
+ * `repetitions` runs of the client's schedule, the floor and the timed bound ({@link TimedRandom}),
+ * interleaved, and one of Terraform's (a run of Terraform's takes minutes, see {@link SCHEDULES}), each
+ * on a new unversioned bucket: RGW ignores If-None-Match on versioned buckets (test/setup/README.md).
+ * Then the same runs of the client's schedule and the floor at an S3-like round trip
+ * ({@link S3_LIKE_RTT_MS}; Terraform's would take minutes again and is left out).
+ * `BENCH_SCHEDULES=client` (or `terraform`, `floor`, `timed`) runs one only, `BENCH_RTT=0` (or `20`)
+ * one latency only.
  */
 export async function contentionRuns(servers: LocalServers, repetitions: number): Promise<ContentionResult[]> {
   const which = process.env.BENCH_SCHEDULES;
   const rtt = process.env.BENCH_RTT;
-  const [client, terraform, floor] = SCHEDULES;
-  const pairs = (rttMs: number) => Array.from({ length: repetitions }, () => [{ schedule: client, rttMs }, { schedule: floor, rttMs }]).flat();
-  const plan = [...pairs(0), { schedule: terraform, rttMs: 0 }, ...pairs(S3_LIKE_RTT_MS)]
+  const [client, terraform, floor, bound] = SCHEDULES;
+  const rounds = (rttMs: number, schedules: (typeof SCHEDULES)[number][]) =>
+    Array.from({ length: repetitions }, () => schedules.map((schedule) => ({ schedule, rttMs }))).flat();
+  const plan = [...rounds(0, [client, floor, bound]), { schedule: terraform, rttMs: 0 }, ...rounds(S3_LIKE_RTT_MS, [client, floor])]
     .filter((r) => (!which || which === r.schedule.kind) && (rtt === undefined || Number(rtt) === r.rttMs));
   const out: ContentionResult[] = [];
   for (const { schedule, rttMs } of plan) {

@@ -150,6 +150,7 @@ export function render(r: BenchResults): string {
   }
   p();
   p('## Contention');
+  const contenders = r.cont.find((c) => c.schedule === 'timed')?.contenders;
   p();
   p(`${r.cont[0]?.writers} writers, each its own warm client, start together and do lock → read → increment an output → write → unlock`);
   p('(lock-file mode, unversioned bucket: RGW ignores `If-None-Match` on versioned buckets), waiting for the lock with the retry');
@@ -162,8 +163,11 @@ export function render(r: BenchResults): string {
   p('and the floor of any schedule: every writer makes the one attempt all schedules make (the same crowd at the start), then');
   p('the refused ones take turns through an in-process queue that lets each try the moment the one before it has released,');
   p('as if every waiter knew when the lock changes hands and who is next (`bench/contention.ts`, `InOrder`; no schedule can');
-  p('know that, it is the bound, not a competitor).');
-  p('Ideal serial time = writers × the median uncontended cycle. Target: total / ideal ≤ 1.5 with 0 lost updates.');
+  p('know that, it is the bound, not a competitor), and a second bound between the two: at each release, the moment it happens,');
+  p(`${contenders ?? 'a few'} waiters picked at random try at once (about as many refused attempts per hand-off as the client's schedule makes),`);
+  p('as if every waiter knew when the lock changes hands but not who is next (`TimedRandom`).');
+  p('Ideal serial time = writers × the median uncontended cycle (of 20: 10 just before the run, 10 just after it, so that the');
+  p('machine\'s drift during the run weighs on both sides). Target: total / ideal ≤ 1.5 with 0 lost updates.');
   p('A refused attempt is the conditional PUT (412) and the GET of the holder; "hand-off" is the median time from one writer\'s');
   p('state write to the next writer\'s state read (release, wait, acquire); "hold" the median read + write under the lock.');
   p('Terraform\'s schedule has no jitter: once the waits reach 16 s every waiter wakes at the same moment and one wins, so its');
@@ -186,16 +190,30 @@ export function render(r: BenchResults): string {
     const ratios = r.cont.filter((c) => c.schedule === kind && c.rttMs === rttMs).map((c) => c.totalMs / c.serialMs).sort((a, b) => a - b);
     return ratios.length ? { mid: ratios[Math.floor(ratios.length / 2)], runs: ratios.length } : undefined;
   };
+  const refusedPerRun = (kind: ContentionResult['schedule']) => {
+    const n = r.cont.filter((c) => c.schedule === kind && c.rttMs === 0).map((c) => c.lockAttempts).sort((a, b) => a - b);
+    return f0(n[Math.floor(n.length / 2)]);
+  };
   const client = medianRatio('client', 0);
   const floor = medianRatio('floor', 0);
+  const timed = medianRatio('timed', 0);
   const tf = r.cont.find((c) => c.schedule === 'terraform');
   if (client) {
     const { mid } = client;
     p();
     p(`Straight to the local server: client schedule median total / ideal ${f2(mid)} over ${client.runs} runs (target ≤ 1.5: ${mid <= 1.5 ? 'met' : '**missed**'})` +
       (floor ? `; the floor ${f2(floor.mid)} (median of ${floor.runs})` : '') +
+      (timed ? `; the timed bound ${f2(timed.mid)} (median of ${timed.runs})` : '') +
       (tf ? `; Terraform's schedule ${f2(tf.totalMs / tf.serialMs)}, ${f1((tf.totalMs / tf.serialMs) / mid)} times the client's.` : '.'));
     if (mid > 1.5) {
+      if (timed) {
+        p();
+        p(`The timed bound says where the difference lies: writers that are told the moment of each release, ${contenders} of them trying`);
+        p(`each time, run at ${f2(timed.mid)} times ideal with ${refusedPerRun('timed')} refused attempts a run (medians), against the client's`);
+        p(`${f2(mid)} with ${refusedPerRun('client')}${floor ? ` and the floor's ${f2(floor.mid)} with ${refusedPerRun('floor')}` : ''}. What separates the client's schedule from the timed`);
+        p('bound is the time between a release and the next attempt, which no waiter can see: within Terraform\'s protocol a');
+        p('waiter learns of a release only by trying (or reading the lock file, a request too).');
+      }
       p();
       p('Where the time above the ideal goes (traces of single runs with `HandOffLockWait.next` instrumented, outside this suite):');
       p('the start (32 conditional PUTs at once, 31 refused, each followed by the GET of the holder) takes 0.15 to 0.2 s, for');

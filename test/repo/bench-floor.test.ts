@@ -1,9 +1,11 @@
 /**
- * The floor row of the contention benchmark (bench/contention.ts, `InOrder`): every writer makes one
- * attempt, then the refused ones take turns, each the moment the one before it released. Checked
- * here against an in-memory lock, so that the benchmark can neither deadlock nor let two writers in.
+ * The bound rows of the contention benchmark (bench/contention.ts): the floor (`InOrder`: every writer
+ * makes one attempt, then the refused ones take turns, each the moment the one before it released)
+ * and the timed bound (`TimedRandom`: at each release, a few waiters picked at random try at once).
+ * Checked here against an in-memory lock, so that the benchmark can neither deadlock nor let two
+ * writers in.
  */
-import { InOrder } from '../../bench/contention';
+import { InOrder, TimedRandom } from '../../bench/contention';
 import { StateLockedError } from '../../src/client';
 
 const holder = { ID: 'h', Operation: 'OperationTypeApply', Info: '', Who: 'w', Version: '1.10.0', Created: '2026-01-01T00:00:00Z', Path: 'b/k' };
@@ -65,5 +67,47 @@ describe('bench floor (InOrder)', () => {
   test('an error other than a refused lock ends the writer', async () => {
     const inOrder = new InOrder();
     await expect(inOrder.run(async () => { throw new Error('access denied'); })).rejects.toThrow('access denied');
+  });
+});
+
+describe('bench timed bound (TimedRandom)', () => {
+  test.each([1, 3])('%i contender(s): every writer gets the lock once; each release lets that many try (fewer when fewer wait)', async (k) => {
+    const lock = memoryLock();
+    const timed = new TimedRandom(k);
+    await within(5000, Promise.all(Array.from({ length: 8 }, (_, w) => timed.run(lock.attempt(w)))));
+    expect([...lock.order].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // The start: all 8 try, 7 are refused. At the releases with 7, 6, ..., 1 writers waiting,
+    // min(k, waiting) try and all but one are refused (a refused one waits again before the next release).
+    const refusedAfterStart = [7, 6, 5, 4, 3, 2, 1].reduce((n, waiting) => n + Math.min(k, waiting) - 1, 0);
+    expect(lock.attempts()).toBe(8 + 7 + refusedAfterStart);
+  });
+
+  test('waiters are picked at random: with a fixed pick, the last to wait goes first', async () => {
+    const lock = memoryLock();
+    // random() just below 1 picks the last waiter in the list each time.
+    const timed = new TimedRandom(1, () => 0.999);
+    await within(5000, Promise.all(Array.from({ length: 4 }, (_, w) => timed.run(lock.attempt(w)))));
+    expect(lock.order[0]).toBe(0);
+    expect(lock.order.slice(1)).toEqual([3, 2, 1]);
+  });
+
+  test('a release before anyone waits is not lost: the next writer to wait goes at once', async () => {
+    const lock = memoryLock();
+    const timed = new TimedRandom(3);
+    let refuse = true;
+    const late = async () => {
+      if (refuse) {
+        refuse = false;
+        await new Promise((r) => setTimeout(r, 20));
+        throw new StateLockedError('the lock file already exists', holder);
+      }
+      return lock.attempt(1)();
+    };
+    await within(5000, Promise.all([timed.run(lock.attempt(0, 0)), timed.run(late)]));
+    expect(lock.order).toEqual([0, 1]);
+  });
+
+  test('an error other than a refused lock ends the writer', async () => {
+    await expect(new TimedRandom(3).run(async () => { throw new Error('access denied'); })).rejects.toThrow('access denied');
   });
 });
