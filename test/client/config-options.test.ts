@@ -58,11 +58,18 @@ describe('sts_region', () => {
   });
 });
 
-describe('custom_ca_bundle, insecure and proxies build agents only when set', () => {
-  test('none set: no agents (the SDK\'s own); any one set: agents of its own for every client; always Terraform\'s 30 s connect timeout', () => {
+describe('custom_ca_bundle, insecure and proxies build agents of their own only when set', () => {
+  test('none set: the SDK\'s HTTP agent and an HTTPS one of ours (the handshake limit only); any one set: agents of its own for every client; always Terraform\'s 30 s connect timeout', () => {
     const c = StateClient.fromConfig(base, { env: {} });
     expect(runtimeOf(c).settings.transport).toEqual({ insecure: false, proxy: {} });
-    expect(requestHandlerOptions(runtimeOf(c).settings.transport)).toEqual({ connectionTimeout: 30_000 });
+    const none = requestHandlerOptions(runtimeOf(c).settings.transport);
+    expect(Object.keys(none).sort()).toEqual(['connectionTimeout', 'httpsAgent']);
+    expect(none.connectionTimeout).toBe(30_000);
+    // The SDK's own agent options (keep-alive, 50 sockets), and the default trust store and verification.
+    expect(none.httpsAgent!.options).toMatchObject({ keepAlive: true, maxSockets: 50 });
+    expect(none.httpsAgent!.options.ca).toBeUndefined();
+    expect(none.httpsAgent!.options.rejectUnauthorized).toBeUndefined();
+    none.httpsAgent!.destroy();
     c.destroy();
     const insecure = { insecure: true, proxy: {} };
     const one = requestHandlerOptions(insecure);

@@ -6,8 +6,9 @@ import * as tls from 'node:tls';
 import type { ResolvedProxy } from '../../protocol/config';
 
 /**
- * The HTTP agents behind `custom_ca_bundle`, `insecure` and the proxy settings, built only when one of
- * them is in effect (the SDK's own agents serve every other configuration).
+ * The HTTP agents behind `custom_ca_bundle`, `insecure` and the proxy settings, and the limit on TLS
+ * handshakes. The HTTPS agent is always ours (for the handshake limit, with the SDK's agent options
+ * otherwise); the plain-HTTP one only when a proxy is set.
  *
  * Proxies follow Go's `golang.org/x/net/http/httpproxy`, which aws-sdk-go-base uses: `NO_PROXY`
  * entries are `*`, host names (matching sub-domains too, `.example.com` only sub-domains), IP
@@ -23,6 +24,8 @@ export interface TransportSettings {
   /** `insecure`: do not verify the server's certificate. */
   readonly insecure: boolean;
   readonly proxy: ResolvedProxy;
+  /** How long a TLS handshake may take, ms; only tests set it. @default TLS_HANDSHAKE_TIMEOUT_MS */
+  readonly tlsHandshakeTimeoutMs?: number;
 }
 
 /**
@@ -34,6 +37,17 @@ export interface TransportSettings {
  */
 export const CONNECT_TIMEOUT_MS = 30_000;
 
+/**
+ * How long a TLS handshake may take once the TCP connection is up, ms: Terraform's, as that same HTTP
+ * client sets net/http's `Transport.TLSHandshakeTimeout` to aws-sdk-go-v2's
+ * `DefaultHTTPTransportTLSHandleshakeTimeout` (sic), 10 s, in `aws/transport/http/client.go`; Go then
+ * fails the attempt with "net/http: TLS handshake timeout", a timeout its retryer retries. The SDK's
+ * connect timeout ends at the TCP connection, so without this an endpoint, proxy or middlebox that
+ * accepts connections but never answers the TLS hello would hold every request forever. Applies to
+ * the handshake with the endpoint (directly or through a proxy's tunnel) and with an `https://` proxy.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** The `requestHandler` options of the SDK clients: the connect timeout, and agents when the transport needs its own. */
 export interface RequestHandlerOptions {
   readonly connectionTimeout: number;
@@ -41,17 +55,49 @@ export interface RequestHandlerOptions {
   readonly httpsAgent?: https.Agent;
 }
 
-/** The `requestHandler` options of the SDK clients; the SDK's own agents unless TLS or proxy settings need others. */
+/**
+ * The `requestHandler` options of the SDK clients: an HTTPS agent of ours (the handshake limit, and
+ * the TLS and proxy settings when set); for plain HTTP the SDK's own agent unless a proxy is set.
+ */
 export function requestHandlerOptions(t: TransportSettings): RequestHandlerOptions {
-  if (!t.ca && !t.insecure && !t.proxy.http && !t.proxy.https) return { connectionTimeout: CONNECT_TIMEOUT_MS };
+  const handshakeMs = t.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS;
+  if (!t.ca && !t.insecure && !t.proxy.http && !t.proxy.https) {
+    return { connectionTimeout: CONNECT_TIMEOUT_MS, httpsAgent: new TunnelHttpsAgent(() => undefined, {}, handshakeMs) };
+  }
   const noProxy = parseNoProxy(t.proxy.noProxy);
   const tlsOptions = { ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: !t.insecure };
   const pick = (proxy: string | undefined) => (host: string, port: number) => (proxy && useProxy(host, port, noProxy) ? proxyUrl(proxy) : undefined);
   return {
     connectionTimeout: CONNECT_TIMEOUT_MS,
-    httpAgent: new TunnelHttpAgent(pick(t.proxy.http)),
-    httpsAgent: new TunnelHttpsAgent(pick(t.proxy.https), tlsOptions),
+    httpAgent: new TunnelHttpAgent(pick(t.proxy.http), handshakeMs),
+    httpsAgent: new TunnelHttpsAgent(pick(t.proxy.https), tlsOptions, handshakeMs),
   };
+}
+
+/**
+ * Destroys `socket` with a timeout error (code `ETIMEDOUT`, which the SDK retries as it retries Go's)
+ * when its TLS handshake has not completed `ms` after the TCP connection (at once when already connected).
+ */
+function limitHandshake(socket: tls.TLSSocket, ms: number, where: string): void {
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => {
+    timer = setTimeout(() => socket.destroy(handshakeTimeoutError(where, ms)), ms);
+    timer.unref();
+  };
+  if (socket.connecting) socket.once('connect', start);
+  else start();
+  const stop = () => clearTimeout(timer);
+  socket.once('secureConnect', stop);
+  socket.once('close', stop);
+}
+
+function handshakeTimeoutError(where: string, ms: number): Error {
+  const limit = ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+  return Object.assign(new Error(
+    `TLS handshake timeout: ${where} accepted the connection but did not complete a TLS handshake within ${limit} `
+    + '(Terraform\'s limit, "net/http: TLS handshake timeout"). Check that this port serves HTTPS (an http:// endpoint '
+    + 'needs that scheme in the endpoint URL), and any proxy or firewall on the way.',
+  ), { code: 'ETIMEDOUT' });
 }
 
 type ProxyFor = (host: string, port: number) => URL | undefined;
@@ -62,7 +108,7 @@ type TunnelCallback = (err: Error | null, socket?: Duplex) => void;
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 50 };
 
 class TunnelHttpAgent extends http.Agent {
-  constructor(private readonly proxyFor: ProxyFor) {
+  constructor(private readonly proxyFor: ProxyFor, private readonly handshakeMs: number) {
     super(AGENT_OPTIONS);
   }
 
@@ -71,25 +117,37 @@ class TunnelHttpAgent extends http.Agent {
     const port = Number(options.port ?? 80);
     const proxy = this.proxyFor(host, port);
     if (!proxy) return (http.Agent.prototype as any).createConnection.call(this, options, cb);
-    tunnel(proxy, host, port, (err, socket) => cb!(err, socket!));
+    tunnel(proxy, host, port, this.handshakeMs, (err, socket) => cb!(err, socket!));
     return undefined;
   }
 }
 
+/** The SDK's HTTPS agent options, plus the handshake limit, the TLS settings and the proxy when set. */
 class TunnelHttpsAgent extends https.Agent {
-  constructor(private readonly proxyFor: ProxyFor, tlsOptions: https.AgentOptions) {
+  constructor(private readonly proxyFor: ProxyFor, tlsOptions: https.AgentOptions, private readonly handshakeMs: number) {
     super({ ...AGENT_OPTIONS, ...tlsOptions });
+  }
+
+  /** The TLS handshake limit ({@link TLS_HANDSHAKE_TIMEOUT_MS}), ms. */
+  public get tlsHandshakeTimeoutMs(): number {
+    return this.handshakeMs;
   }
 
   public createConnection(options: https.RequestOptions, cb?: Callback): Duplex | null | undefined {
     const host = options.host ?? 'localhost';
     const port = Number(options.port ?? 443);
+    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const proxy = this.proxyFor(host, port);
-    if (!proxy) return (https.Agent.prototype as any).createConnection.call(this, options, cb);
-    tunnel(proxy, host, port, (err, socket) => {
+    if (!proxy) {
+      const socket = (https.Agent.prototype as any).createConnection.call(this, options, cb) as Duplex | null | undefined;
+      if (socket instanceof tls.TLSSocket) limitHandshake(socket, this.handshakeMs, where);
+      return socket;
+    }
+    tunnel(proxy, host, port, this.handshakeMs, (err, socket) => {
       if (err || !socket) return cb!(err ?? new Error('proxy tunnel closed'), socket!);
       const servername = options.servername || (isIP(host) ? undefined : host);
       const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket, servername });
+      limitHandshake(secure, this.handshakeMs, `${where} (through proxy ${proxy.protocol}//${proxy.host})`);
       secure.once('secureConnect', () => cb!(null, secure));
       secure.once('error', (e) => cb!(e, secure));
     });
@@ -97,8 +155,11 @@ class TunnelHttpsAgent extends https.Agent {
   }
 }
 
-/** Opens a `CONNECT host:port` tunnel through `proxy` (http or https scheme, optional basic auth). */
-function tunnel(proxy: URL, host: string, port: number, cb: TunnelCallback): void {
+/**
+ * Opens a `CONNECT host:port` tunnel through `proxy` (http or https scheme, optional basic auth); the
+ * TLS handshake with an `https://` proxy is limited to `handshakeMs`.
+ */
+function tunnel(proxy: URL, host: string, port: number, handshakeMs: number, cb: TunnelCallback): void {
   const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const auth = proxy.username
     ? { 'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` }
@@ -114,6 +175,11 @@ function tunnel(proxy: URL, host: string, port: number, cb: TunnelCallback): voi
   });
   // The proxy's address without credentials: errors end up in logs.
   const where = `${proxy.protocol}//${proxy.host}`;
+  if (proxy.protocol === 'https:') {
+    req.once('socket', (socket) => {
+      if (socket instanceof tls.TLSSocket) limitHandshake(socket, handshakeMs, 'the proxy');
+    });
+  }
   req.once('connect', (res, socket, head) => {
     if (res.statusCode !== 200) {
       socket.destroy();
@@ -123,7 +189,8 @@ function tunnel(proxy: URL, host: string, port: number, cb: TunnelCallback): voi
     if (head.length > 0) socket.unshift(head);
     cb(null, socket);
   });
-  req.once('error', (e) => cb(new Error(`proxy ${where}: ${e.message}`)));
+  // The code stays: the SDK retries resets and timeouts by it, as Go's retryer retries them.
+  req.once('error', (e) => cb(Object.assign(new Error(`proxy ${where}: ${e.message}`), { code: (e as NodeJS.ErrnoException).code })));
   req.end();
 }
 
