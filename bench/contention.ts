@@ -63,50 +63,8 @@ interface Schedule {
 }
 
 /**
- * The floor of any retry schedule, which no waiter can reach on its own: every writer makes the one
- * attempt that every schedule makes (the crowd at the start is the same), and a refused writer then
- * waits in an in-process queue that lets it try again the moment the writer before it has released
- * the lock, as if each waiter knew when the lock changes hands and who is next. Every attempt is
- * still the client's conditional create with no wait (`timeoutMs: 0`): a writer refused in the
- * queue (by a late first attempt of another writer) goes back to its head.
- */
-export class InOrder {
-  private readonly queue: (() => void)[] = [];
-  /** A release happened with nobody queued: the next writer to queue goes at once. */
-  private free = false;
-
-  /** Runs `attempt` (one conditional create and, if taken, the cycle) until it is not refused. */
-  public async run(attempt: () => Promise<void>): Promise<void> {
-    for (;;) {
-      try {
-        await attempt();
-        this.released();
-        return;
-      } catch (e) {
-        if (!isStateLockedError(e)) throw e;
-      }
-      await this.turn();
-    }
-  }
-
-  private turn(): Promise<void> {
-    if (this.free) {
-      this.free = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.queue.push(resolve));
-  }
-
-  private released(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.free = true;
-  }
-}
-
-/**
  * A second bound, between the floor and any real schedule: the moment the lock is released is known
- * (an in-process signal, as for {@link InOrder}), but not who is next: at each release `contenders`
+ * (an in-process signal; the floor, {@link InOrder}, is the case of one waiter, the longest waiting), but not who is next: at each release `contenders`
  * waiters picked at random try at once, one wins and the others are refused (each refusal the
  * conditional PUT and the GET of the holder, as in every schedule) and wait for the next release.
  * What it measures against the client's schedule, which makes about as many refused attempts, is
@@ -149,6 +107,21 @@ export class TimedRandom {
     for (let n = Math.min(this.contenders, this.waiting.length); n > 0; n--) {
       this.waiting.splice(Math.floor(this.random() * this.waiting.length), 1)[0]();
     }
+  }
+}
+
+/**
+ * The floor of any retry schedule, which no waiter can reach on its own: every writer makes the one
+ * attempt that every schedule makes (the crowd at the start is the same), and a refused writer then
+ * waits in an in-process queue that lets it try again the moment the writer before it has released
+ * the lock, as if each waiter knew when the lock changes hands and who is next. Every attempt is
+ * still the client's conditional create with no wait (`timeoutMs: 0`): a writer refused in the
+ * queue (by a late first attempt of another writer) waits again, at the end of the queue.
+ */
+export class InOrder extends TimedRandom {
+  constructor() {
+    // One waiter per release, the one that has waited longest (the head of the waiting list).
+    super(1, () => 0);
   }
 }
 

@@ -175,8 +175,7 @@ export function render(r: BenchResults): string {
   p('state write to the next writer\'s state read (release, wait, acquire); "hold" the median read + write under the lock.');
   p('Terraform\'s schedule has no jitter: once the waits reach 16 s every waiter wakes at the same moment and one wins, so its');
   p('row takes minutes and runs once.');
-  const getMs = r.wall.find((w) => w.op === 'read')?.sdk;
-  p(`"Round trip" 0: straight to the local RGW (a request takes ${getMs !== undefined ? `${f1(getMs)} ms for a small GET in this run` : 'a few ms'}, mostly the client's and the server's CPU, on the`);
+  p(`"Round trip" 0: straight to the local RGW (a request takes ${loopbackMs !== undefined ? `${f1(loopbackMs)} ms for a small GET in this run` : 'a few ms'}, mostly the client's and the server's CPU, on the`);
   p('same 2 cores). The rows with a round trip run the same writers through a proxy that holds every S3 request for half of it');
   p('and its response for the other half (`test/support/fault-proxy.ts`, `latency`; the uncontended cycle goes through it too),');
   p('as a network to S3 would: AWS speaks of median latencies "in the tens of milliseconds" for small requests (whitepaper');

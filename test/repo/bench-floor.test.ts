@@ -27,6 +27,19 @@ function memoryLock() {
   return { attempt, order, attempts: () => attempts };
 }
 
+/** Writer 1's attempts: the first is refused 20 ms late (after writer 0 came and went), the next ones try the lock. */
+function lateRefusal(lock: ReturnType<typeof memoryLock>): () => Promise<void> {
+  let refuse = true;
+  return async () => {
+    if (refuse) {
+      refuse = false;
+      await new Promise((r) => setTimeout(r, 20));
+      throw new StateLockedError('the lock file already exists', holder);
+    }
+    return lock.attempt(1)();
+  };
+}
+
 /** Fails fast instead of at jest's timeout when the queue deadlocks. */
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -51,15 +64,7 @@ describe('bench floor (InOrder)', () => {
     const lock = memoryLock();
     const inOrder = new InOrder();
     // Writer 0 takes the lock and releases it before writer 1's refusal has come back.
-    let refuse = true;
-    const late = async () => {
-      if (refuse) {
-        refuse = false;
-        await new Promise((r) => setTimeout(r, 20));
-        throw new StateLockedError('the lock file already exists', holder);
-      }
-      return lock.attempt(1)();
-    };
+    const late = lateRefusal(lock);
     await within(5000, Promise.all([inOrder.run(lock.attempt(0, 0)), inOrder.run(late)]));
     expect(lock.order).toEqual([0, 1]);
   });
@@ -94,15 +99,7 @@ describe('bench timed bound (TimedRandom)', () => {
   test('a release before anyone waits is not lost: the next writer to wait goes at once', async () => {
     const lock = memoryLock();
     const timed = new TimedRandom(3);
-    let refuse = true;
-    const late = async () => {
-      if (refuse) {
-        refuse = false;
-        await new Promise((r) => setTimeout(r, 20));
-        throw new StateLockedError('the lock file already exists', holder);
-      }
-      return lock.attempt(1)();
-    };
+    const late = lateRefusal(lock);
     await within(5000, Promise.all([timed.run(lock.attempt(0, 0)), timed.run(late)]));
     expect(lock.order).toEqual([0, 1]);
   });

@@ -54,7 +54,7 @@ export default class OpenHandlesEnvironment extends TestEnvironment {
   }
 
   /** What the file opened and has not closed, waiting up to {@link GRACE_MS} for it to close. */
-  public async leftOpen(): Promise<string[]> {
+  private async leftOpen(): Promise<string[]> {
     const deadline = Date.now() + GRACE_MS;
     let left = opened(this.before);
     while (left.length && Date.now() < deadline) {
