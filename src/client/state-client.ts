@@ -192,9 +192,12 @@ export class StateClient {
    * @throws InvalidStateError for bytes that are not a state
    */
   public async writeState(state: Uint8Array | StateFile, options: OperationOptions = {}): Promise<WriteStateResult> {
-    if (state instanceof Uint8Array) this.whole.parse(Buffer.from(state), true);
+    // Bytes are checked once, before anything loads or is sent; what is written is the copy checked
+    // (a caller changing its buffer meanwhile changes nothing).
+    const checked = state instanceof Uint8Array ? Buffer.from(state) : state;
+    if (checked instanceof Uint8Array) this.whole.parse(checked, true);
     await this.runtime.ready(options.signal);
-    return this.whole.write(state, options.signal, writerMetadata(this.self));
+    return this.whole.write(checked, options.signal, writerMetadata(this.self), true);
   }
 
   /**

@@ -87,6 +87,16 @@ export function detectEncryptedState(input: string | Uint8Array): EncryptedState
   } catch {
     return { encrypted: false };
   }
+  return envelopeOf(doc);
+}
+
+/**
+ * {@link detectEncryptedState} on a document already parsed (Go's JSON rules): the state reader
+ * parses once for both questions (`readStateOrEnvelope`).
+ *
+ * @throws UnsupportedEncryptionVersionError when `encryption_version` is not `v0`
+ */
+export function envelopeOf(doc: GoJsonValue): EncryptedStateDetection {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { encrypted: false };
   const version = member(doc, 'encryption_version');
   if (typeof version !== 'string' || version === '') return { encrypted: false };

@@ -17,7 +17,7 @@ import { writeState } from './statefile/write';
 
 export type { StateFile, StateOutput, StateResource, StateResourceInstance } from './statefile/model';
 export type { StateFlavor } from './statefile/addrs';
-export { StateFormatError, UNSUPPORTED_STATE_FORMAT, parseState, type ParseStateOptions } from './statefile/read';
+export { StateFormatError, UNSUPPORTED_STATE_FORMAT, parseState, readStateOrEnvelope, type ParseStateOptions, type StateOrEnvelope } from './statefile/read';
 export { writeState, type WriteStateOptions } from './statefile/write';
 
 /** The state format version Terraform ≥ 0.12 writes. */

@@ -399,6 +399,22 @@ describe('state formats (vector 27, invalid states)', () => {
     expect(isInvalidStateError(await client.writeState(Buffer.from('{"serial":1}')).catch((e) => e))).toBe(true);
     expect(isInvalidStateError(await client.writeState(Buffer.alloc(0)).catch((e) => e))).toBe(true);
   });
+
+  test('writeState stores the bytes it checked: a caller changing its buffer meanwhile changes nothing', async () => {
+    const be = await backend('none');
+    const client = be.client();
+    const bytes = readFileSync(join(FIXTURES, 'states_statefile__roundtrip_v4-simple.tfstate'));
+    const given = Buffer.from(bytes);
+    // The check runs when writeState is called; the PUT is sent after an await (the SDK, credentials).
+    const written = client.writeState(given);
+    given.fill(0x20);
+    await written;
+    expect((await be.rawGet(STATE_KEY))?.body.equals(bytes)).toBe(true);
+    // Invalid bytes are refused before anything is sent, as before.
+    given.write('{"serial":1}');
+    expect(isInvalidStateError(await client.writeState(given).catch((e) => e))).toBe(true);
+    expect((await be.rawGet(STATE_KEY))?.body.equals(bytes)).toBe(true);
+  });
 });
 
 describe('Terraform\'s side: objects written as Terraform writes them are honoured, and the reverse', () => {

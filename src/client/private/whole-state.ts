@@ -1,7 +1,7 @@
 import { CONSISTENCY_RETRY_POLL_INTERVAL_MS, CONSISTENCY_RETRY_TIMEOUT_MS } from '../../protocol/constants';
 import { checksumMismatchMessage, md5Hex } from '../../protocol/digest';
-import { UnsupportedEncryptionVersionError, detectEncryptedState } from '../../protocol/encrypted-state';
-import { StateFile, parseState, serializeState, serializeStateTofu } from '../../protocol/state';
+import { UnsupportedEncryptionVersionError } from '../../protocol/encrypted-state';
+import { StateFile, readStateOrEnvelope, serializeState, serializeStateTofu } from '../../protocol/state';
 import { BucketNotFoundError, EncryptedStateError, InvalidStateError, StateBackendError, StateChecksumMismatchError } from '../errors';
 import type { DigestRetryTiming, ReadStateResult, WriteStateResult } from '../types';
 import { describeError, isNoSuchBucket } from './aws-errors';
@@ -65,38 +65,39 @@ export class WholeState {
     }
   }
 
-  /** Parses stored bytes, or (`given`) bytes handed to a write, naming the one or the other in errors. */
+  /**
+   * Parses stored bytes, or (`given`) bytes handed to a write, naming the one or the other in errors:
+   * one JSON parse tells an OpenTofu envelope (refused: no key) from a state and reads the state.
+   */
   public parse(bytes: Buffer, given = false): StateFile | undefined {
     const bucket = this.t.store.bucket;
     const where = given ? 'the given state' : `s3://${bucket}/${this.t.stateKey}`;
     const after = given ? ' Nothing was written.' : '';
-    let detection;
+    let read;
     try {
-      detection = detectEncryptedState(bytes);
+      read = readStateOrEnvelope(bytes, this.t.terraformVersion);
     } catch (e) {
       if (e instanceof UnsupportedEncryptionVersionError) throw new EncryptedStateError(`${where}: ${e.message}${after}`);
-      throw e;
-    }
-    if (detection.encrypted) {
-      throw new EncryptedStateError(noKeyMessage(detection.envelope, given ? 'the given state' : `s3://${bucket}/${this.t.stateKey}`));
-    }
-    try {
-      return parseState(bytes, this.t.terraformVersion);
-    } catch (e) {
       throw new InvalidStateError(`${where} is not a usable state: ${e instanceof Error ? e.message : String(e)}${after}`, { cause: e });
     }
+    if (read.envelope) throw new EncryptedStateError(noKeyMessage(read.envelope, where));
+    return read.state;
   }
 
-  /** Writes the object, then the digest (a digest failure is only logged, as Terraform). */
-  public async write(state: Uint8Array | StateFile, signal?: AbortSignal, metadata?: UserMetadata): Promise<WriteStateResult> {
+  /**
+   * Writes the object, then the digest (a digest failure is only logged, as Terraform). `checked`:
+   * bytes the caller owns and has already parsed with {@link parse} (`given`): neither copied nor parsed again.
+   */
+  public async write(state: Uint8Array | StateFile, signal?: AbortSignal, metadata?: UserMetadata, checked = false): Promise<WriteStateResult> {
     const enc = await this.t.encryption?.active();
     const tofu = ClientEncryption.encryptsState(enc);
     // With encryption, the bytes OpenTofu's remote state writes (statefile.Write, compact, trailing newline), then
     // encrypted; otherwise the flavour the state was read in (OpenTofu's stays compact, with its fields).
-    const plain = state instanceof Uint8Array ? Buffer.from(state) : tofu ? serializeStateTofu(state) : serializeState(state);
+    const given = state instanceof Uint8Array ? (checked && Buffer.isBuffer(state) ? state : Buffer.from(state)) : undefined;
+    const plain = given ?? (tofu ? serializeStateTofu(state as StateFile) : serializeState(state as StateFile));
     if (state instanceof Uint8Array) {
       if (plain.length === 0) throw new InvalidStateError('refusing to write an empty state object: Terraform reads it as "no state"; delete the workspace instead');
-      this.parse(plain, true);
+      if (!checked) this.parse(plain, true);
     }
     // remote.Client.Put receives the encrypted payload: the object, its Content-MD5 and the digest are the envelope's.
     const bytes = enc ? await this.t.encryption!.encrypt(enc, plain, `s3://${this.t.store.bucket}/${this.t.stateKey}`) : plain;

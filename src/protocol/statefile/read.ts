@@ -1,3 +1,4 @@
+import { type EncryptedStateEnvelope, envelopeOf } from '../encrypted-state';
 import { GoJsonValue, GoJsonSyntaxError, goFoldKey, goJsonTypeName, parseGoJson } from '../go-json';
 import { goQuote } from '../go-time';
 import { EMULATED_TERRAFORM_VERSION } from '../lock-info';
@@ -173,10 +174,30 @@ export interface ParseStateOptions {
  *   file does not have a "version" attribute, which is required to identify the format version.`
  */
 export function parseState(input: string | Uint8Array, options: string | ParseStateOptions = {}): StateFile | undefined {
+  return read(input, options, false).state;
+}
+
+/** What {@link readStateOrEnvelope} found: an OpenTofu encryption envelope, or the state (`undefined` for empty input). */
+export type StateOrEnvelope =
+  | { readonly envelope: EncryptedStateEnvelope; readonly state?: undefined }
+  | { readonly envelope?: undefined; readonly state: StateFile | undefined };
+
+/**
+ * `detectEncryptedState` and then {@link parseState}, on one JSON parse: an envelope when the
+ * document is OpenTofu's (a JSON object with a non-empty string `encryption_version`, as OpenTofu's
+ * decrypt step tells them apart), else the state exactly as {@link parseState} reads it, with its errors.
+ *
+ * @throws UnsupportedEncryptionVersionError for an envelope of another version; StateFormatError as {@link parseState}
+ */
+export function readStateOrEnvelope(input: string | Uint8Array, options: string | ParseStateOptions = {}): StateOrEnvelope {
+  return read(input, options, true);
+}
+
+function read(input: string | Uint8Array, options: string | ParseStateOptions, envelopes: boolean): StateOrEnvelope {
   const opts: ParseStateOptions = typeof options === 'string' ? { terraformVersion: options } : options;
   const terraformVersion = opts.terraformVersion ?? EMULATED_TERRAFORM_VERSION;
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  if (bytes.length === 0) return undefined;
+  if (bytes.length === 0) return { state: undefined };
   const problems: { summary: string; detail: string }[] = [];
   const fail = (detail: string) => {
     problems.push({ summary: UNSUPPORTED_STATE_FORMAT, detail });
@@ -192,6 +213,10 @@ export function parseState(input: string | Uint8Array, options: string | ParseSt
   } catch (e) {
     if (!(e instanceof GoJsonSyntaxError)) throw e;
     problems.push({ summary: UNSUPPORTED_STATE_FORMAT, detail: `The state file could not be parsed as JSON: syntax error at byte offset ${e.offset}.` });
+  }
+  if (envelopes && doc !== undefined) {
+    const detected = envelopeOf(doc);
+    if (detected.encrypted) return { envelope: detected.envelope };
   }
   let versionValue: GoJsonValue | undefined;
   if (doc !== undefined && doc !== null) {
@@ -227,7 +252,7 @@ export function parseState(input: string | Uint8Array, options: string | ParseSt
     throw stateError('Invalid Terraform version string', `State file claims to have been written by Terraform version ${goQuote(sv4.terraform_version)}, which is not a valid version string.`);
   }
   const flavor = opts.flavor ?? (version === 4 && looksLikeOpenTofu(bytes, sv4) ? 'opentofu' : 'terraform');
-  return prepareStateV4(sv4, version, flavor);
+  return { state: prepareStateV4(sv4, version, flavor) };
 }
 
 function looksLikeOpenTofu(bytes: Uint8Array, sv4: StateV4): boolean {
