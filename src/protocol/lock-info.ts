@@ -61,13 +61,23 @@ export function newLockId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** `user@host` as Terraform's `NewLockInfo` builds it (`@host` when the user lookup fails). */
+/** The user name, looked up once per process (see {@link defaultLockWho}); `''` when the lookup failed. */
+let currentUser: string | undefined;
+
+/**
+ * `user@host` as Terraform's `NewLockInfo` builds it (`@host` when the user lookup fails). The user
+ * is looked up once per process, as Go's `os/user.Current` caches it ("The first call will cache the
+ * current user information", os/user/lookup.go): a lookup can go through NSS (LDAP, SSSD) and
+ * Terraform makes it once too. The host name is read each time, as Go's `os.Hostname`.
+ */
 export function defaultLockWho(): string {
-  let user = '';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // Go's user.Current() fails in some containers; Terraform then writes "@host".
+  if (currentUser === undefined) {
+    try {
+      currentUser = os.userInfo().username;
+    } catch {
+      // Go's user.Current() fails in some containers; Terraform then writes "@host".
+      currentUser = '';
+    }
   }
   let host = '';
   try {
@@ -75,7 +85,7 @@ export function defaultLockWho(): string {
   } catch {
     // Terraform ignores the hostname error too.
   }
-  return `${user}@${host}`;
+  return `${currentUser}@${host}`;
 }
 
 /**
