@@ -15,4 +15,4 @@ export type { AwsKmsOperations, AwsKmsKeyProviderRequest, ConfigFile as Encrypti
 export type { LockInfo } from '../protocol/lock-info';
 export type { StateFile, OutputValue } from '../protocol/state';
 export { listHeldLocks, staleLocks, splitStateObjectKey, LockReportError, isLockReportError } from './lock-report';
-export type { HeldLock, HeldLockSource, LockReport, LockReportOptions } from './lock-report';
+export type { HeldLock, HeldLockSource, HeldLocksOptions, LockReport, LockReportOptions } from './lock-report';

@@ -1,5 +1,5 @@
-import { ScanCommand, type DynamoDBClient, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ScanCommand, type DynamoDBClient, type ScanCommandInput, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { BucketNotFoundError, StateBackendError, isStateBackendError } from './errors';
 import { describeError, errorName, isAbort, isNoSuchBucket, isNoSuchKey } from './private/aws-errors';
 import {
@@ -141,21 +141,84 @@ export async function listHeldLocks(options: LockReportOptions): Promise<LockRep
   if (options.lockTable && !options.dynamodb) {
     throw new LockReportError(`lockTable "${options.lockTable}" was given without a DynamoDB client: pass dynamodb as well.`);
   }
+  const { s3, dynamodb, bucket, sseCustomerKey, signal } = options;
+  return collectHeldLocks(options, {
+    list: (token) => s3.send(new ListObjectsV2Command({
+      Bucket: bucket,
+      MaxKeys: LIST_MAX_KEYS,
+      ...(options.keyPrefix ? { Prefix: options.keyPrefix } : {}),
+      ...(token ? { ContinuationToken: token } : {}),
+    }), { abortSignal: signal }),
+    read: async (key) => {
+      try {
+        const out = await s3.send(new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(sseCustomerKey ? { SSECustomerAlgorithm: 'AES256', SSECustomerKey: sseCustomerKey } : {}),
+        }), { abortSignal: signal });
+        return out.Body ? await out.Body.transformToString('utf8') : '';
+      } catch (e) {
+        if (isNoSuchKey(e)) return undefined;
+        throw e;
+      }
+    },
+    scan: (input) => dynamodb!.send(new ScanCommand(input), { abortSignal: signal }),
+  });
+}
+
+/** Options of `StateClient.listHeldLocks`; the bucket, table, prefix and encryption are the client's. */
+export interface HeldLocksOptions {
+  /**
+   * Only list keys under this S3 prefix (e.g. one team's folder).
+   * @default - the whole bucket
+   */
+  readonly keyPrefix?: string;
+  /** @default - now */
+  readonly now?: Date;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Where the report's requests go: a caller's SDK clients ({@link listHeldLocks}), or a `StateClient`'s
+ * object store (`private/held-locks.ts`; not here, so that the stale-lock monitor, compiled with this
+ * file, does not carry the client's runtime).
+ */
+export interface LockReportTransport {
+  /** One `ListObjectsV2` page (the SDK's error when it fails). */
+  list(token: string | undefined): Promise<ListObjectsV2CommandOutput>;
+  /** The body of lock file `key`; `undefined` when it does not exist (released since the listing). */
+  read(key: string): Promise<string | undefined>;
+  /** One `Scan` page of the lock table. */
+  scan(input: ScanCommandInput): Promise<ScanCommandOutput>;
+}
+
+/** The backend the report covers. */
+export interface ReportSettings {
+  readonly bucket: string;
+  readonly lockTable?: string;
+  readonly workspaceKeyPrefix?: string;
+  readonly keyPrefix?: string;
+  readonly now?: Date;
+  readonly signal?: AbortSignal;
+}
+
+/** The report of {@link listHeldLocks}, with its requests sent through `transport`. */
+export async function collectHeldLocks(options: ReportSettings, transport: LockReportTransport): Promise<LockReport> {
   const prefix = options.workspaceKeyPrefix ?? DEFAULT_WORKSPACE_KEY_PREFIX;
   const now = options.now ?? new Date();
   const requests = { listPages: 0, lockFileGets: 0, scanPages: 0 };
   const locks: HeldLock[] = [];
 
-  const listed = await listLockFiles(options, requests);
+  const listed = await listLockFiles(options, transport, requests);
   for (const file of listed.lockFiles) {
-    const read = await readLockFile(options, file.key, requests);
+    const read = await readLockFile(options, transport, file.key, requests);
     if (read === undefined) continue;
     const stateKey = file.key.slice(0, -LOCK_FILE_SUFFIX.length);
     locks.push(held('lockfile', stateKey, file.key, prefix, read, file.lastModified, now));
   }
 
-  if (options.lockTable && options.dynamodb) {
-    for (const item of await scanLockItems(options.dynamodb, options.lockTable, options.bucket, requests, options.signal)) {
+  if (options.lockTable) {
+    for (const item of await scanLockItems(transport, options.lockTable, options.bucket, requests, options.signal)) {
       const stateKey = item.lockId.slice(options.bucket.length + 1);
       if (options.keyPrefix && !stateKey.startsWith(options.keyPrefix)) continue;
       locks.push(held('dynamodb', stateKey, item.lockId, prefix, item.info, undefined, now));
@@ -200,7 +263,7 @@ function held(
   };
 }
 
-async function listLockFiles(options: LockReportOptions, requests: { listPages: number }) {
+async function listLockFiles(options: ReportSettings, transport: LockReportTransport, requests: { listPages: number }) {
   const lockFiles: { key: string; lastModified?: Date }[] = [];
   let objectsListed = 0;
   let token: string | undefined;
@@ -208,12 +271,7 @@ async function listLockFiles(options: LockReportOptions, requests: { listPages: 
     let page;
     try {
       requests.listPages++;
-      page = await options.s3.send(new ListObjectsV2Command({
-        Bucket: options.bucket,
-        MaxKeys: LIST_MAX_KEYS,
-        ...(options.keyPrefix ? { Prefix: options.keyPrefix } : {}),
-        ...(token ? { ContinuationToken: token } : {}),
-      }), { abortSignal: options.signal });
+      page = await transport.list(token);
     } catch (e) {
       rethrowAbort(e, options.signal);
       if (isNoSuchBucket(e)) throw new BucketNotFoundError(options.bucket, { cause: e });
@@ -229,24 +287,20 @@ async function listLockFiles(options: LockReportOptions, requests: { listPages: 
   return { lockFiles, objectsListed };
 }
 
-async function readLockFile(options: LockReportOptions, key: string, requests: { lockFileGets: number }): Promise<string | undefined> {
+async function readLockFile(
+  options: ReportSettings, transport: LockReportTransport, key: string, requests: { lockFileGets: number },
+): Promise<string | undefined> {
   try {
     requests.lockFileGets++;
-    const out = await options.s3.send(new GetObjectCommand({
-      Bucket: options.bucket,
-      Key: key,
-      ...(options.sseCustomerKey ? { SSECustomerAlgorithm: 'AES256', SSECustomerKey: options.sseCustomerKey } : {}),
-    }), { abortSignal: options.signal });
-    return out.Body ? await out.Body.transformToString('utf8') : '';
+    // Released between the listing and the GET: not held any more.
+    return await transport.read(key);
   } catch (e) {
     rethrowAbort(e, options.signal);
-    // Released between the listing and the GET: not held any more.
-    if (isNoSuchKey(e)) return undefined;
     throw new LockReportError(`Unable to read lock file "${key}" in S3 bucket "${options.bucket}": ${describeError(e)}`, { cause: e });
   }
 }
 
-async function scanLockItems(dynamodb: DynamoDBClient, table: string, bucket: string, requests: { scanPages: number }, signal?: AbortSignal) {
+async function scanLockItems(transport: LockReportTransport, table: string, bucket: string, requests: { scanPages: number }, signal?: AbortSignal) {
   const items: { lockId: string; info: string }[] = [];
   const own = lockIdOf(bucket, '');
   let start: ScanCommandOutput['LastEvaluatedKey'];
@@ -254,7 +308,7 @@ async function scanLockItems(dynamodb: DynamoDBClient, table: string, bucket: st
     let page: ScanCommandOutput;
     try {
       requests.scanPages++;
-      page = await dynamodb.send(new ScanCommand({
+      page = await transport.scan({
         TableName: table,
         // Digest items (`-md5`) have no Info: the filter drops them server-side (read capacity is the same,
         // the transfer is smaller). Other buckets' items sharing the table are dropped too.
@@ -263,7 +317,7 @@ async function scanLockItems(dynamodb: DynamoDBClient, table: string, bucket: st
         ExpressionAttributeNames: { '#id': LOCK_TABLE_PARTITION_KEY, '#info': LOCK_INFO_ATTRIBUTE },
         ExpressionAttributeValues: { ':bucket': { S: own } },
         ...(start ? { ExclusiveStartKey: start } : {}),
-      }), { abortSignal: signal });
+      });
     } catch (e) {
       rethrowAbort(e, signal);
       const hint = errorName(e) === 'ResourceNotFoundException' ? ' The table does not exist: check dynamodb_table and the region.' : '';

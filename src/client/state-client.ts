@@ -1,6 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { backendAttributesFromOutputs } from './backend-outputs';
 import { ConfigValidationError, WorkspaceError } from './errors';
+import type { HeldLocksOptions, LockReport } from './lock-report';
+import { listBackendLocks } from './private/held-locks';
 import { S3BackendConfig, validateConfig } from '../protocol/config';
 import { DEFAULT_WORKSPACE } from '../protocol/constants';
 import { hasErrors } from '../protocol/diagnostics';
@@ -355,10 +357,14 @@ export class StateClient {
   }
 
   /**
-   * The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`).
-   *
-   * @throws StateBackendError (`NO_LOCK_TABLE`) without dynamodb_table
+   * `tfstate locks`: every held lock of the backend (all keys and workspaces), oldest first, as
+   * `listHeldLocks` reports them, through this client's object store and DynamoDB client (counted).
    */
+  public listHeldLocks(options: HeldLocksOptions = {}): Promise<LockReport> {
+    return listBackendLocks(this.runtime, this.store, options);
+  }
+
+  /** The DynamoDB lock item `lockId` of any state in the bucket, or `undefined` (`migrate-locking`); `NO_LOCK_TABLE` without a table. */
   public readLockItem(lockId: string, options: OperationOptions = {}): Promise<LockRecord | undefined> {
     return readLockItem(this.runtime, lockId, options.signal);
   }
@@ -373,11 +379,7 @@ export class StateClient {
     return probeConditionalWrites(this.runtime, this.store, this.paths.stateKey, options.signal);
   }
 
-  /**
-   * Deletes digest item `digestLockId` (`…-md5` only); `false` when it did not exist.
-   *
-   * @throws StateBackendError (`NOT_A_DIGEST_ITEM`, `NO_LOCK_TABLE`)
-   */
+  /** Deletes digest item `digestLockId` (`…-md5` only; else `NOT_A_DIGEST_ITEM`); `false` when it did not exist. */
   public deleteDigestItem(digestLockId: string, options: OperationOptions = {}): Promise<boolean> {
     return deleteDigestItem(this.runtime, digestLockId, options.signal);
   }

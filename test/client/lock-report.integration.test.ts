@@ -89,6 +89,50 @@ describe('lock report (bucket-wide held locks) on the local servers', () => {
     expect(all.locks.map((l) => l.lockInfo?.Who)).toEqual(['crashed@ci', 'bob@host']);
   });
 
+  test('StateClient.listHeldLocks: the same report through the client\'s object store and DynamoDB client, every request counted', async () => {
+    const network = be.client();
+    const dev = be.client({ workspace: 'dev' }, { key: 'payments/terraform.tfstate' });
+    const a = await network.lock({ operation: 'OperationTypeApply', who: 'ci@runner-1' });
+    const b = await dev.lock({ operation: 'OperationTypePlan', who: 'alice@laptop' });
+    try {
+      const now = new Date(Date.now() + HOUR);
+      const direct = await listHeldLocks({ s3: be.s3, dynamodb: be.dynamodb, bucket: be.bucket, lockTable: be.table, now });
+      const own = be.client();
+      try {
+        const report = await own.listHeldLocks({ now });
+        expect(report).toEqual(direct);
+        expect(report.locks.map((l) => l.lockInfo?.ID).sort()).toEqual([a, a, b, b].sort());
+        expect(own.requestCounts.s3).toEqual({ ListObjectsV2: 1, GetObject: 2 });
+        expect(own.requestCounts.dynamodb).toEqual({ Scan: 1 });
+        expect((await own.listHeldLocks({ keyPrefix: 'env:/' })).locks.map((l) => [l.source, l.lockInfo?.ID])).toEqual([['dynamodb', b], ['lockfile', b]]);
+      } finally {
+        own.destroy();
+      }
+    } finally {
+      await network.unlock(a);
+      await dev.unlock(b);
+    }
+  });
+
+  test('StateClient.listHeldLocks reads SSE-C lock files with the configured key, and fails as listHeldLocks does', async () => {
+    const key = '4Dm1n4rphuFgawxuzY/bEfvLf6rYK0gIjfaDSLlfXNk=';
+    const sseC = be.client({}, { encrypt: true, sse_customer_key: key, dynamodb_table: undefined, use_lockfile: true });
+    const id = await sseC.lock({ who: 'sse@c' });
+    try {
+      // Without the key the object cannot be read: the store applies it to every GET.
+      await expect(listHeldLocks({ s3: be.s3, bucket: be.bucket })).rejects.toThrow(/Unable to read lock file "network\/terraform.tfstate.tflock"/);
+      const report = await sseC.listHeldLocks();
+      expect(report.locks.map((l) => [l.source, l.lockInfo?.ID, l.lockInfo?.Who])).toEqual([['lockfile', id, 'sse@c']]);
+      expect(be.s3Log.filter((r) => r.op === 'GetObject').at(-1)?.headers['x-amz-server-side-encryption-customer-key']).toBe(key);
+    } finally {
+      await sseC.unlock(id);
+    }
+    expect(isBucketNotFoundError(await be.client({}, { bucket: `${be.bucket}-missing` }).listHeldLocks().catch((e: unknown) => e))).toBe(true);
+    const noTable = await be.client({}, { dynamodb_table: `${be.table}-missing` }).listHeldLocks().catch((e: unknown) => e);
+    expect(isLockReportError(noTable)).toBe(true);
+    expect((noTable as Error).message).toMatch(/Unable to scan DynamoDB table .*table does not exist/);
+  });
+
   test('fails with BucketNotFoundError for a missing bucket, LockReportError for a missing table, and stops on abort', async () => {
     const missing = await listHeldLocks({ s3: be.s3, bucket: `${be.bucket}-missing` }).catch((e: unknown) => e);
     expect(isBucketNotFoundError(missing)).toBe(true);

@@ -1,4 +1,4 @@
-import { HeldLock, listHeldLocks } from '../../client/lock-report';
+import type { HeldLock } from '../../client/lock-report';
 import { validateConfig } from '../../protocol/config';
 import { formatGoDuration, parseGoDuration } from '../../protocol/go-time';
 import { CliError, EXIT, formatAge, out, printJson, printTable } from '../output';
@@ -56,15 +56,7 @@ export async function locksCommand(opts: LocksCommandOptions): Promise<number> {
   const s = await openSession(withKey);
   try {
     const resolved = validateConfig(s.config, process.env).config;
-    const { s3, dynamodb } = s.client.sdkClients();
-    const report = await listHeldLocks({
-      s3,
-      dynamodb,
-      bucket: resolved.bucket,
-      lockTable: resolved.dynamodb_table || undefined,
-      workspaceKeyPrefix: resolved.workspace_key_prefix,
-      sseCustomerKey: resolved.encryption.type === 'sse-c' ? resolved.encryption.customerKey : undefined,
-    });
+    const report = await s.client.listHeldLocks();
     // A lock of unknown age (a broken lock item) always matches: nobody can say it is recent.
     const matching = report.locks.filter((l) => l.ageMs === undefined || l.ageMs >= olderThanMs);
     if (opts.json) {
