@@ -4,6 +4,7 @@ import { dataDirPath, readRecordedBackend } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
 import { backendAttributesFromOutputs } from '../client/backend-outputs';
 import { isConfigValidationError } from '../client/errors';
+import type { StackOutput } from '../client/stack-outputs';
 import type { BackendLockingMode, BackendOutputs } from '../client/types';
 
 /** S3 backend attributes as Terraform names them; values as HCL gives them (string, boolean, number, object). */
@@ -131,12 +132,6 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** A CloudFormation stack output. */
-export interface StackOutput {
-  readonly OutputKey?: string;
-  readonly OutputValue?: string;
-}
-
 /** Options of {@link attributesFromStackOutputs}. */
 export interface StackOutputsOptions {
   /** Told when the locking attributes are guessed (a stack without `LockingMode`) or an output is ignored. */
@@ -220,29 +215,25 @@ function lockTagsOutput(key: string, value: string): Record<string, string> {
 }
 
 async function attributesFromStack(stackName: string, region: string | undefined): Promise<BackendAttributes> {
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  // Loaded here, not at start-up: the same connect timeout as the backend's clients (Terraform's dialer).
+  // The CloudFormation call is the client's, loaded here, not at start-up (--help loads no SDK);
+  // a plain require, as program.ts's `load`, stays CommonJS under every module setting.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { CONNECT_TIMEOUT_MS } = require('../client/private/http-agents') as { CONNECT_TIMEOUT_MS: number };
-  const cfn = new CloudFormationClient({ ...(region ? { region } : {}), requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS } });
+  const { readStackOutputs } = require('../client/stack-outputs') as typeof import('../client/stack-outputs');
+  let stack;
   try {
-    const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = res.Stacks?.[0];
-    if (!stack) throw new CliError(`Stack "${stackName}" was not found. Check the name and the region (AWS_REGION).`);
-    const attrs = attributesFromStackOutputs(stack.Outputs ?? [], {
-      region: await cfn.config.region().catch(() => undefined),
-      warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} stack "${stackName}": ${m}`),
-    });
-    if (attrs.bucket === undefined) {
-      throw new CliError(`Stack "${stackName}" has no output naming the state bucket. Is it a StateBackend stack? Pass -backend-config bucket=NAME instead.`);
-    }
-    return attrs;
+    stack = await readStackOutputs(stackName, { region });
   } catch (e) {
-    if (e instanceof CliError) throw e;
     throw new CliError(`Cannot read the outputs of stack "${stackName}": ${(e as Error).message}\nCheck the stack name, region and credentials.`);
-  } finally {
-    cfn.destroy();
   }
+  if (!stack) throw new CliError(`Stack "${stackName}" was not found. Check the name and the region (AWS_REGION).`);
+  const attrs = attributesFromStackOutputs(stack.outputs, {
+    region: stack.region,
+    warn: (m) => note(`${paint('yellow', 'Warning:', io.stderr)} stack "${stackName}": ${m}`),
+  });
+  if (attrs.bucket === undefined) {
+    throw new CliError(`Stack "${stackName}" has no output naming the state bucket. Is it a StateBackend stack? Pass -backend-config bucket=NAME instead.`);
+  }
+  return attrs;
 }
 
 /** The configuration options common to all commands. */

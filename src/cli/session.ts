@@ -28,9 +28,9 @@ export function checkWorkspaceName(name: string): void {
 }
 
 /**
- * The configuration and a client for the selected workspace. Checks the client has no method for
- * (`doctor`, `digest repair`) use `client.sdkClients()`, so that they run with the same credentials
- * (profile, `assume_role`), endpoints and retries as every other command.
+ * The configuration and a client for the selected workspace. Every command reaches S3 and DynamoDB
+ * through the client's methods (`src/cli/` imports no SDK client: test/repo/cli-thin-shell.test.ts),
+ * with the same credentials (profile, `assume_role`), endpoints, retries and headers as every other.
  */
 export interface Session {
   readonly config: S3BackendConfig;
