@@ -6,6 +6,9 @@ import { backendAttributesFromOutputs } from '../client/backend-outputs';
 import { isConfigValidationError } from '../client/errors';
 import type { StackOutput } from '../client/stack-outputs';
 import type { BackendLockingMode, BackendOutputs } from '../client/types';
+import { convertToAttrType } from '../protocol/config/decode';
+import { type AttrType, SCHEMA } from '../protocol/config/schema';
+import { goQuote } from '../protocol/go-time';
 
 /** S3 backend attributes as Terraform names them; values as HCL gives them (string, boolean, number, object). */
 export type BackendAttributes = Record<string, unknown>;
@@ -15,16 +18,6 @@ export interface LoadedConfig {
   readonly attributes: BackendAttributes;
   readonly sources: string[];
 }
-
-/** Attributes whose `-backend-config KEY=VALUE` string is converted to a boolean, as Terraform does. */
-const BOOL_ATTRIBUTES = new Set([
-  'encrypt', 'use_lockfile', 'use_path_style', 'force_path_style', 'skip_credentials_validation',
-  'skip_region_validation', 'skip_requesting_account_id', 'skip_metadata_api_check', 'skip_s3_checksum',
-  'use_dualstack_endpoint', 'use_fips_endpoint', 'insecure', 'use_legacy_workflow',
-]);
-
-/** Attributes converted to a number. */
-const NUMBER_ATTRIBUTES = new Set(['max_retries']);
 
 async function hclParse(file: string, text: string): Promise<any> {
   // Loaded lazily: the WebAssembly parser costs ~100 ms and most commands never need it.
@@ -36,21 +29,65 @@ async function hclParse(file: string, text: string): Promise<any> {
   }
 }
 
-/** Converts a `KEY=VALUE` string to the attribute's type, with Terraform's error when it cannot. */
-function convertValue(key: string, raw: string): unknown {
-  if (BOOL_ATTRIBUTES.has(key)) {
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
-    throw new CliError(`Invalid backend configuration value for "${key}": a bool is required, got "${raw}". Use ${key}=true or ${key}=false.`, EXIT.USAGE);
+/** The schema type of `-backend-config` attribute `key` (`outer.inner`: an attribute of a nested object). */
+function attributeType(key: string): AttrType | undefined {
+  const [outer, inner] = key.split('.', 2);
+  const type = SCHEMA[outer];
+  if (inner === undefined || type === undefined) return type;
+  return typeof type === 'object' ? type.object[inner] : undefined;
+}
+
+/**
+ * A `-backend-config KEY=VALUE` value as Terraform's `configValueFromCLI` reads it
+ * (internal/command/meta_config.go): a bool or number attribute converts from the string with cty's
+ * rules (`convertToAttrType`, the configuration's own), a list, set, map or object attribute is an
+ * HCL expression (`allowed_account_ids=["123456789012"]`, `assume_role={role_arn="..."}`), a string
+ * is taken as given. A name the backend does not have is passed on: validation names it.
+ */
+async function convertValue(arg: string, key: string, raw: string): Promise<unknown> {
+  const type = attributeType(key);
+  const invalid = (why: string) => new CliError(
+    `Invalid backend configuration value: Invalid backend configuration argument -backend-config=${goQuote(arg)}: ${why}`, EXIT.USAGE);
+  if (type === undefined || type === 'string') return raw;
+  if (type === 'bool' || type === 'number') {
+    const converted = convertToAttrType(raw, type);
+    if ('error' in converted) throw invalid(converted.error);
+    return converted.value;
   }
-  if (NUMBER_ATTRIBUTES.has(key)) {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) {
-      throw new CliError(`Invalid backend configuration value for "${key}": a number is required, got "${raw}".`, EXIT.USAGE);
-    }
-    return n;
+  // Loaded on use (a WebAssembly parser); a plain require stays CommonJS under every module setting.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = await parse('-backend-config', `value = ${raw}\n`);
+  } catch (e) {
+    throw invalid(`not an HCL expression (${(e as Error).message.split('\n')[0]}). Write a${describeAttrType(type)}, e.g. ${exampleOf(type)}.`);
   }
-  return raw;
+  if (Object.keys(parsed).length !== 1 || !('value' in parsed)) throw invalid(`not one HCL expression. Write a${describeAttrType(type)}, e.g. ${exampleOf(type)}.`);
+  return literal(parsed.value, () => invalid('variables and function calls are not allowed here: the value must be a literal.'));
+}
+
+function describeAttrType(type: AttrType): string {
+  return type === 'set' ? ' list of strings' : type === 'map' ? ' map of strings' : 'n object';
+}
+
+function exampleOf(type: AttrType): string {
+  return type === 'set' ? '["a", "b"]' : type === 'map' ? '{ name = "value" }' : `{ ${Object.keys((type as { object: object }).object)[0]} = "..." }`;
+}
+
+/**
+ * A value hcl2json gave for an expression, as HCL evaluates it without variables or functions:
+ * hcl2json keeps an expression it cannot evaluate as a `${...}` template (refused: `fail`) and
+ * template escapes as written (`$${` is a literal `${`, `%%{` a literal `%{`).
+ */
+function literal(v: unknown, fail: () => Error): unknown {
+  if (typeof v === 'string') {
+    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail();
+    return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+  }
+  if (Array.isArray(v)) return v.map((x) => literal(x, fail));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, fail)]));
+  return v;
 }
 
 /** hcl2json gives blocks as arrays of objects; the S3 backend's nested objects are single. */
@@ -95,7 +132,7 @@ export async function parseBackendConfigArg(arg: string, cwd: string): Promise<B
   const asFile = path.resolve(cwd, arg);
   if (eq > 0 && /^[a-z_][a-z0-9_.]*$/.test(arg.slice(0, eq))) {
     const key = arg.slice(0, eq);
-    const value = convertValue(key.split('.').pop()!, arg.slice(eq + 1));
+    const value = await convertValue(arg, key, arg.slice(eq + 1));
     if (key.includes('.')) {
       // `assume_role.role_arn=...` sets one attribute of a nested object.
       const [outer, inner] = key.split('.', 2);

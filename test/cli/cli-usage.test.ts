@@ -122,7 +122,17 @@ describe('configuration', () => {
   test('a bool attribute with a non-bool value is a usage error', async () => {
     const r = await runCli(['pull', '-backend-config', 'bucket=b', '-backend-config', 'key=k', '-backend-config', 'encrypt=maybe'], { noServers: true });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/"encrypt": a bool is required, got "maybe"/);
+    expect(r.stderr).toMatch(/Invalid backend configuration argument -backend-config="encrypt=maybe": a bool is required/);
+  });
+
+  test('backend-config names each attribute its snippet leaves out, and credentials apart', async () => {
+    const r = await runCli(['backend-config', '-backend-config', 'bucket=b', '-backend-config', 'key=k', '-backend-config', 'region=eu-west-1',
+      '-backend-config', 'endpoints={ s3 = "http://127.0.0.1:9000" }', '-backend-config', 'use_path_style=true', '-backend-config', 'secret_key=s3cr3t'], { noServers: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/bucket += "b"/);
+    expect(r.stdout).not.toContain('s3cr3t');
+    expect(r.stderr).toMatch(/Warning: backend-config: not in the snippet: endpoints, use_path_style\. A snippet renders bucket, key/);
+    expect(r.stderr).toMatch(/not in the snippet: secret_key \(credentials are never printed\)/);
   });
 
   test.each(['tf', 'hcl', 'terragrunt'])('backend-config -format %s renders HCL that parses back to the configuration', async (format) => {

@@ -108,6 +108,17 @@ describe('validateConfig: decoding', () => {
     expect(config).toMatchObject({ encrypt: true, acl: '3', max_retries: 7 });
   });
 
+  // zclconf/go-cty cty/convert/conversion_primitive.go (string → bool, string → number via ParseNumberVal).
+  test('cty\'s string conversions: "1"/"0" are bools, a capitalised TRUE gets cty\'s hint, "+3" is a number, " 3" is not', () => {
+    expect(validate({ encrypt: '1', use_lockfile: '0' }).config).toMatchObject({ encrypt: true, use_lockfile: false });
+    expect(validate({ encrypt: 'True' }).diagnostics[0].detail).toBe('Inappropriate value for attribute "encrypt": a bool is required; to convert from string, use lowercase "true".');
+    expect(validate({ encrypt: 'FALSE' }).diagnostics[0].detail).toMatch(/use lowercase "false"\.$/);
+    expect(validate({ max_retries: '+3' }).config).toMatchObject({ max_retries: 3 });
+    for (const bad of [' 3', '3 ', '0x10', '', '1_000']) {
+      expect(validate({ max_retries: bad }).diagnostics[0].detail).toBe('Inappropriate value for attribute "max_retries": a number is required.');
+    }
+  });
+
   test('null means unset', () => {
     expect(validate({ kms_key_id: null, encrypt: null }).config.encrypt).toBe(false);
   });

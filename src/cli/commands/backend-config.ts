@@ -1,6 +1,6 @@
 import { renderSnippet, SNIPPET_FORMATS, SnippetFormat, SnippetValues } from '../../construct/backend-config-render';
 import { BackendAttributes } from '../config';
-import { CliError, EXIT, io } from '../output';
+import { CliError, EXIT, io, note, paint } from '../output';
 import { GlobalOptions, loadConfig } from '../session';
 
 /** The snippet values of a loaded configuration (region from the environment when the config has none). */
@@ -27,12 +27,45 @@ export function snippetValuesFrom(a: BackendAttributes, env: NodeJS.ProcessEnv =
   };
 }
 
-/** `backend-config [-format F]`: the current configuration as a snippet. */
+/** What a snippet renders: these attributes, and `role_arn` of `assume_role`. */
+const RENDERED = new Set(['bucket', 'key', 'region', 'encrypt', 'kms_key_id', 'use_lockfile', 'dynamodb_table', 'workspace_key_prefix', 'state_tags', 'lock_tags']);
+/** Credentials: never printed. */
+const SECRETS = new Set(['access_key', 'secret_key', 'token', 'sse_customer_key']);
+
+/**
+ * The attributes of a configuration a snippet leaves out (`assume_role.X` for each attribute of the
+ * role but `role_arn`), and the credentials among them, which are never printed.
+ */
+export function attributesLeftOut(a: BackendAttributes): { readonly settings: string[]; readonly secrets: string[] } {
+  const settings: string[] = [];
+  const secrets: string[] = [];
+  for (const [k, v] of Object.entries(a)) {
+    if (v === undefined || v === null || RENDERED.has(k)) continue;
+    if (SECRETS.has(k)) {secrets.push(k);} else if (k === 'assume_role' && typeof v === 'object' && !Array.isArray(v)) {
+      settings.push(...Object.keys(v).filter((x) => x !== 'role_arn').map((x) => `assume_role.${x}`));
+    } else {settings.push(k);}
+  }
+  return { settings, secrets };
+}
+
+/**
+ * `backend-config [-format F]`: the current configuration as a snippet. A snippet renders the
+ * attributes a `StateBackend` sets (bucket, key, region, encryption, locking, prefix, role, tags);
+ * any other attribute of the configuration is named in a warning, never dropped in silence.
+ */
 export async function backendConfigCommand(opts: GlobalOptions & { format?: string }): Promise<void> {
   const format = (opts.format ?? 'tf') as SnippetFormat;
   if (!SNIPPET_FORMATS.includes(format)) {
     throw new CliError(`-format: "${opts.format}" is not a format. Use one of: ${SNIPPET_FORMATS.join(', ')}.`, EXIT.USAGE);
   }
   const { config } = await loadConfig(opts);
-  io.stdout.write(renderSnippet(snippetValuesFrom(config as unknown as BackendAttributes), opts.json ? 'json' : format));
+  const attributes = config as unknown as BackendAttributes;
+  io.stdout.write(renderSnippet(snippetValuesFrom(attributes), opts.json ? 'json' : format));
+  const left = attributesLeftOut(attributes);
+  const warn = (m: string) => note(`${paint('yellow', 'Warning:', io.stderr)} backend-config: ${m}`);
+  if (left.settings.length > 0) {
+    warn(`not in the snippet: ${left.settings.join(', ')}. A snippet renders bucket, key, region, encrypt, kms_key_id, ` +
+      'use_lockfile, dynamodb_table, workspace_key_prefix, assume_role.role_arn, state_tags and lock_tags; add the others by hand.');
+  }
+  if (left.secrets.length > 0) warn(`not in the snippet: ${left.secrets.join(', ')} (credentials are never printed).`);
 }

@@ -42,10 +42,23 @@ export function nameSuggestion(given: string, candidates: readonly string[]): st
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v);
 
-/** cty's string → number conversion accepts a decimal literal only. */
-const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * cty's string → number conversion (`cty.ParseNumberVal`: Go's `big.ParseFloat` in base 10): a
+ * decimal literal with an optional sign and exponent, nothing around it.
+ */
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Converts like cty's `convert.Convert`; returns the value or cty's error text. */
+/**
+ * Converts like cty's `convert.Convert` to an attribute's type; returns the value or cty's error
+ * text. Strings convert to bool as cty does (`"true"`/`"1"`, `"false"`/`"0"`, with cty's hint for
+ * another case: zclconf/go-cty cty/convert/conversion_primitive.go) and to number as
+ * `cty.ParseNumberVal`. The one place of these rules: the configuration's decoding and the CLI's
+ * `-backend-config KEY=VALUE` (Terraform's `configValueFromCLI` converts primitives from string).
+ */
+export function convertToAttrType(v: unknown, type: AttrType): { value: Value } | { error: string } {
+  return convert(v, type);
+}
+
 function convert(v: unknown, type: AttrType): { value: Value } | { error: string } {
   if (v === null || v === undefined) return { value: null };
   if (type === 'string') {
@@ -57,8 +70,10 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
   if (type === 'bool') {
     if (typeof v === 'boolean') return { value: v };
     if (typeof v === 'string') {
-      if (v === 'true') return { value: true };
-      if (v === 'false') return { value: false };
+      if (v === 'true' || v === '1') return { value: true };
+      if (v === 'false' || v === '0') return { value: false };
+      const lower = v.toLowerCase();
+      if (lower === 'true' || lower === 'false') return { error: `a bool is required; to convert from string, use lowercase "${lower}"` };
       return { error: 'a bool is required' };
     }
     return { error: 'bool required' };
@@ -66,7 +81,7 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
   if (type === 'number') {
     if (typeof v === 'number' && Number.isFinite(v)) return { value: v };
     if (typeof v === 'string') {
-      return NUMBER_TEXT.test(v.trim()) && v.trim() === v ? { value: Number(v) } : { error: 'a number is required' };
+      return NUMBER_TEXT.test(v) ? { value: Number(v) } : { error: 'a number is required' };
     }
     return { error: 'number required' };
   }
