@@ -19,9 +19,17 @@ export interface LoadedConfig {
   readonly sources: string[];
 }
 
+/**
+ * hcl2json's parser, loaded on use: the WebAssembly parser costs ~100 ms and most commands never need
+ * it. A plain require, as program.ts's `load`, stays CommonJS under every module setting (ts-jest's too).
+ */
+function hcl2json(): typeof import('@cdktf/hcl2json') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
+}
+
 async function hclParse(file: string, text: string): Promise<any> {
-  // Loaded lazily: the WebAssembly parser costs ~100 ms and most commands never need it.
-  const { parse } = await import('@cdktf/hcl2json');
+  const { parse } = hcl2json();
   try {
     return await parse(file, text);
   } catch (e) {
@@ -54,9 +62,7 @@ async function convertValue(arg: string, key: string, raw: string): Promise<unkn
     if ('error' in converted) throw invalid(converted.error);
     return converted.value;
   }
-  // Loaded on use (a WebAssembly parser); a plain require stays CommonJS under every module setting.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parse } = require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
+  const { parse } = hcl2json();
   let parsed: Record<string, unknown>;
   try {
     parsed = await parse('-backend-config', `value = ${raw}\n`);
@@ -64,7 +70,7 @@ async function convertValue(arg: string, key: string, raw: string): Promise<unkn
     throw invalid(`not an HCL expression (${(e as Error).message.split('\n')[0]}). Write a${describeAttrType(type)}, e.g. ${exampleOf(type)}.`);
   }
   if (Object.keys(parsed).length !== 1 || !('value' in parsed)) throw invalid(`not one HCL expression. Write a${describeAttrType(type)}, e.g. ${exampleOf(type)}.`);
-  return literal(parsed.value, () => invalid('variables and function calls are not allowed here: the value must be a literal.'));
+  return literal(parsed.value, key, () => invalid('variables and function calls are not allowed here: the value must be a literal.'));
 }
 
 function describeAttrType(type: AttrType): string {
@@ -77,17 +83,56 @@ function exampleOf(type: AttrType): string {
 
 /**
  * A value hcl2json gave for an expression, as HCL evaluates it without variables or functions:
- * hcl2json keeps an expression it cannot evaluate as a `${...}` template (refused: `fail`) and
- * template escapes as written (`$${` is a literal `${`, `%%{` a literal `%{`).
+ * hcl2json keeps an expression it cannot evaluate as a `${...}` template (refused: `fail` with the
+ * attribute's path and the text) and template escapes as written (`$${` is a literal `${`, `%%{` a
+ * literal `%{`).
  */
-function literal(v: unknown, fail: () => Error): unknown {
+function literal(v: unknown, at: string, fail: (at: string, text: string) => Error): unknown {
   if (typeof v === 'string') {
-    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail();
+    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail(at, v);
     return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
   }
-  if (Array.isArray(v)) return v.map((x) => literal(x, fail));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, fail)]));
+  if (Array.isArray(v)) return v.map((x, i) => literal(x, `${at}[${i}]`, fail));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, at ? `${at}.${k}` : k, fail)]));
   return v;
+}
+
+/** An expression of a backend block or file, kept until the merge says whether anything overrides it. */
+class Unevaluated {
+  constructor(readonly source: string, readonly at: string, readonly text: string) {}
+
+  /**
+   * Terraform refuses a reference or a function call in the backend configuration ("Variables not
+   * allowed: Variables may not be used here", decoded with no evaluation context); OpenTofu evaluates
+   * variables and locals at `tofu init`, which this CLI cannot repeat: it asks for the value, or for
+   * the directory `init` recorded it in.
+   */
+  public error(): CliError {
+    const expr = /^\$\{([^]*)\}$/.exec(this.text)?.[1] ?? this.text;
+    return new CliError(`${this.source}: ${this.at} = ${expr} is an expression; tfstate reads literal values only ` +
+      '(Terraform refuses it: "Variables may not be used here"; OpenTofu evaluates it at tofu init).\n' +
+      `Pass -backend-config ${this.at.split('[')[0].split('.').slice(0, 2).join('.')}=VALUE, or run in the directory where init ran: the recorded configuration has the values.`);
+  }
+}
+
+/** The attributes of a backend block or `-backend-config` file; an expression becomes an {@link Unevaluated}. */
+function literalAttributes(attrs: BackendAttributes, source: string): BackendAttributes {
+  const keep = (at: string, text: string): unknown => new Unevaluated(source, at, text);
+  return literalOr(attrs, '', keep) as BackendAttributes;
+}
+
+function literalOr(v: unknown, at: string, onExpression: (at: string, text: string) => unknown): unknown {
+  if (typeof v === 'string') return /(^|[^$])\$\{|(^|[^%])%\{/.test(v) ? onExpression(at, v) : literal(v, at, () => new Error());
+  if (Array.isArray(v)) return v.map((x, i) => literalOr(x, `${at}[${i}]`, onExpression));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literalOr(x, at ? `${at}.${k}` : k, onExpression)]));
+  return v;
+}
+
+/** Fails on the first expression that no later source replaced. */
+function assertLiteral(v: unknown): void {
+  if (v instanceof Unevaluated) throw v.error();
+  if (Array.isArray(v)) v.forEach(assertLiteral);
+  else if (isPlainObject(v)) Object.values(v).forEach(assertLiteral);
 }
 
 /** hcl2json gives blocks as arrays of objects; the S3 backend's nested objects are single. */
@@ -119,7 +164,7 @@ export async function backendBlockFromDir(dir: string): Promise<{ attributes: Ba
         if (found) {
           throw new CliError(`Duplicate backend configuration: ${found.file} and ${file} both declare a backend block. Keep one.`);
         }
-        found = { attributes: flattenBlocks((blocks as any[])[0] ?? {}), file };
+        found = { attributes: literalAttributes(flattenBlocks((blocks as any[])[0] ?? {}), file), file };
       }
     }
   }
@@ -148,7 +193,7 @@ export async function parseBackendConfigArg(arg: string, cwd: string): Promise<B
     );
   }
   const parsed = await hclParse(asFile, readFileSync(asFile, 'utf8'));
-  return flattenBlocks(parsed);
+  return literalAttributes(flattenBlocks(parsed), asFile);
 }
 
 /** Merges `b` over `a`; nested objects (assume_role, endpoints) are merged one level deep. */
@@ -166,7 +211,9 @@ export function mergeAttributes(a: BackendAttributes, b: BackendAttributes): Bac
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Options of {@link attributesFromStackOutputs}. */
@@ -307,6 +354,7 @@ export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.Pro
     attrs = mergeAttributes(attrs, await parseBackendConfigArg(arg, dir));
     sources.push(`-backend-config ${arg}`);
   }
+  assertLiteral(attrs);
   if (sources.length === 0) {
     throw new CliError(
       `No S3 backend configuration found: ${dir} has no *.tf file with a backend "s3" block and was not initialized with one.\n` +

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { attributesLeftOut } from '../../src/cli/commands/backend-config';
-import { parseBackendConfigArg } from '../../src/cli/config';
+import { loadBackendAttributes, parseBackendConfigArg } from '../../src/cli/config';
 import { validateConfig } from '../../src/protocol/config';
 
 /**
@@ -87,5 +90,47 @@ describe('backend-config: what a snippet leaves out is named', () => {
       kms_key_id: undefined,
     })).toEqual({ settings: ['endpoints', 'use_path_style', 'assume_role.session_name'], secrets: ['secret_key', 'sse_customer_key'] });
     expect(attributesLeftOut({ bucket: 'b', key: 'k', region: 'r', assume_role: { role_arn: 'arn' } })).toEqual({ settings: [], secrets: [] });
+  });
+});
+
+describe('backend blocks and -backend-config files: literal values only', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  function project(tf: string): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-literal-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'main.tf'), tf);
+    return dir;
+  }
+  const block = (body: string) => `terraform {\n  backend "s3" {\n${body}\n  }\n}\n`;
+  const load = (chdir: string, backendConfig: string[] = []) => loadBackendAttributes({ chdir, backendConfig }, {});
+
+  test('a reference or a call is refused, naming the file, the attribute, the expression and what to do', async () => {
+    const dir = project(block('    bucket = var.bucket\n    key = "k"\n    region = "eu-west-1"'));
+    const err = await load(dir).catch((e: Error) => e);
+    expect((err as Error).message).toBe(`${path.join(dir, 'main.tf')}: bucket = var.bucket is an expression; tfstate reads literal values only ` +
+      '(Terraform refuses it: "Variables may not be used here"; OpenTofu evaluates it at tofu init).\n' +
+      'Pass -backend-config bucket=VALUE, or run in the directory where init ran: the recorded configuration has the values.');
+    const nested = project(block('    bucket = "b"\n    key = "k"\n    assume_role = { role_arn = format("arn:%s", "x") }'));
+    expect(((await load(nested).catch((e: Error) => e)) as Error).message).toMatch(
+      /assume_role.role_arn = format\("arn:%s", "x"\) is an expression.*\nPass -backend-config assume_role.role_arn=VALUE/);
+    const listed = project(block('    bucket = "b"\n    key = "k"\n    allowed_account_ids = ["123456789012", local.account]'));
+    expect(((await load(listed).catch((e: Error) => e)) as Error).message).toMatch(/allowed_account_ids\[1\] = local.account is an expression/);
+  });
+
+  test('an expression that a -backend-config replaces is not an error, as the override body replaces it in Terraform', async () => {
+    const dir = project(block('    bucket = var.bucket\n    key = "k"\n    region = "eu-west-1"\n    assume_role = { role_arn = local.role }'));
+    const { attributes } = await load(dir, ['bucket=state-bucket', 'assume_role.role_arn=arn:aws:iam::123456789012:role/r']);
+    expect(attributes).toEqual({ bucket: 'state-bucket', key: 'k', region: 'eu-west-1', assume_role: { role_arn: 'arn:aws:iam::123456789012:role/r' } });
+  });
+
+  test('template escapes are literal text; a -backend-config file is held to the same rule', async () => {
+    const dir = project(block('    bucket = "b"\n    key = "a/$${x}/%%{y}/terraform.tfstate"'));
+    expect((await load(dir)).attributes.key).toBe('a/${x}/%{y}/terraform.tfstate');
+    const file = path.join(dir, 'prod.hcl');
+    writeFileSync(file, 'bucket = "b-${var.env}"\n');
+    expect(((await load(dir, [file]).catch((e: Error) => e)) as Error).message).toMatch(/prod.hcl: bucket = b-\$\{var.env\} is an expression/);
   });
 });
