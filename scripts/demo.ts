@@ -155,8 +155,8 @@ async function main(): Promise<void> {
       + 'and RGW does not honour If-None-Match on versioned buckets: doctor says so.\n');
     tfstate(['doctor']);
 
-    heading('The current configuration as CDK Terrain props');
-    tfstate(['backend-config', '-format', 'cdktn']);
+    heading('The current configuration as a Terragrunt block');
+    tfstate(['backend-config', '-format', 'terragrunt']);
   } finally {
     heading('Stop the local servers');
     s3.destroy();
