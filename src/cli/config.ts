@@ -177,12 +177,17 @@ export async function parseBackendConfigArg(arg: string, cwd: string): Promise<B
   const asFile = path.resolve(cwd, arg);
   if (eq > 0 && /^[a-z_][a-z0-9_.]*$/.test(arg.slice(0, eq))) {
     const key = arg.slice(0, eq);
-    const value = await convertValue(arg, key, arg.slice(eq + 1));
     if (key.includes('.')) {
-      // `assume_role.role_arn=...` sets one attribute of a nested object.
-      const [outer, inner] = key.split('.', 2);
-      return { [outer]: { [inner]: value } };
+      // `assume_role.role_arn=...` sets one attribute of a nested object (this CLI's shorthand).
+      const [outer, inner, ...deeper] = key.split('.');
+      const objects = Object.keys(SCHEMA).filter((k) => typeof SCHEMA[k] === 'object');
+      if (deeper.length > 0 || inner === '' || typeof SCHEMA[outer] !== 'object') {
+        throw new CliError(`-backend-config ${goQuote(arg)}: KEY.NAME=VALUE sets one attribute of ${objects.join(', ')}; ` +
+          `"${key}" is not one. Give a whole value instead, e.g. -backend-config '${outer}=...'.`, EXIT.USAGE);
+      }
+      return { [outer]: { [inner]: await convertValue(arg, key, arg.slice(eq + 1)) } };
     }
+    const value = await convertValue(arg, key, arg.slice(eq + 1));
     return { [key]: value };
   }
   if (!existsSync(asFile)) {
@@ -196,18 +201,19 @@ export async function parseBackendConfigArg(arg: string, cwd: string): Promise<B
   return literalAttributes(flattenBlocks(parsed), asFile);
 }
 
-/** Merges `b` over `a`; nested objects (assume_role, endpoints) are merged one level deep. */
+/**
+ * `b` over `a`, attribute by attribute, an object or map attribute (`assume_role`, `endpoints`,
+ * `state_tags`) as a whole: Terraform's override body replaces an attribute by name
+ * (internal/configs/module_merge_body.go, mergeBody.prepareContent), it never merges into it.
+ */
 export function mergeAttributes(a: BackendAttributes, b: BackendAttributes): BackendAttributes {
-  const out: BackendAttributes = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    if (isPlainObject(prev) && isPlainObject(v)) {
-      out[k] = { ...prev, ...v };
-    } else {
-      out[k] = v;
-    }
-  }
-  return out;
+  return { ...a, ...b };
+}
+
+/** This CLI's shorthand `-backend-config outer.inner=VALUE`: one attribute of a nested object, the others kept. */
+function setNested(a: BackendAttributes, outer: string, inner: string, value: unknown): BackendAttributes {
+  const prev = a[outer];
+  return { ...a, [outer]: { ...(isPlainObject(prev) ? prev : {}), [inner]: value } };
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -351,7 +357,9 @@ export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.Pro
     sources.push(block.file);
   }
   for (const arg of opts.backendConfig ?? []) {
-    attrs = mergeAttributes(attrs, await parseBackendConfigArg(arg, dir));
+    const given = await parseBackendConfigArg(arg, dir);
+    const nested = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)=/.exec(arg);
+    attrs = nested ? setNested(attrs, nested[1], nested[2], (given[nested[1]] as Record<string, unknown>)[nested[2]]) : mergeAttributes(attrs, given);
     sources.push(`-backend-config ${arg}`);
   }
   assertLiteral(attrs);

@@ -134,3 +134,43 @@ describe('backend blocks and -backend-config files: literal values only', () => 
     expect(((await load(dir, [file]).catch((e: Error) => e)) as Error).message).toMatch(/prod.hcl: bucket = b-\$\{var.env\} is an expression/);
   });
 });
+
+describe('later sources win attribute by attribute, an object as a whole (Terraform\'s override body)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  function project(body: string): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-merge-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'main.tf'), `terraform {\n  backend "s3" {\n    bucket = "b"\n    key = "k"\n${body}\n  }\n}\n`);
+    return dir;
+  }
+  const load = async (chdir: string, backendConfig: string[]) => (await loadBackendAttributes({ chdir, backendConfig }, {})).attributes;
+
+  // internal/configs/module_merge_body.go (mergeBody.prepareContent): an override attribute replaces the base one by name.
+  test('an object or map given whole replaces the block\'s, it is not merged into it', async () => {
+    const dir = project('    assume_role = { role_arn = "arn:aws:iam::111111111111:role/a", external_id = "E" }\n    state_tags = { team = "a" }');
+    expect(await load(dir, ['assume_role={ role_arn = "arn:aws:iam::222222222222:role/b" }', 'state_tags={ cost = "1" }'])).toMatchObject({
+      assume_role: { role_arn: 'arn:aws:iam::222222222222:role/b' },
+      state_tags: { cost: '1' },
+    });
+    const file = path.join(dir, 'override.hcl');
+    writeFileSync(file, 'endpoints = { s3 = "http://127.0.0.1:9000" }\n');
+    const withEndpoints = project('    endpoints = { s3 = "http://a", dynamodb = "http://b" }');
+    expect((await load(withEndpoints, [file])).endpoints).toEqual({ s3: 'http://127.0.0.1:9000' });
+  });
+
+  test('the KEY.NAME=VALUE shorthand sets one attribute and keeps the others', async () => {
+    const dir = project('    assume_role = { role_arn = "arn:aws:iam::111111111111:role/a", external_id = "E" }');
+    expect((await load(dir, ['assume_role.session_name=ci'])).assume_role).toEqual({
+      role_arn: 'arn:aws:iam::111111111111:role/a', external_id: 'E', session_name: 'ci',
+    });
+    expect((await load(project(''), ['assume_role.role_arn=arn:aws:iam::1:role/r'])).assume_role).toEqual({ role_arn: 'arn:aws:iam::1:role/r' });
+  });
+
+  test('the shorthand goes one level into an object attribute, no deeper and nowhere else', async () => {
+    expect(await why('assume_role.tags.team=x')).toMatch(/KEY.NAME=VALUE sets one attribute of endpoints, assume_role, assume_role_with_web_identity; "assume_role.tags.team" is not one/);
+    expect(await why('bucket.name=x')).toMatch(/"bucket.name" is not one\. Give a whole value instead, e.g. -backend-config 'bucket=...'/);
+  });
+});
