@@ -190,14 +190,17 @@ export async function parseBackendConfigArg(arg: string, cwd: string): Promise<B
     const value = await convertValue(arg, key, arg.slice(eq + 1));
     return { [key]: value };
   }
-  if (!existsSync(asFile)) {
-    throw new CliError(
-      `-backend-config "${arg}" is neither KEY=VALUE nor an existing file.\n` +
-      'Pass -backend-config key=value (e.g. -backend-config bucket=my-state) or the path of an HCL file of backend attributes.',
-      EXIT.USAGE,
-    );
+  const how = 'Pass -backend-config key=value (e.g. -backend-config bucket=my-state) or the path of an HCL file of backend attributes.';
+  if (arg === '') throw new CliError(`-backend-config is empty.\n${how}`, EXIT.USAGE);
+  if (!existsSync(asFile)) throw new CliError(`-backend-config "${arg}" is neither KEY=VALUE nor an existing file.\n${how}`, EXIT.USAGE);
+  if (statSync(asFile).isDirectory()) throw new CliError(`-backend-config "${arg}" is a directory, not a file of backend attributes.\n${how}`, EXIT.USAGE);
+  let text: string;
+  try {
+    text = readFileSync(asFile, 'utf8');
+  } catch (e) {
+    throw new CliError(`-backend-config "${arg}": cannot read ${asFile}: ${(e as Error).message}`, EXIT.USAGE);
   }
-  const parsed = await hclParse(asFile, readFileSync(asFile, 'utf8'));
+  const parsed = await hclParse(asFile, text);
   return literalAttributes(flattenBlocks(parsed), asFile);
 }
 

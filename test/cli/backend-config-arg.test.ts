@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { attributesLeftOut } from '../../src/cli/commands/backend-config';
@@ -172,5 +172,21 @@ describe('later sources win attribute by attribute, an object as a whole (Terraf
   test('the shorthand goes one level into an object attribute, no deeper and nowhere else', async () => {
     expect(await why('assume_role.tags.team=x')).toMatch(/KEY.NAME=VALUE sets one attribute of endpoints, assume_role, assume_role_with_web_identity; "assume_role.tags.team" is not one/);
     expect(await why('bucket.name=x')).toMatch(/"bucket.name" is not one\. Give a whole value instead, e.g. -backend-config 'bucket=...'/);
+  });
+});
+
+describe('-backend-config that is not KEY=VALUE: a file of attributes, else a usage error naming it', () => {
+  test('empty, a directory, a missing file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-arg-'));
+    try {
+      const fail = (arg: string) => parseBackendConfigArg(arg, dir).then(() => undefined, (e: Error & { exitCode?: number }) => e);
+      expect((await fail(''))?.message).toMatch(/^-backend-config is empty\.\nPass -backend-config key=value/);
+      mkdirSync(path.join(dir, 'sub'));
+      expect((await fail('sub'))?.message).toMatch(/^-backend-config "sub" is a directory, not a file of backend attributes\./);
+      expect((await fail('nope.hcl'))?.message).toMatch(/neither KEY=VALUE nor an existing file/);
+      for (const arg of ['', 'sub', 'nope.hcl']) expect((await fail(arg)) as unknown).toMatchObject({ exitCode: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
