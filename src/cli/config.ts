@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { type BackendAttributes, assertLiteral, backendBlockFromDir, flattenBlocks, hcl2json, hclParse, isPlainObject, literal, literalAttributes } from './config-files';
 import { dataDirPath, readRecordedBackend } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
 import { backendAttributesFromOutputs } from '../client/backend-outputs';
@@ -10,31 +11,12 @@ import { convertToAttrType } from '../protocol/config/decode';
 import { type AttrType, SCHEMA } from '../protocol/config/schema';
 import { goQuote } from '../protocol/go-time';
 
-/** S3 backend attributes as Terraform names them; values as HCL gives them (string, boolean, number, object). */
-export type BackendAttributes = Record<string, unknown>;
+export type { BackendAttributes } from './config-files';
 
 /** Where each part of the configuration came from, for error messages. */
 export interface LoadedConfig {
   readonly attributes: BackendAttributes;
   readonly sources: string[];
-}
-
-/**
- * hcl2json's parser, loaded on use: the WebAssembly parser costs ~100 ms and most commands never need
- * it. A plain require, as program.ts's `load`, stays CommonJS under every module setting (ts-jest's too).
- */
-function hcl2json(): typeof import('@cdktf/hcl2json') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
-}
-
-async function hclParse(file: string, text: string): Promise<any> {
-  const { parse } = hcl2json();
-  try {
-    return await parse(file, text);
-  } catch (e) {
-    throw new CliError(`Cannot parse ${file} as HCL: ${(e as Error).message}\nFix the syntax error in the file.`);
-  }
 }
 
 /** The schema type of `-backend-config` attribute `key` (`outer.inner`: an attribute of a nested object). */
@@ -79,96 +61,6 @@ function describeAttrType(type: AttrType): string {
 
 function exampleOf(type: AttrType): string {
   return type === 'set' ? '["a", "b"]' : type === 'map' ? '{ name = "value" }' : `{ ${Object.keys((type as { object: object }).object)[0]} = "..." }`;
-}
-
-/**
- * A value hcl2json gave for an expression, as HCL evaluates it without variables or functions:
- * hcl2json keeps an expression it cannot evaluate as a `${...}` template (refused: `fail` with the
- * attribute's path and the text) and template escapes as written (`$${` is a literal `${`, `%%{` a
- * literal `%{`).
- */
-function literal(v: unknown, at: string, fail: (at: string, text: string) => Error): unknown {
-  if (typeof v === 'string') {
-    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail(at, v);
-    return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
-  }
-  if (Array.isArray(v)) return v.map((x, i) => literal(x, `${at}[${i}]`, fail));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, at ? `${at}.${k}` : k, fail)]));
-  return v;
-}
-
-/** An expression of a backend block or file, kept until the merge says whether anything overrides it. */
-class Unevaluated {
-  constructor(readonly source: string, readonly at: string, readonly text: string) {}
-
-  /**
-   * Terraform refuses a reference or a function call in the backend configuration ("Variables not
-   * allowed: Variables may not be used here", decoded with no evaluation context); OpenTofu evaluates
-   * variables and locals at `tofu init`, which this CLI cannot repeat: it asks for the value, or for
-   * the directory `init` recorded it in.
-   */
-  public error(): CliError {
-    const expr = /^\$\{([^]*)\}$/.exec(this.text)?.[1] ?? this.text;
-    return new CliError(`${this.source}: ${this.at} = ${expr} is an expression; tfstate reads literal values only ` +
-      '(Terraform refuses it: "Variables may not be used here"; OpenTofu evaluates it at tofu init).\n' +
-      `Pass -backend-config ${this.at.split('[')[0].split('.').slice(0, 2).join('.')}=VALUE, or run in the directory where init ran: the recorded configuration has the values.`);
-  }
-}
-
-/** The attributes of a backend block or `-backend-config` file; an expression becomes an {@link Unevaluated}. */
-function literalAttributes(attrs: BackendAttributes, source: string): BackendAttributes {
-  const keep = (at: string, text: string): unknown => new Unevaluated(source, at, text);
-  return literalOr(attrs, '', keep) as BackendAttributes;
-}
-
-function literalOr(v: unknown, at: string, onExpression: (at: string, text: string) => unknown): unknown {
-  if (typeof v === 'string') return /(^|[^$])\$\{|(^|[^%])%\{/.test(v) ? onExpression(at, v) : literal(v, at, () => new Error());
-  if (Array.isArray(v)) return v.map((x, i) => literalOr(x, `${at}[${i}]`, onExpression));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literalOr(x, at ? `${at}.${k}` : k, onExpression)]));
-  return v;
-}
-
-/** Fails on the first expression that no later source replaced. */
-function assertLiteral(v: unknown): void {
-  if (v instanceof Unevaluated) throw v.error();
-  if (Array.isArray(v)) v.forEach(assertLiteral);
-  else if (isPlainObject(v)) Object.values(v).forEach(assertLiteral);
-}
-
-/** hcl2json gives blocks as arrays of objects; the S3 backend's nested objects are single. */
-function flattenBlocks(attrs: Record<string, unknown>): BackendAttributes {
-  const out: BackendAttributes = {};
-  for (const [k, v] of Object.entries(attrs)) {
-    out[k] = Array.isArray(v) && v.length === 1 && typeof v[0] === 'object' && v[0] !== null ? v[0] : v;
-  }
-  return out;
-}
-
-/**
- * Reads the `backend "s3"` block from the `*.tf` files of `dir`. Returns `undefined` when no file
- * declares a backend; fails when the backend is not `s3` or is declared twice.
- */
-export async function backendBlockFromDir(dir: string): Promise<{ attributes: BackendAttributes; file: string } | undefined> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new CliError(`-chdir: "${dir}" is not a directory. Pass the directory holding your Terraform configuration.`, EXIT.USAGE);
-  }
-  let found: { attributes: BackendAttributes; file: string } | undefined;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
-    const file = path.join(dir, name);
-    const parsed = await hclParse(file, readFileSync(file, 'utf8'));
-    for (const tf of parsed.terraform ?? []) {
-      for (const [type, blocks] of Object.entries(tf.backend ?? {})) {
-        if (type !== 's3') {
-          throw new CliError(`${file}: the configuration uses a "${type}" backend; tfstate only works with the "s3" backend.`);
-        }
-        if (found) {
-          throw new CliError(`Duplicate backend configuration: ${found.file} and ${file} both declare a backend block. Keep one.`);
-        }
-        found = { attributes: literalAttributes(flattenBlocks((blocks as any[])[0] ?? {}), file), file };
-      }
-    }
-  }
-  return found;
 }
 
 /** Parses one `-backend-config` argument: `KEY=VALUE` or a path to an HCL file of attributes. */
@@ -217,12 +109,6 @@ export function mergeAttributes(a: BackendAttributes, b: BackendAttributes): Bac
 function setNested(a: BackendAttributes, outer: string, inner: string, value: unknown): BackendAttributes {
   const prev = a[outer];
   return { ...a, [outer]: { ...(isPlainObject(prev) ? prev : {}), [inner]: value } };
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Options of {@link attributesFromStackOutputs}. */

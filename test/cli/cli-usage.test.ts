@@ -176,6 +176,16 @@ describe('diff of two files (no backend needed)', () => {
     expect(d.removed).toEqual([]);
     expect(d.lineage.same).toBe(true);
   });
+
+  test('a directory given as a state file is a usage error naming it, for diff and push, before any request', async () => {
+    const dir = tmpDir();
+    const diff = await runCli(['diff', dir, `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`], { noServers: true });
+    expect(diff.code).toBe(2);
+    expect(diff.stderr).toContain(`diff: "${dir}" is a directory. Pass a state file, "-", "current" or a version ID.`);
+    const push = await runCli(['push', dir, '-backend-config', 'bucket=b', '-backend-config', 'key=k'], { noServers: true });
+    expect(push.code).toBe(2);
+    expect(push.stderr).toContain(`push: "${dir}" is a directory. Pass a state file path, or - to read stdin.`);
+  });
 });
 
 describe('pure helpers', () => {

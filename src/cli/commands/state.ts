@@ -74,7 +74,9 @@ export async function pushCommand(file: string, opts: GlobalOptions & LockOption
   let size: number | undefined;
   if (file !== '-') {
     if (!existsSync(file)) throw new CliError(`push: file "${file}" does not exist. Pass a state file path, or - to read stdin.`, EXIT.USAGE);
-    size = statSync(file).size;
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new CliError(`push: "${file}" is a directory. Pass a state file path, or - to read stdin.`, EXIT.USAGE);
+    size = stat.size;
   }
   const s = await openSession(opts);
   try {
@@ -191,6 +193,7 @@ async function loadForDiff(s: Session, spec: string, stdin: { used: boolean }): 
     if (!r) return {};
     text = r.bytes.toString('utf8');
   } else if (existsSync(spec)) {
+    if (statSync(spec).isDirectory()) throw new CliError(`diff: "${spec}" is a directory. Pass a state file, "-", "current" or a version ID.`, EXIT.USAGE);
     text = readFileSync(spec, 'utf8');
   } else {
     const r = await s.client.readState({ versionId: spec });

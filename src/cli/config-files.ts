@@ -1,0 +1,193 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { CliError, EXIT } from './output';
+
+/**
+ * The backend block of a configuration directory, read as Terraform finds it (which files, which
+ * block, override files), and the rule that its values are literals. `config.ts` assembles the
+ * configuration from it, the stack outputs and `-backend-config`.
+ */
+
+/** S3 backend attributes as Terraform names them; values as HCL gives them (string, boolean, number, object). */
+export type BackendAttributes = Record<string, unknown>;
+
+/**
+ * hcl2json's parser, loaded on use: the WebAssembly parser costs ~100 ms and most commands never need
+ * it. A plain require, as program.ts's `load`, stays CommonJS under every module setting (ts-jest's too).
+ */
+export function hcl2json(): typeof import('@cdktf/hcl2json') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
+}
+
+export async function hclParse(file: string, text: string): Promise<any> {
+  const { parse } = hcl2json();
+  try {
+    return await parse(file, text);
+  } catch (e) {
+    throw new CliError(`Cannot parse ${file} as HCL: ${(e as Error).message}\nFix the syntax error in the file.`);
+  }
+}
+
+/**
+ * A value hcl2json gave for an expression, as HCL evaluates it without variables or functions:
+ * hcl2json keeps an expression it cannot evaluate as a `${...}` template (refused: `fail` with the
+ * attribute's path and the text) and template escapes as written (`$${` is a literal `${`, `%%{` a
+ * literal `%{`).
+ */
+export function literal(v: unknown, at: string, fail: (at: string, text: string) => Error): unknown {
+  if (typeof v === 'string') {
+    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail(at, v);
+    return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+  }
+  if (Array.isArray(v)) return v.map((x, i) => literal(x, `${at}[${i}]`, fail));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, at ? `${at}.${k}` : k, fail)]));
+  return v;
+}
+
+/** An expression of a backend block or file, kept until the merge says whether anything overrides it. */
+class Unevaluated {
+  constructor(readonly source: string, readonly at: string, readonly text: string) {}
+
+  /**
+   * Terraform refuses a reference or a function call in the backend configuration ("Variables not
+   * allowed: Variables may not be used here", decoded with no evaluation context); OpenTofu evaluates
+   * variables and locals at `tofu init`, which this CLI cannot repeat: it asks for the value, or for
+   * the directory `init` recorded it in.
+   */
+  public error(): CliError {
+    const expr = /^\$\{([^]*)\}$/.exec(this.text)?.[1] ?? this.text;
+    return new CliError(`${this.source}: ${this.at} = ${expr} is an expression; tfstate reads literal values only ` +
+      '(Terraform refuses it: "Variables may not be used here"; OpenTofu evaluates it at tofu init).\n' +
+      `Pass -backend-config ${this.at.split('[')[0].split('.').slice(0, 2).join('.')}=VALUE, or run in the directory where init ran: the recorded configuration has the values.`);
+  }
+}
+
+/** The attributes of a backend block or `-backend-config` file; an expression becomes an {@link Unevaluated}. */
+export function literalAttributes(attrs: BackendAttributes, source: string): BackendAttributes {
+  const keep = (at: string, text: string): unknown => new Unevaluated(source, at, text);
+  return literalOr(attrs, '', keep) as BackendAttributes;
+}
+
+function literalOr(v: unknown, at: string, onExpression: (at: string, text: string) => unknown): unknown {
+  if (typeof v === 'string') return /(^|[^$])\$\{|(^|[^%])%\{/.test(v) ? onExpression(at, v) : literal(v, at, () => new Error());
+  if (Array.isArray(v)) return v.map((x, i) => literalOr(x, `${at}[${i}]`, onExpression));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literalOr(x, at ? `${at}.${k}` : k, onExpression)]));
+  return v;
+}
+
+/** Fails on the first expression that no later source replaced. */
+export function assertLiteral(v: unknown): void {
+  if (v instanceof Unevaluated) throw v.error();
+  if (Array.isArray(v)) v.forEach(assertLiteral);
+  else if (isPlainObject(v)) Object.values(v).forEach(assertLiteral);
+}
+
+/** hcl2json gives blocks as arrays of objects; the S3 backend's nested objects are single. */
+export function flattenBlocks(attrs: Record<string, unknown>): BackendAttributes {
+  const out: BackendAttributes = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    out[k] = Array.isArray(v) && v.length === 1 && typeof v[0] === 'object' && v[0] !== null ? v[0] : v;
+  }
+  return out;
+}
+
+/** Terraform's editor-file rule (internal/configs/parser_config_dir.go, IsIgnoredFile). */
+function isIgnoredFile(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~') || (name.startsWith('#') && name.endsWith('#'));
+}
+
+const CONFIG_EXTENSIONS = ['.tf.json', '.tofu.json', '.tf', '.tofu'] as const;
+
+function configExtension(name: string): (typeof CONFIG_EXTENSIONS)[number] | undefined {
+  return CONFIG_EXTENSIONS.find((ext) => name.endsWith(ext) && name.length > ext.length);
+}
+
+/**
+ * The configuration files of `dir` as Terraform picks them (internal/configs/parser_file_matcher.go,
+ * rootFiles and moduleFiles): `.tf` and `.tf.json` files, not directories or editor files, in name
+ * order, override files (`override.tf`, `*_override.tf`, and `.tf.json`) apart. OpenTofu also reads
+ * `.tofu` and `.tofu.json` and then ignores the `.tf` file of the same name; Terraform ignores them,
+ * so a directory with `.tofu` files is read as OpenTofu reads it.
+ */
+export function configFiles(dir: string): { readonly primary: string[]; readonly override: string[] } {
+  const names = readdirSync(dir).sort().filter((n) => !isIgnoredFile(n) && configExtension(n) !== undefined && statSync(path.join(dir, n)).isFile());
+  const tofu = new Set(names.filter((n) => configExtension(n)!.startsWith('.tofu')));
+  const kept = names.filter((n) => {
+    const ext = configExtension(n)!;
+    return !ext.startsWith('.tf') || !tofu.has(n.slice(0, -ext.length) + ext.replace('.tf', '.tofu'));
+  });
+  const isOverride = (n: string) => {
+    const base = n.slice(0, -configExtension(n)!.length);
+    return base === 'override' || base.endsWith('_override');
+  };
+  const full = (n: string) => path.join(dir, n);
+  return { primary: kept.filter((n) => !isOverride(n)).map(full), override: kept.filter(isOverride).map(full) };
+}
+
+/** The backend blocks of one configuration file, HCL or JSON syntax: type and body. */
+async function backendsOf(file: string): Promise<{ type: string; body: BackendAttributes }[]> {
+  const text = readFileSync(file, 'utf8');
+  const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined || x === null ? [] : [x]);
+  if (file.endsWith('.json')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new CliError(`Cannot parse ${file} as JSON: ${(e as Error).message}\nFix the syntax error in the file.`);
+    }
+    const out: { type: string; body: BackendAttributes }[] = [];
+    for (const tf of list(isPlainObject(doc) ? doc.terraform : undefined)) {
+      for (const backend of list(isPlainObject(tf) ? tf.backend : undefined)) {
+        if (!isPlainObject(backend)) continue;
+        for (const [type, bodies] of Object.entries(backend)) {
+          const body = list(bodies)[0];
+          out.push({ type, body: isPlainObject(body) ? flattenBlocks(body) : {} });
+        }
+      }
+    }
+    return out;
+  }
+  const parsed = await hclParse(file, text);
+  return (parsed.terraform ?? []).flatMap((tf: any) => Object.entries(tf.backend ?? {}).map(([type, blocks]) => (
+    { type, body: flattenBlocks((blocks as any[])[0] ?? {}) })));
+}
+
+/**
+ * Reads the backend block of `dir` as Terraform finds it (internal/configs/module.go): at most one in
+ * the primary files ("Duplicate 'backend' configuration block"), then each override file's, which
+ * replaces it whole (mergeFile). Returns `undefined` when no file declares a backend; fails when it is
+ * not `s3`.
+ */
+export async function backendBlockFromDir(dir: string): Promise<{ attributes: BackendAttributes; file: string } | undefined> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliError(`-chdir: "${dir}" is not a directory. Pass the directory holding your Terraform configuration.`, EXIT.USAGE);
+  }
+  const { primary, override } = configFiles(dir);
+  let found: { type: string; body: BackendAttributes; file: string } | undefined;
+  for (const file of primary) {
+    for (const b of await backendsOf(file)) {
+      if (found) {
+        throw new CliError(`Duplicate 'backend' configuration block: a module may have only one; ${found.file} and ${file} both declare one. Keep one.`);
+      }
+      found = { ...b, file };
+    }
+  }
+  for (const file of override) {
+    const backends = await backendsOf(file);
+    if (backends.length > 1) throw new CliError(`Duplicate backend configuration: ${file} declares ${backends.length}; each override file may have only one.`);
+    if (backends.length === 1) found = { ...backends[0], file };
+  }
+  if (!found) return undefined;
+  if (found.type !== 's3') {
+    throw new CliError(`${found.file}: the configuration uses a "${found.type}" backend; tfstate only works with the "s3" backend.`);
+  }
+  return { attributes: literalAttributes(found.body, found.file), file: found.file };
+}
+
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+

@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { backendBlockFromDir, configFiles } from '../../src/cli/config-files';
+
+/**
+ * Which files hold the backend block, as Terraform reads a module directory
+ * (internal/configs/parser_file_matcher.go rootFiles, parser_config_dir.go IsIgnoredFile,
+ * module.go appendFile/mergeFile) and as OpenTofu adds `.tofu` files to it.
+ */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-files-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    if (name.endsWith('/')) mkdirSync(path.join(dir, name));
+    else writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+const hcl = (bucket: string, type = 's3') => `terraform {\n  backend "${type}" {\n    bucket = "${bucket}"\n    key = "k"\n  }\n}\n`;
+const json = (bucket: string) => JSON.stringify({ terraform: { backend: { s3: { bucket, key: 'k', assume_role: { role_arn: 'arn:aws:iam::1:role/r' } } } } });
+const names = (dir: string) => {
+  const f = configFiles(dir);
+  return { primary: f.primary.map((p) => path.basename(p)), override: f.override.map((p) => path.basename(p)) };
+};
+
+test('.tf and .tf.json files in name order, override files apart; directories and editor files are not read', () => {
+  const dir = project({
+    'main.tf': '',
+    'b.tf.json': '{}',
+    'override.tf': '',
+    'x_override.tf.json': '{}',
+    'notes.txt': '',
+    '.hidden.tf': '',
+    'main.tf~': '',
+    '#main.tf#': '',
+    'dir.tf/': '',
+    '.tf': '',
+  });
+  expect(names(dir)).toEqual({ primary: ['b.tf.json', 'main.tf'], override: ['override.tf', 'x_override.tf.json'] });
+});
+
+test('a backend block in JSON syntax is read like one in HCL', async () => {
+  const dir = project({ 'backend.tf.json': json('from-json') });
+  expect(await backendBlockFromDir(dir)).toEqual({
+    file: path.join(dir, 'backend.tf.json'),
+    attributes: { bucket: 'from-json', key: 'k', assume_role: { role_arn: 'arn:aws:iam::1:role/r' } },
+  });
+});
+
+test('an override file\'s backend block replaces the module\'s whole; a hidden or editor copy is no second block', async () => {
+  const dir = project({ 'main.tf': hcl('primary'), '.main.tf.swp.tf': hcl('hidden'), 'main.tf~': hcl('vim'), 'override.tf': hcl('overridden') });
+  expect(await backendBlockFromDir(dir)).toMatchObject({ attributes: { bucket: 'overridden', key: 'k' }, file: path.join(dir, 'override.tf') });
+  // An override may also change the backend type away from (or to) s3.
+  const other = project({ 'main.tf': hcl('primary'), 'z_override.tf': hcl('x', 'local') });
+  await expect(backendBlockFromDir(other)).rejects.toThrow(/z_override.tf: the configuration uses a "local" backend/);
+});
+
+test('two backend blocks among the primary files, or two in one override file, are Terraform\'s errors', async () => {
+  await expect(backendBlockFromDir(project({ 'a.tf': hcl('a'), 'b.tf.json': json('b') }))).rejects.toThrow(/^Duplicate 'backend' configuration block: a module may have only one; .*a\.tf and .*b\.tf\.json both declare one/);
+  await expect(backendBlockFromDir(project({ 'a.tf': hcl('a'), 'override.tf': hcl('b') + hcl('c') }))).rejects.toThrow(/override.tf declares 2; each override file may have only one/);
+});
+
+test('with .tofu files, OpenTofu\'s view: x.tofu replaces x.tf, x.tofu.json replaces x.tf.json', async () => {
+  const dir = project({ 'main.tf': hcl('for-terraform'), 'main.tofu': hcl('for-tofu'), 'extra.tf.json': '{}', 'extra.tofu.json': '{}', 'vars.tf': '' });
+  expect(names(dir).primary).toEqual(['extra.tofu.json', 'main.tofu', 'vars.tf']);
+  expect((await backendBlockFromDir(dir))?.attributes.bucket).toBe('for-tofu');
+});
+
+test('a JSON file that does not parse names itself', async () => {
+  await expect(backendBlockFromDir(project({ 'main.tf.json': '{"terraform": ' }))).rejects.toThrow(/^Cannot parse .*main\.tf\.json as JSON: .*\nFix the syntax error in the file\.$/);
+});
