@@ -254,7 +254,7 @@ export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.Pro
   assertLiteral(attrs);
   if (sources.length === 0) {
     throw new CliError(
-      `No S3 backend configuration found: ${dir} has no *.tf file with a backend "s3" block and was not initialized with one.\n` +
+      `No S3 backend configuration found: ${dir} has no configuration file (*.tf, *.tf.json, *.tofu) with a backend "s3" block and was not initialized with one.\n` +
       'Pass -backend-config bucket=... -backend-config key=... (or a file), -chdir DIR, or --stack NAME.',
     );
   }

@@ -89,7 +89,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Inspect and operate a Terraform/OpenTofu S3 state backend, byte-compatible with Terraform.')
     .version(packageVersion(), '--version', 'print the version')
     .option('--backend-config <KEY=VALUE|FILE>', 'backend attribute or HCL file of attributes (repeatable, later wins)', collect)
-    .option('--chdir <DIR>', 'directory holding the *.tf files with the backend "s3" block', undefined)
+    .option('--chdir <DIR>', 'directory of the configuration (*.tf, *.tf.json, *.tofu) with the backend "s3" block', undefined)
     .option('--workspace <NAME>', 'workspace (default: TF_WORKSPACE, else the one "workspace select" recorded, else "default")')
     .option('--stack <NAME>', 'read the configuration from a deployed StateBackend stack\'s outputs')
     .addHelpText('after', CONFIG_HELP)
