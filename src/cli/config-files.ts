@@ -36,13 +36,9 @@ export async function hclParse(file: string, text: string): Promise<any> {
  * literal `%{`).
  */
 export function literal(v: unknown, at: string, fail: (at: string, text: string) => Error): unknown {
-  if (typeof v === 'string') {
-    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) throw fail(at, v);
-    return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
-  }
-  if (Array.isArray(v)) return v.map((x, i) => literal(x, `${at}[${i}]`, fail));
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x, at ? `${at}.${k}` : k, fail)]));
-  return v;
+  return literalOr(v, at, (where, text) => {
+    throw fail(where, text);
+  });
 }
 
 /** An expression of a backend block or file, kept until the merge says whether anything overrides it. */
@@ -69,8 +65,12 @@ export function literalAttributes(attrs: BackendAttributes, source: string): Bac
   return literalOr(attrs, '', keep) as BackendAttributes;
 }
 
+/** The walk of {@link literal}: an unevaluated expression becomes what `onExpression` returns. */
 function literalOr(v: unknown, at: string, onExpression: (at: string, text: string) => unknown): unknown {
-  if (typeof v === 'string') return /(^|[^$])\$\{|(^|[^%])%\{/.test(v) ? onExpression(at, v) : literal(v, at, () => new Error());
+  if (typeof v === 'string') {
+    if (/(^|[^$])\$\{|(^|[^%])%\{/.test(v)) return onExpression(at, v);
+    return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+  }
   if (Array.isArray(v)) return v.map((x, i) => literalOr(x, `${at}[${i}]`, onExpression));
   if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literalOr(x, at ? `${at}.${k}` : k, onExpression)]));
   return v;

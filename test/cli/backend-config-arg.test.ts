@@ -93,17 +93,20 @@ describe('backend-config: what a snippet leaves out is named', () => {
   });
 });
 
+/** Temporary project directories with one main.tf, removed after each test. */
+const projects: string[] = [];
+afterEach(() => {
+  for (const d of projects.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function projectWith(mainTf: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-config-'));
+  projects.push(dir);
+  writeFileSync(path.join(dir, 'main.tf'), mainTf);
+  return dir;
+}
+
 describe('backend blocks and -backend-config files: literal values only', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  function project(tf: string): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-literal-'));
-    dirs.push(dir);
-    writeFileSync(path.join(dir, 'main.tf'), tf);
-    return dir;
-  }
+  const project = projectWith;
   const block = (body: string) => `terraform {\n  backend "s3" {\n${body}\n  }\n}\n`;
   const load = (chdir: string, backendConfig: string[] = []) => loadBackendAttributes({ chdir, backendConfig }, {});
 
@@ -136,16 +139,7 @@ describe('backend blocks and -backend-config files: literal values only', () => 
 });
 
 describe('later sources win attribute by attribute, an object as a whole (Terraform\'s override body)', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  function project(body: string): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-merge-'));
-    dirs.push(dir);
-    writeFileSync(path.join(dir, 'main.tf'), `terraform {\n  backend "s3" {\n    bucket = "b"\n    key = "k"\n${body}\n  }\n}\n`);
-    return dir;
-  }
+  const project = (body: string) => projectWith(`terraform {\n  backend "s3" {\n    bucket = "b"\n    key = "k"\n${body}\n  }\n}\n`);
   const load = async (chdir: string, backendConfig: string[]) => (await loadBackendAttributes({ chdir, backendConfig }, {})).attributes;
 
   // internal/configs/module_merge_body.go (mergeBody.prepareContent): an override attribute replaces the base one by name.

@@ -64,8 +64,8 @@ export async function backendConfigCommand(opts: GlobalOptions & { format?: stri
   const left = attributesLeftOut(attributes);
   const warn = (m: string) => note(`${paint('yellow', 'Warning:', io.stderr)} backend-config: ${m}`);
   if (left.settings.length > 0) {
-    warn(`not in the snippet: ${left.settings.join(', ')}. A snippet renders bucket, key, region, encrypt, kms_key_id, ` +
-      'use_lockfile, dynamodb_table, workspace_key_prefix, assume_role.role_arn, state_tags and lock_tags; add the others by hand.');
+    const rendered = [...RENDERED].filter((k) => !k.endsWith('_tags')).concat('assume_role.role_arn').join(', ');
+    warn(`not in the snippet: ${left.settings.join(', ')}. A snippet renders ${rendered}, state_tags and lock_tags; add the others by hand.`);
   }
   if (left.secrets.length > 0) warn(`not in the snippet: ${left.secrets.join(', ')} (credentials are never printed).`);
 }

@@ -56,10 +56,6 @@ const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * `-backend-config KEY=VALUE` (Terraform's `configValueFromCLI` converts primitives from string).
  */
 export function convertToAttrType(v: unknown, type: AttrType): { value: Value } | { error: string } {
-  return convert(v, type);
-}
-
-function convert(v: unknown, type: AttrType): { value: Value } | { error: string } {
   if (v === null || v === undefined) return { value: null };
   if (type === 'string') {
     if (typeof v === 'string') return { value: v };
@@ -89,7 +85,7 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
     if (!Array.isArray(v)) return { error: 'set of string required' };
     const out: string[] = [];
     for (let i = 0; i < v.length; i++) {
-      const e = convert(v[i], 'string');
+      const e = convertToAttrType(v[i], 'string');
       if ('error' in e) return { error: `element ${i}: ${e.error}` };
       if (e.value === null) return { error: `element ${i}: null value is not allowed` };
       if (!out.includes(e.value as string)) out.push(e.value as string);
@@ -100,7 +96,7 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
     if (!isPlainObject(v)) return { error: 'map of string required' };
     const out: Record<string, string> = {};
     for (const [k, x] of Object.entries(v)) {
-      const e = convert(x, 'string');
+      const e = convertToAttrType(x, 'string');
       if ('error' in e) return { error: `element ${goQuote(k)}: ${e.error}` };
       if (e.value === null) return { error: `element ${goQuote(k)}: null value is not allowed` };
       out[k] = e.value as string;
@@ -115,7 +111,7 @@ function convert(v: unknown, type: AttrType): { value: Value } | { error: string
       const suggestion = nameSuggestion(k, Object.keys(type.object));
       return { error: `unsupported attribute ${goQuote(k)}${suggestion ? `; did you mean ${goQuote(suggestion)}?` : ''}` };
     }
-    const e = convert(x, attrType);
+    const e = convertToAttrType(x, attrType);
     if ('error' in e) return { error: `attribute ${goQuote(k)}: ${e.error}` };
     out[k] = e.value;
   }
@@ -143,7 +139,7 @@ export function decode(raw: unknown, diags: Diagnostic[]): Obj | undefined {
         `An argument named ${goQuote(name)} is not expected here.${suggestion ? ` Did you mean ${goQuote(suggestion)}?` : ''}`, [name]));
       continue;
     }
-    const converted = convert(value, type);
+    const converted = convertToAttrType(value, type);
     if ('error' in converted) {
       diags.push(errorDiag('Incorrect attribute value type',
         // HCL's text; for blocks we add the attribute list, which cty's "object required" does not give.
