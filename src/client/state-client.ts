@@ -225,7 +225,8 @@ export class StateClient {
    * Copies the stored state (or the version `versionId`, unchecked) to `destination` (`terraform
    * state pull` for states of any size) without holding it in memory. With a DynamoDB table the
    * digest is verified before a byte is written (via a plain-MD5 ETag, or a private temporary file).
-   * Ends `destination` unless `end: false`. Returns `undefined`, writing nothing, when there is no state.
+   * Ends `destination` unless `end: false`. Returns `undefined`, writing nothing, when there is no state;
+   * an OpenTofu envelope is decrypted if encryption is configured, else copied as stored (`encrypted: true`).
    *
    * @throws StateChecksumMismatchError, BucketNotFoundError; a StateBackendError when the body breaks mid-way (output incomplete)
    */

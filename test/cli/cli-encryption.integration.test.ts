@@ -97,21 +97,26 @@ describe('tfstate with TF_ENCRYPTION', () => {
   });
 
   test('a wrong key or none: exit 1, an error naming the key provider and what to set, nothing written', async () => {
-    const before = await versions(bucket);
+    // Its own encrypted state, so that the test passes alone.
+    const key = 'wrong/terraform.tfstate';
+    const own = backendArgs({ bucket, key, region: testServers().region, use_lockfile: true });
+    const pushed = await runCli(['push', '-', ...own], { env, input: state(1, 'W', 'secret') });
+    expect([pushed.code, pushed.stderr]).toEqual([0, `Pushed stdin to ${key}.\n`]);
+    const before = await versions(bucket, key);
     const wrong = { TF_ENCRYPTION, TF_VAR_passphrase: 'another-passphrase-000' };
     for (const cmd of [['outputs'], ['pull'], ['history'], ['push', '-'], ['rekey', '-force']]) {
-      const r = await runCli([...cmd, ...args], { env: wrong, input: state(9, 'x', 'y') });
+      const r = await runCli([...cmd, ...own], { env: wrong, input: state(9, 'x', 'y') });
       expect([cmd, r.code]).toEqual([cmd, 1]);
       expect(r.stderr).toContain('decryption failed for all provided methods');
     }
-    const none = await runCli(['outputs', ...args]);
+    const none = await runCli(['outputs', ...own]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('pbkdf2 "main" (key_provider.pbkdf2.main)) but no state encryption is configured');
     expect(none.stderr).toContain('TF_ENCRYPTION');
-    const unset = await runCli(['outputs', ...args], { env: { TF_ENCRYPTION } });
+    const unset = await runCli(['outputs', ...own], { env: { TF_ENCRYPTION } });
     expect(unset.code).toBe(1);
     expect(unset.stderr).toContain('Set TF_VAR_passphrase in the environment');
-    expect(await versions(bucket)).toEqual(before);
+    expect(await versions(bucket, key)).toEqual(before);
   });
 });
 
@@ -151,5 +156,23 @@ describe('tfstate with the encryption block of -chdir', () => {
       { env: { TF_ENCRYPTION: `${block('next', '"a-brand-new-passphrase-42"')}state {\n  method = method.aes_gcm.next\n}\n` } });
     expect(only.code).toBe(0);
     expect(JSON.parse(only.stdout).serial).toBe(8);
+  });
+});
+
+describe('tfstate pull of an encrypted state with no encryption configured', () => {
+  test('writes the envelope as stored, exit 0, and warns on stderr that the output is not the state', async () => {
+    const bucket = await cliBucket({ versioned: false });
+    const s3 = s3Client();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: PBKDF2_ENVELOPE }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain/terraform.tfstate', Body: STATE }));
+    s3.destroy();
+    const pulled = await runCli(['pull', ...backendArgs({ bucket, key: KEY, region: testServers().region })]);
+    expect([pulled.code, Buffer.from(pulled.stdout).equals(Buffer.from(PBKDF2_ENVELOPE))]).toEqual([0, true]);
+    expect(pulled.stderr).toContain('Warning: The state is encrypted with OpenTofu state encryption and no state encryption is configured: '
+      + 'the output is the encrypted envelope as stored, not the state.');
+    expect(pulled.stderr).toContain('TF_ENCRYPTION');
+    // A plain state: the same bytes, no warning.
+    const plain = await runCli(['pull', ...backendArgs({ bucket, key: 'plain/terraform.tfstate', region: testServers().region })]);
+    expect([plain.code, plain.stdout, plain.stderr]).toEqual([0, STATE.toString(), '']);
   });
 });

@@ -111,6 +111,7 @@ describe('OpenTofu state encryption through the client', () => {
     const pulled = await c.pullStateToStream(sink);
     expect(Buffer.concat(chunks).equals(STATE)).toBe(true);
     expect(pulled!.bytes).toBe(STATE.length);
+    expect(pulled!.encrypted).toBeUndefined();
     expect(await c.readOutputs()).toEqual({});
   });
 
@@ -156,10 +157,11 @@ describe('OpenTofu state encryption through the client', () => {
     const e2 = await caught(none.readState());
     expect(e2.message).toContain('key provider: pbkdf2 "old" (key_provider.pbkdf2.old)) but no state encryption is configured');
     expect(e2.message).toContain('TF_ENCRYPTION');
-    // Without a key, pull copies the stored object as it is (the envelope: a backup, nothing decrypted).
+    // Without a key, pull copies the stored object as it is (the envelope: a backup, nothing decrypted), and says so.
     const chunks: Buffer[] = [];
-    await none.pullStateToStream(new Writable({ write(chunk, _e, cb) { chunks.push(chunk); cb(); } }));
+    const pulled = await none.pullStateToStream(new Writable({ write(chunk, _e, cb) { chunks.push(chunk); cb(); } }));
     expect(Buffer.concat(chunks).equals((await be.rawGet(key))!.body)).toBe(true);
+    expect(pulled).toMatchObject({ encrypted: true, bytes: Buffer.concat(chunks).length });
     expect((await caught(none.readOutputs())).message).toContain('key_provider "pbkdf2" "old" { ... }');
     expect(isEncryptedStateError(await caught(none.pushState(Buffer.from(stateWith('W', 1, 'y')))))).toBe(true);
     expect(await versionsOf(key)).toEqual(before);

@@ -58,6 +58,7 @@ describe('temporary files holding state', () => {
     });
     const pulled = await be.client().pullStateToStream(sink);
     expect(pulled?.bytes).toBeGreaterThan(SIZE - 1024);
+    expect(pulled).not.toHaveProperty('encrypted');
     expect(seen).toEqual([{ dir: 0o700, file: 0o600 }]);
     expect(ours.filter((d) => spoolDirs(root).includes(d))).toEqual([]);
   });

@@ -8,6 +8,14 @@ import { DiffableState, diffStates } from '../state-diff';
 import { lockingOptions } from './locking-flags';
 import { RedactionMarkerScanner, REDACTED_PUSH_WARNING, redactPulledState } from './redact';
 
+/**
+ * `pull` of an OpenTofu envelope with no state encryption configured: the copy is the ciphertext
+ * (fine for a backup; `tofu state pull` would refuse it), said on stderr so nobody takes it for the state.
+ */
+export const ENCRYPTED_PULL_WARNING = 'The state is encrypted with OpenTofu state encryption and no state encryption is configured: '
+  + 'the output is the encrypted envelope as stored, not the state. To pull the decrypted state, configure the key provider and '
+  + 'method in TF_ENCRYPTION or in the terraform { encryption { ... } } block of -chdir.';
+
 /** Reads all of stdin (for `diff ... -`). */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -25,6 +33,7 @@ export async function pullCommand(opts: GlobalOptions & { versionId?: string; re
   try {
     if (opts.redact) return await pullRedacted(s, opts.versionId);
     const pulled = await s.client.pullStateToStream(io.stdout as unknown as Writable, { end: false, versionId: opts.versionId });
+    if (pulled?.encrypted) note(`${paint('yellow', 'Warning:', io.stderr)} ${ENCRYPTED_PULL_WARNING}`);
     if (pulled) return;
     if (opts.versionId) throw new CliError(`Version "${opts.versionId}" of the state does not exist or is empty. List versions with "tfstate history".`);
     note(`No state in workspace "${s.workspace}" (${s.client.paths.stateKey}).`);

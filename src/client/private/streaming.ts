@@ -44,6 +44,12 @@ export interface PullResult {
   readonly bytes: number;
   readonly etag?: string;
   readonly versionId?: string;
+  /**
+   * The bytes written are an OpenTofu state encryption envelope, copied as stored because no
+   * encryption is configured (OpenTofu's `state pull` refuses it: it reads the envelope as a state).
+   * Absent when the state was decrypted or is not encrypted.
+   */
+  readonly encrypted?: true;
 }
 
 /** Result of a push. */
@@ -214,14 +220,12 @@ export class StreamingState {
         return undefined;
       }
       if (stored === undefined || etagMd5(out.etag) === stored) {
-        const { md5, bytes } = await copyHashed(out.body, destination, end, this.t.stateKey);
-        return { md5, bytes, etag: out.etag, versionId: out.versionId };
+        return pullResult(await copyHashed(out.body, destination, end, this.t.stateKey, true), out);
       }
       const pulled = await withTempFile('pull', async (spool) => {
-        const { md5, bytes } = await copyHashed(out.body, createPrivateWriteStream(spool.path), true, this.t.stateKey);
+        const { md5 } = await copyHashed(out.body, createPrivateWriteStream(spool.path), true, this.t.stateKey);
         if (md5 !== stored) return md5;
-        const copied = await copyHashed(createReadStream(spool.path), destination, end, this.t.stateKey);
-        return { md5: copied.md5, bytes, etag: out.etag, versionId: out.versionId };
+        return pullResult(await copyHashed(createReadStream(spool.path), destination, end, this.t.stateKey, true), out);
       });
       if (typeof pulled !== 'string') return pulled;
       if (Date.now() >= consistency.deadline) throw this.mismatch(pulled, stored);
@@ -273,15 +277,35 @@ class BodyError extends Error {
   }
 }
 
-/** Copies `body` to `destination` with backpressure, hashing as it goes. */
-async function copyHashed(body: Readable, destination: Writable, end: boolean, key: string): Promise<{ md5: string; bytes: number }> {
+/** What a pull returns, from the copy to the destination and the object's response. */
+function pullResult(copied: Copied, out: { etag?: string; versionId?: string }): PullResult {
+  return { md5: copied.md5, bytes: copied.bytes, etag: out.etag, versionId: out.versionId, ...(copied.encrypted ? { encrypted: true } : {}) };
+}
+
+interface Copied {
+  readonly md5: string;
+  readonly bytes: number;
+  readonly encrypted?: true;
+}
+
+/**
+ * Copies `body` to `destination` with backpressure, hashing as it goes; with `scanHead`, also tells
+ * an OpenTofu envelope from a state by the first top-level keys (the scan stops at `version`, a
+ * state's first key, or at the envelope's `meta`, both in the first few hundred bytes; never past
+ * the head that `readIdentity` reads).
+ */
+async function copyHashed(
+  body: Readable, destination: Writable, end: boolean, key: string, scanHead = false,
+): Promise<Copied> {
   const md5 = createHash('md5');
   let bytes = 0;
+  const head = scanHead ? new StatePrefixScanner({ keys: ['version'] }) : undefined;
   try {
     await pipeline(body, async function* (src: AsyncIterable<Buffer>) {
       for await (const chunk of src) {
         md5.update(chunk);
         bytes += chunk.length;
+        if (head && !head.done && bytes - chunk.length < IDENTITY_RANGE_BYTES) head.push(chunk);
         yield chunk;
       }
     }, destination, { end });
@@ -289,5 +313,5 @@ async function copyHashed(body: Readable, destination: Writable, end: boolean, k
     if (isAbort(e)) throw e;
     throw new StateBackendError(`reading state object "${key}" was interrupted after ${bytes} bytes: ${describeError(e)}; the output is incomplete`, { cause: e });
   }
-  return { md5: md5.digest('hex'), bytes };
+  return { md5: md5.digest('hex'), bytes, ...(head?.finish().encrypted ? { encrypted: true as const } : {}) };
 }
