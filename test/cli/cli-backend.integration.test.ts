@@ -47,7 +47,8 @@ async function seed(args: string[], resource = 'seed'): Promise<{ lineage: strin
 
 describe('workspaces', () => {
   let args: string[];
-  beforeAll(async () => {
+  // A bucket per test: each lists the workspaces, which the others create.
+  beforeEach(async () => {
     args = backendArgs({ bucket: await cliBucket(), key: 'app/terraform.tfstate', use_lockfile: true });
   });
 
@@ -101,18 +102,20 @@ describe('pull, push and outputs', () => {
     args = backendArgs({ bucket: await cliBucket(), key: 'svc/terraform.tfstate', dynamodb_table: await cliTable() });
   });
 
+  // Each test its own workspace, so that it passes alone and in any order.
   test('pull with no state prints nothing and exits 0', async () => {
-    const r = await runCli(['pull', ...args]);
+    const r = await runCli(['pull', '-workspace', 'empty', ...args]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/No state in workspace "default"/);
+    expect(r.stderr).toMatch(/No state in workspace "empty"/);
   });
 
   test('push FILE then pull returns its resources and outputs', async () => {
     const file = `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`;
-    expect((await runCli(['push', file, ...args])).code).toBe(0);
+    const ws = ['-workspace', 'file'];
+    expect((await runCli(['push', file, ...ws, ...args])).code).toBe(0);
     const pushed = JSON.parse(readFileSync(file, 'utf8'));
-    const pulled = JSON.parse((await runCli(['pull', ...args])).stdout);
+    const pulled = JSON.parse((await runCli(['pull', ...ws, ...args])).stdout);
     expect(pulled.resources).toEqual(pushed.resources);
     expect(pulled.outputs).toEqual(pushed.outputs);
   });
@@ -241,10 +244,16 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
   let bucket: string;
   let table: string;
   let lineageH: string;
+  let key: string;
+  let n = 0;
   beforeAll(async () => {
     bucket = await cliBucket({ versioned: true });
     table = await cliTable();
-    args = backendArgs({ bucket, key: 'hist/terraform.tfstate', dynamodb_table: table });
+  });
+  // Each test its own three versions (restore adds one), so that it passes alone and in any order.
+  beforeEach(async () => {
+    key = `hist${++n}/terraform.tfstate`;
+    args = backendArgs({ bucket, key, dynamodb_table: table });
     const { lineage } = await seed(args, 'one');
     for (const resource of ['two', 'three']) {
       const now = await current(args);
@@ -297,7 +306,7 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
   test('digest repair stores the MD5 of the current object after the digest was damaged', async () => {
     const ddb = dynamoClient();
     try {
-      const digestId = `${bucket}/hist/terraform.tfstate-md5`;
+      const digestId = `${bucket}/${key}-md5`;
       await ddb.send(new PutItemCommand({ TableName: table, Item: { LockID: { S: digestId }, Digest: { S: '0123456789abcdef0123456789abcdef' } } }));
       const repaired = await runCli(['digest', 'repair', '-json', ...args]);
       expect(repaired.code).toBe(0);
@@ -312,7 +321,7 @@ describe('history, restore, diff and digest repair on a versioned bucket with a 
   });
 
   test('digest repair without a table is a usage error', async () => {
-    const r = await runCli(['digest', 'repair', ...backendArgs({ bucket, key: 'hist/terraform.tfstate' })]);
+    const r = await runCli(['digest', 'repair', ...backendArgs({ bucket, key })]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no dynamodb_table is configured/);
   });

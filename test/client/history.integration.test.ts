@@ -9,10 +9,11 @@ import { parseState, serializeState } from '../../src/protocol/state';
  */
 describe('history, restore and digest repair', () => {
   let be: TestBackend;
-  beforeAll(async () => {
+  // A bucket and table per test: history lists every version, which the others add.
+  beforeEach(async () => {
     be = await newBackend('dynamodb', { versioned: true });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await be.destroy();
   });
 

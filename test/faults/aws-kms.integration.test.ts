@@ -83,6 +83,10 @@ state {
     be = await newBackend('lockfile', { versioned: true });
     kms = await FakeKms.start();
   });
+  // Each test sees only its own KMS calls, in any order.
+  beforeEach(() => {
+    kms.calls.length = 0;
+  });
   afterAll(async () => {
     for (const c of clients) c.destroy();
     await kms.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultBackend, faultBackend } from './support';
 import { writeSyntheticState } from '../../bench/synthetic-state';
 import { isStateChecksumMismatchError, isStateConflictError } from '../../src/client';
@@ -30,6 +30,11 @@ describe.each(['lockfile', 'dynamodb'] as const)('%s: streaming pull, push and o
     await writeSyntheticState(file, 20 * MiB, { serial: 9 });
     original = readFileSync(file);
   });
+  // Each test starts from an empty workspace (no object, no digest), so that it passes alone and in any order.
+  beforeEach(async () => {
+    await b.rawDelete(b.key);
+    if (b.table) await b.rawDynamo.send(new DeleteItemCommand({ TableName: b.table, Key: { LockID: { S: `${b.bucket}/${b.key}-md5` } } }));
+  });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     await b.close();
@@ -54,6 +59,7 @@ describe.each(['lockfile', 'dynamodb'] as const)('%s: streaming pull, push and o
 
   test('push rules on the scanned prefix: another lineage is refused, force overwrites with serial + 1', async () => {
     const client = b.client();
+    await client.pushStateFromFile(file); // into the empty workspace: a new lineage
     const err = await client.pushStateFromFile(file).catch((e) => e);
     expect(isStateConflictError(err)).toBe(true);
     expect(err.message).toMatch(/^cannot import state with lineage "0e4b3a1c-1111-2222-3333-444455556666" over unrelated state with lineage "/);
@@ -70,6 +76,7 @@ describe.each(['lockfile', 'dynamodb'] as const)('%s: streaming pull, push and o
   if (mode === 'dynamodb') {
     test('a digest that does not match: pull writes nothing and reports the checksum mismatch', async () => {
       const client = b.client();
+      await client.pushStateFromFile(file);
       await b.rawDynamo.send(new PutItemCommand({
         TableName: b.table!,
         Item: { LockID: { S: `${b.bucket}/${b.key}-md5` }, Digest: { S: '0123456789abcdef0123456789abcdef' } },

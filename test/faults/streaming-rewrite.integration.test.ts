@@ -58,6 +58,14 @@ describe('streamed push writes the whole-state path\'s bytes', () => {
     await b.close();
   });
 
+  /** Streams the 12 MiB awkward state into the empty workspace `key`; the stored bytes (each test its own, so it passes alone). */
+  async function seed(key: string): Promise<Buffer> {
+    const file = join(dir, `seed-${key.split('/')[0]}.tfstate`);
+    writeFileSync(file, awkwardState(12 * MiB));
+    await b.client({}, { key }).pushStateFromFile(file);
+    return (await b.rawGet(key))!;
+  }
+
   test('a 12 MiB state not in Terraform\'s form: stored bytes === the whole-state push\'s (lineage aside), multipart as before', async () => {
     const text = awkwardState(12 * MiB);
     const file = join(dir, 'awkward.tfstate');
@@ -82,28 +90,30 @@ describe('streamed push writes the whole-state path\'s bytes', () => {
   });
 
   test('same lineage and serial in another layout: the same state (its rewrite matches the stored MD5), nothing written', async () => {
-    const stored = (await b.rawGet(b.key))!;
+    const key = 'same/terraform.tfstate';
+    const stored = await seed(key);
     const { lineage, serial } = parseState(stored)!;
     const file = join(dir, 'same.tfstate');
     writeFileSync(file, awkwardState(12 * MiB, { lineage, serial }));
-    const client = b.client();
+    const client = b.client({}, { key });
     await client.pushStateFromFile(file);
     expect(client.requestCounts.s3.UploadPart ?? 0).toBe(0);
     expect(client.requestCounts.s3.PutObject ?? 0).toBe(0);
-    expect((await b.rawGet(b.key))!.equals(stored)).toBe(true);
+    expect((await b.rawGet(key))!.equals(stored)).toBe(true);
   });
 
   test('same lineage and serial, other content: the semantic check (both rewrites blanked, compared by MD5) refuses it', async () => {
-    const stored = (await b.rawGet(b.key))!;
+    const key = 'changed/terraform.tfstate';
+    const stored = await seed(key);
     const { lineage, serial } = parseState(stored)!;
     const file = join(dir, 'changed.tfstate');
     writeFileSync(file, Buffer.from(awkwardState(12 * MiB, { lineage, serial }).toString('latin1').replace('"n": 1.0', '"n": 2.0'), 'latin1'));
-    const client = b.client();
+    const client = b.client({}, { key });
     const err = await client.pushStateFromFile(file).catch((e) => e);
     expect(isStateConflictError(err)).toBe(true);
     expect(err.message).toBe(`cannot overwrite existing state with serial ${serial} with a different state that has the same serial`);
     expect(client.requestCounts.s3.UploadPart ?? 0).toBe(0);
-    expect((await b.rawGet(b.key))!.equals(stored)).toBe(true);
+    expect((await b.rawGet(key))!.equals(stored)).toBe(true);
   });
 
   test('an OpenTofu state (compact, a per-instance provider) stays compact with OpenTofu\'s fields', async () => {
