@@ -16,8 +16,17 @@ function listening() {
   return new Promise<typeof server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function closed(server: ReturnType<typeof createServer>) {
-  return new Promise<void>((resolve) => server.close(() => resolve()));
+const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+
+/**
+ * Closes `server` and waits (bounded) until its handle has left the active list, which happens on a
+ * later turn of the loop: else the next test's environment counts it in its baseline, and when it
+ * goes, a server that test leaves open is not seen (the tests passed only in file order).
+ */
+async function closed(server: ReturnType<typeof createServer>): Promise<void> {
+  const before = servers();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  for (let i = 0; i < 200 && servers() >= before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('open-handles environment', () => {
