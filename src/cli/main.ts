@@ -7,7 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { normaliseArgs } from './argv';
-import { EXIT } from './output';
+import { EXIT, finalExitCode, watchStdout } from './output';
 import { buildProgram, commanderExitCode, load } from './program';
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
@@ -35,6 +35,9 @@ if (require.main === module) {
   process.on('warning', (w) => {
     if (w.name !== 'NodeVersionSupportWarning' && !w.message.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
   });
+  watchStdout();
+  // At exit, not when main resolves: a write still queued for a pipe fails with EPIPE after that.
+  process.on('exit', () => { process.exitCode = finalExitCode(Number(process.exitCode ?? EXIT.OK)); });
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e) => { process.exitCode = load.reportError().reportError(e); },

@@ -8,6 +8,11 @@ export const EXIT = {
   LOCKED: 3,
   /** `tfstate locks`: at least one held lock matches (stale locks with -older-than), for cron and CI. */
   LOCKS_FOUND: 4,
+  /**
+   * stdout's reader went away (`tfstate outputs | head -1`): what a shell reports for Terraform, which
+   * dies of SIGPIPE at its next write (128 + 13). See {@link watchStdout}.
+   */
+  BROKEN_PIPE: 141,
 } as const;
 
 /** An error the CLI reports as-is (message names the problem and the fix) with a chosen exit code. */
@@ -39,6 +44,42 @@ type Style = Parameters<typeof styleText>[0];
 /** `text` in `style` when the stream is a terminal, else unchanged. */
 export function paint(style: Style, text: string, stream: { isTTY?: boolean } = io.stdout): string {
   return stream.isTTY ? styleText(style, text) : text;
+}
+
+/** Whether stdout's reader went away (EPIPE), or writing to it failed otherwise, during this run. */
+let stdoutGone = false;
+let stdoutFailed = false;
+
+/**
+ * The process entry's handler of stdout errors. A reader that closes early (`| head`) makes the next
+ * write fail with EPIPE, emitted on process.stdout: unhandled, that is a crash with a stack trace
+ * (and a streamed pull reported it as an interrupted read). Terraform dies of SIGPIPE there, silently;
+ * the CLI stops writing, lets the command finish (a lock taken is released, temporary files go) and
+ * exits {@link EXIT.BROKEN_PIPE} with nothing on stderr. Other stdout errors are reported.
+ */
+export function watchStdout(stream: NodeJS.EventEmitter = process.stdout): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      stdoutGone = true;
+      return;
+    }
+    if (!stdoutFailed) note(`Error: writing to stdout failed: ${e.message}`);
+    stdoutFailed = true;
+  });
+}
+
+/** True when stdout's reader went away and `e` is that failure (an EPIPE, possibly as a cause). */
+export function isBrokenStdout(e: unknown): boolean {
+  for (let x = e, depth = 0; stdoutGone && x && typeof x === 'object' && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if ((x as NodeJS.ErrnoException).code === 'EPIPE') return true;
+  }
+  return false;
+}
+
+/** The exit code of a finished command: {@link EXIT.BROKEN_PIPE} or 1 when it succeeded but its output did not get out. */
+export function finalExitCode(code: number): number {
+  if (code !== EXIT.OK) return code;
+  return stdoutGone ? EXIT.BROKEN_PIPE : stdoutFailed ? EXIT.ERROR : code;
 }
 
 /** Writes a line to stdout. */

@@ -2,7 +2,7 @@
  * How `tfstate` prints a failure, and its exit code. Loaded only when something failed, so that a
  * successful start never loads the client's error module.
  */
-import { CliError, EXIT, formatDiagnostic, io, note, paint } from './output';
+import { CliError, EXIT, formatDiagnostic, io, isBrokenStdout, note, paint } from './output';
 import {
   isBucketNotFoundError,
   isConfigValidationError,
@@ -55,6 +55,8 @@ function operationErrorOf(e: { readonly cause?: unknown; readonly unlockError: s
  * that text is printed as Terraform prints it, not composed a second time here.
  */
 export function reportError(e: unknown): number {
+  // The reader of stdout went away (`| head`): not an error to print (see output.ts watchStdout).
+  if (isBrokenStdout(e)) return EXIT.BROKEN_PIPE;
   if (e instanceof CliError) {
     note(`${paint('red', 'Error:', io.stderr)} ${e.message}`);
     return e.exitCode;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { FaultBackend, faultBackend } from './support';
 import { writeSyntheticState } from '../../bench/synthetic-state';
@@ -55,6 +55,15 @@ describe.each(['lockfile', 'dynamodb'] as const)('%s: streaming pull, push and o
     expect(result).toMatchObject({ bytes: bytes.length });
     expect(result).not.toHaveProperty('encrypted');
     expect(await client.readOutputs()).toEqual(readOutputs(source));
+  });
+
+  test('a destination that fails (its reader gone): the error names the destination, not the read, with the cause', async () => {
+    await b.rawPut(b.key, original);
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const sink = new Writable({ write(_chunk, _enc, done) { done(epipe); } });
+    const err = await b.client().pullStateToStream(sink).catch((e) => e);
+    expect(err.message).toBe(`writing state object "${b.key}" to its destination failed: Error: write EPIPE; the output is incomplete`);
+    expect(err.cause).toBe(epipe);
   });
 
   test('push rules on the scanned prefix: another lineage is refused, force overwrites with serial + 1', async () => {

@@ -300,6 +300,10 @@ async function copyHashed(
   const md5 = createHash('md5');
   let bytes = 0;
   const head = scanHead ? new StatePrefixScanner({ keys: ['version'] }) : undefined;
+  // Which side failed: the object's body (an interrupted read) or the destination (e.g. EPIPE, its reader gone).
+  let destinationError: unknown;
+  const onDestinationError = (e: unknown) => { destinationError ??= e; };
+  destination.on('error', onDestinationError);
   try {
     await pipeline(body, async function* (src: AsyncIterable<Buffer>) {
       for await (const chunk of src) {
@@ -311,7 +315,12 @@ async function copyHashed(
     }, destination, { end });
   } catch (e) {
     if (isAbort(e)) throw e;
+    if (destinationError !== undefined && e === destinationError) {
+      throw new StateBackendError(`writing state object "${key}" to its destination failed: ${describeError(e)}; the output is incomplete`, { cause: e });
+    }
     throw new StateBackendError(`reading state object "${key}" was interrupted after ${bytes} bytes: ${describeError(e)}; the output is incomplete`, { cause: e });
+  } finally {
+    destination.off('error', onDestinationError);
   }
   return { md5: md5.digest('hex'), bytes, ...(head?.finish().encrypted ? { encrypted: true as const } : {}) };
 }
