@@ -57,7 +57,7 @@ let stdoutFailed = false;
  * the CLI stops writing, lets the command finish (a lock taken is released, temporary files go) and
  * exits {@link EXIT.BROKEN_PIPE} with nothing on stderr. Other stdout errors are reported.
  */
-export function watchStdout(stream: NodeJS.EventEmitter = process.stdout): void {
+export function watchStdout(stream: NodeJS.EventEmitter = process.stdout, errors: NodeJS.EventEmitter = process.stderr): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') {
       stdoutGone = true;
@@ -65,6 +65,10 @@ export function watchStdout(stream: NodeJS.EventEmitter = process.stdout): void 
     }
     if (!stdoutFailed) note(`Error: writing to stdout failed: ${e.message}`);
     stdoutFailed = true;
+  });
+  // stderr into the same pipe (`2>&1 | head`): its reader is gone too, and there is nowhere to say more.
+  errors.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stdoutGone = true;
   });
 }
 

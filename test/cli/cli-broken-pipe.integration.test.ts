@@ -66,4 +66,15 @@ describe('stdout whose reader went away', () => {
     if (note) expect(r.stderr).toContain(note);
     else expect(r.stderr).toBe('');
   });
+
+  test('stderr into the same pipe (2>&1 | head -c 5): 141 too, not a crash on the note written to stderr', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, ...serverEnv(), AWS_EC2_METADATA_DISABLED: 'true' };
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('bash', ['-c', '"$0" "$@" 2>&1 | head -c 5 > /dev/null; exit "${PIPESTATUS[0]}"', process.execPath, CLI, 'pull', '-redact', ...args],
+        { env: env as NodeJS.ProcessEnv, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    expect(code).toBe(141);
+  });
 });
