@@ -7,6 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { normaliseArgs } from './argv';
+import { deferInterruptsWhileLocked } from './interrupts';
 import { EXIT, finalExitCode, watchStdout } from './output';
 import { buildProgram, commanderExitCode, load } from './program';
 
@@ -36,6 +37,7 @@ if (require.main === module) {
     if (w.name !== 'NodeVersionSupportWarning' && !w.message.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
   });
   watchStdout();
+  deferInterruptsWhileLocked();
   // At exit, not when main resolves: a write still queued for a pipe fails with EPIPE after that.
   process.on('exit', () => { process.exitCode = finalExitCode(Number(process.exitCode ?? EXIT.OK)); });
   main(process.argv.slice(2)).then(

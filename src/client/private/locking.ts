@@ -3,6 +3,7 @@ import { LockReleaseError, isStateLockedError } from '../errors';
 import type { Locker } from '../lockers/locker';
 import type { LockOptions, LockRetryTiming } from '../types';
 import { DoublingLockWait, HandOffLockWait, type LockWait } from './lock-wait';
+import { countedWhileHeld } from './locks-in-process';
 import { sleep } from './timing';
 
 /** What a lock needs from the facade. */
@@ -98,13 +99,16 @@ export async function releaseLock(locker: Locker, id: string, operationError: un
 
 /** Runs `fn` holding lock `id` and always releases it afterwards ({@link releaseLock}). */
 export async function holdingLock<T>(locker: Locker, id: string, fn: (lockId: string) => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    result = await fn(id);
-  } catch (fnError) {
-    await releaseLock(locker, id, fnError);
-    throw fnError;
-  }
-  await releaseLock(locker, id, undefined);
-  return result;
+  // Counted until released, for a program's signal handler (locks-in-process.ts).
+  return countedWhileHeld(async () => {
+    let result: T;
+    try {
+      result = await fn(id);
+    } catch (fnError) {
+      await releaseLock(locker, id, fnError);
+      throw fnError;
+    }
+    await releaseLock(locker, id, undefined);
+    return result;
+  });
 }

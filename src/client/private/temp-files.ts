@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
  * Temporary files that hold state (pull spool, push spool, restore copy). State holds secrets, so
  * each file lives alone in a fresh private directory (`mkdtemp`, mode 0700), is created with mode
  * 0600 and `O_EXCL`, and the directory is removed on every exit path: the `finally` of its user, and
- * for SIGINT, SIGTERM and `process.exit` a synchronous removal of every directory still open.
+ * for SIGINT, SIGTERM (unless the program handles them itself) and `process.exit` a synchronous
+ * removal of every directory still open.
  */
 
 const open = new Set<string>();
@@ -27,11 +28,13 @@ function removeAllSync(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // A program with its own handler keeps control (the `tfstate` CLI lets a locked operation finish,
+  // which may still read its spool): the directories then go in withTempFile's finally, or at exit.
+  if (process.listenerCount(signal) > 1) return;
   removeAllSync();
   uninstall();
-  // Re-raise only when nobody else listens, so the process dies by the signal as it would have
-  // without us (exit status 128 + n); a program with its own handler keeps control.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  // Nobody else listens: die by the signal as the process would have without us (status 128 + n).
+  process.kill(process.pid, signal);
 }
 
 function install(): void {

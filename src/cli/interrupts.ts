@@ -1,0 +1,37 @@
+import { note } from './output';
+
+/** The client's count of locks held by this process (client/private/locks-in-process.ts), read without loading the client. */
+interface LocksInProcess {
+  held: number;
+  readonly onNoneHeld: Set<() => void>;
+}
+const LOCKS_IN_PROCESS = Symbol.for('cdk-tfstate-backend.locks-in-process');
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** What the first interrupt during a locked operation prints (stderr). */
+export const INTERRUPT_NOTE = 'Interrupt received: finishing the operation so that the state lock is released, then stopping. '
+  + 'Interrupt again to stop at once (the lock then stays held; release it with tfstate force-unlock).';
+
+/**
+ * Ctrl-C (or SIGTERM) while the command holds the state lock: dying there would leave the lock held,
+ * so the first signal lets the operation finish and release it (a state write is one atomic PUT or a
+ * multipart upload completed or aborted), then the process dies by the signal (status 130 or 143). A
+ * second signal stops at once, as Terraform's second interrupt. Without a lock held, the signal acts
+ * at once, as before (temporary files are removed: client/private/temp-files.ts).
+ */
+export function deferInterruptsWhileLocked(): void {
+  let interrupted = false;
+  const die = (signal: NodeJS.Signals) => {
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    const locks = (globalThis as { [LOCKS_IN_PROCESS]?: LocksInProcess })[LOCKS_IN_PROCESS];
+    if (interrupted || !locks || locks.held === 0) return die(signal);
+    interrupted = true;
+    note(INTERRUPT_NOTE);
+    locks.onNoneHeld.add(() => die(signal));
+  }
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
