@@ -7,16 +7,17 @@ interface LocksInProcess {
 }
 const LOCKS_IN_PROCESS = Symbol.for('cdk-tfstate-backend.locks-in-process');
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+// SIGHUP too: a terminal or SSH session that closes in the middle of a push.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** What the first interrupt during a locked operation prints (stderr). */
 export const INTERRUPT_NOTE = 'Interrupt received: finishing the operation so that the state lock is released, then stopping. '
   + 'Interrupt again to stop at once (the lock then stays held; release it with tfstate force-unlock).';
 
 /**
- * Ctrl-C (or SIGTERM) while the command holds the state lock: dying there would leave the lock held,
+ * Ctrl-C (or SIGTERM, SIGHUP) while the command holds the state lock: dying there would leave the lock held,
  * so the first signal lets the operation finish and release it (a state write is one atomic PUT or a
- * multipart upload completed or aborted), then the process dies by the signal (status 130 or 143). A
+ * multipart upload completed or aborted), then the process dies by the signal (status 128 + n). A
  * second signal stops at once, as Terraform's second interrupt. Without a lock held, the signal acts
  * at once, as before (temporary files are removed: client/private/temp-files.ts).
  */

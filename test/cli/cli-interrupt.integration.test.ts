@@ -76,7 +76,7 @@ describe('an interrupt while the lock is held', () => {
     }
   }
 
-  test.each(['SIGINT', 'SIGTERM'] as const)('one %s: the push finishes, the lock is released, then the process dies by the signal', async (signal) => {
+  test.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('one %s: the push finishes, the lock is released, then the process dies by the signal', async (signal) => {
     const r = await pushInterrupted([signal]);
     expect(r.signal).toBe(signal);
     expect(r.stderr).toContain('Interrupt received: finishing the operation so that the state lock is released, then stopping.');
