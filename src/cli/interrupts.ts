@@ -1,12 +1,5 @@
 import { note } from './output';
 
-/** The client's count of locks held by this process (client/private/locks-in-process.ts), read without loading the client. */
-interface LocksInProcess {
-  held: number;
-  readonly onNoneHeld: Set<() => void>;
-}
-const LOCKS_IN_PROCESS = Symbol.for('cdk-tfstate-backend.locks-in-process');
-
 // SIGHUP too: a terminal or SSH session that closes in the middle of a push.
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -28,8 +21,11 @@ export function deferInterruptsWhileLocked(): void {
     process.kill(process.pid, signal);
   };
   function onSignal(signal: NodeJS.Signals): void {
-    const locks = (globalThis as { [LOCKS_IN_PROCESS]?: LocksInProcess })[LOCKS_IN_PROCESS];
-    if (interrupted || !locks || locks.held === 0) return die(signal);
+    // Loaded at the signal, not at start (tfstate --help loads no client module): the registry alone, no imports of its own.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { locksInProcess } = require('../client/private/locks-in-process') as typeof import('../client/private/locks-in-process');
+    const locks = locksInProcess();
+    if (interrupted || locks.held === 0) return die(signal);
     interrupted = true;
     note(INTERRUPT_NOTE);
     locks.onNoneHeld.add(() => die(signal));

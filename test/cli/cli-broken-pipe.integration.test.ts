@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CLI, backendArgs, cliBucket, deleteCreated, requireCompiledCli, serverEnv } from './run-cli';
+import { CLI, backendArgs, cliBucket, cliEnv, deleteCreated, requireCompiledCli } from './run-cli';
 import { s3Client, testServers } from '../support/servers';
 
 /**
@@ -26,13 +26,8 @@ const STATE = JSON.stringify({
 
 /** Runs the CLI with stdout's reader closed before the CLI starts. */
 function runWithClosedStdout(args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k === 'TF_WORKSPACE') delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...env, ...serverEnv(), AWS_EC2_METADATA_DISABLED: 'true' } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     const err: Buffer[] = [];
     child.stderr.on('data', (c) => err.push(c));
@@ -68,10 +63,9 @@ describe('stdout whose reader went away', () => {
   });
 
   test('stderr into the same pipe (2>&1 | head -c 5): 141 too, not a crash on the note written to stderr', async () => {
-    const env: Record<string, string | undefined> = { ...process.env, ...serverEnv(), AWS_EC2_METADATA_DISABLED: 'true' };
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn('bash', ['-c', '"$0" "$@" 2>&1 | head -c 5 > /dev/null; exit "${PIPESTATUS[0]}"', process.execPath, CLI, 'pull', '-redact', ...args],
-        { env: env as NodeJS.ProcessEnv, stdio: 'ignore' });
+        { env: cliEnv(), stdio: 'ignore' });
       child.on('error', reject);
       child.on('close', resolve);
     });

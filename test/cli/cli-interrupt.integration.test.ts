@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { CLI, backendArgs, cliBucket, deleteCreated, requireCompiledCli, serverEnv } from './run-cli';
+import { CLI, backendArgs, cliBucket, cliEnv, deleteCreated, requireCompiledCli } from './run-cli';
 import { FaultProxy } from '../support/fault-proxy';
 import { s3Client, testServers } from '../support/servers';
 
@@ -49,12 +49,7 @@ describe('an interrupt while the lock is held', () => {
   async function pushInterrupted(signals: NodeJS.Signals[]) {
     proxy.add({ match: { method: 'PUT', url: new RegExp(`/${KEY}(\\?|$)`) }, action: 'delay', delayMs: 2_000, times: 1 });
     const args = ['push', '-', ...backendArgs({ bucket, key: KEY, region: testServers().region, use_lockfile: true })];
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...env, ...serverEnv(), AWS_ENDPOINT_URL_S3: proxy.url, AWS_EC2_METADATA_DISABLED: 'true' } as NodeJS.ProcessEnv,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv({ AWS_ENDPOINT_URL_S3: proxy.url }), stdio: ['pipe', 'ignore', 'pipe'] });
     const err: Buffer[] = [];
     child.stderr.on('data', (c) => err.push(c));
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));

@@ -43,16 +43,23 @@ export function serverEnv(): Record<string, string> {
   };
 }
 
-/** Runs `node lib/cli/main.js ...args` as a subprocess. */
-export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promise<CliResult> {
+/**
+ * The environment of a CLI run: the tests decide the workspace and AWS settings (nothing leaks in from
+ * the developer's shell), the local servers unless `noServers`, then `extra`.
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}, noServers = false): NodeJS.ProcessEnv {
   const base: Record<string, string | undefined> = { ...process.env };
-  // The tests decide the workspace and AWS settings; nothing leaks in from the developer's shell.
   for (const k of Object.keys(base)) {
     if (k.startsWith('AWS_') || k === 'TF_WORKSPACE') delete base[k];
   }
-  const env = { ...base, ...(opts.noServers ? {} : serverEnv()), ...opts.env, AWS_EC2_METADATA_DISABLED: 'true' };
+  return { ...base, ...(noServers ? {} : serverEnv()), ...extra, AWS_EC2_METADATA_DISABLED: 'true' } as NodeJS.ProcessEnv;
+}
+
+/** Runs `node lib/cli/main.js ...args` as a subprocess. */
+export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  const env = cliEnv(opts.env, opts.noServers);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: opts.cwd });
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c) => out.push(c));

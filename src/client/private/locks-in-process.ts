@@ -3,8 +3,8 @@
  * of `withLock`, which every locked method uses), for a program that must not die holding one: the
  * `tfstate` CLI defers SIGINT and SIGTERM until the count is 0, then dies by the signal.
  *
- * Process-wide on `globalThis` under a registered symbol, so that a signal handler reads it without
- * loading the client (`tfstate --help` loads no SDK), and two copies of the package agree.
+ * Process-wide on `globalThis` under a registered symbol, so that two copies of the package agree;
+ * the module imports nothing, so the CLI's handler loads it at the signal alone (src/cli/interrupts.ts).
  */
 export interface LocksInProcess {
   held: number;
