@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT } from './output';
+import { UNKNOWN_VALUE } from '../protocol/backend-change';
 
 /**
  * The backend block of a configuration directory, read as Terraform finds it (which files, which
@@ -153,18 +154,24 @@ async function backendsOf(file: string): Promise<{ type: string; body: BackendAt
     { type, body: flattenBlocks((blocks as any[])[0] ?? {}) })));
 }
 
+/** The backend block of a directory, whatever its type: the body's values as HCL gives them. */
+export interface FoundBackendBlock {
+  readonly type: string;
+  readonly body: BackendAttributes;
+  readonly file: string;
+}
+
 /**
- * Reads the backend block of `dir` as Terraform finds it (internal/configs/module.go): at most one in
- * the primary files ("Duplicate 'backend' configuration block"), then each override file's, which
- * replaces it whole (mergeFile). Returns `undefined` when no file declares a backend; fails when it is
- * not `s3`.
+ * Finds the backend block of `dir` as Terraform does (internal/configs/module.go): at most one in the
+ * primary files ("Duplicate 'backend' configuration block"), then each override file's, which
+ * replaces it whole (mergeFile). `undefined` when no file declares a backend.
  */
-export async function backendBlockFromDir(dir: string): Promise<{ attributes: BackendAttributes; file: string } | undefined> {
+export async function findBackendBlock(dir: string): Promise<FoundBackendBlock | undefined> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new CliError(`-chdir: "${dir}" is not a directory. Pass the directory holding your Terraform configuration.`, EXIT.USAGE);
   }
   const { primary, override } = configFiles(dir);
-  let found: { type: string; body: BackendAttributes; file: string } | undefined;
+  let found: FoundBackendBlock | undefined;
   for (const file of primary) {
     for (const b of await backendsOf(file)) {
       if (found) {
@@ -178,11 +185,25 @@ export async function backendBlockFromDir(dir: string): Promise<{ attributes: Ba
     if (backends.length > 1) throw new CliError(`Duplicate backend configuration: ${file} declares ${backends.length}; each override file may have only one.`);
     if (backends.length === 1) found = { ...backends[0], file };
   }
+  return found;
+}
+
+/**
+ * The `backend "s3"` block of `dir` ({@link findBackendBlock}), its expressions kept until a later
+ * source replaces them. Returns `undefined` when no file declares a backend; fails when it is not `s3`.
+ */
+export async function backendBlockFromDir(dir: string): Promise<{ attributes: BackendAttributes; file: string } | undefined> {
+  const found = await findBackendBlock(dir);
   if (!found) return undefined;
   if (found.type !== 's3') {
     throw new CliError(`${found.file}: the configuration uses a "${found.type}" backend; tfstate only works with the "s3" backend.`);
   }
   return { attributes: literalAttributes(found.body, found.file), file: found.file };
+}
+
+/** A block's values as Terraform decodes them without variables: an expression is {@link UNKNOWN_VALUE}. */
+export function decodedWithoutVariables(body: BackendAttributes): BackendAttributes {
+  return literalOr(body, '', () => UNKNOWN_VALUE) as BackendAttributes;
 }
 
 export function isPlainObject(x: unknown): x is Record<string, unknown> {

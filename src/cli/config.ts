@@ -1,12 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { type BackendAttributes, assertLiteral, backendBlockFromDir, flattenBlocks, hcl2json, hclParse, isPlainObject, literal, literalAttributes } from './config-files';
-import { dataDirPath, readRecordedBackend } from './data-dir';
+import {
+  type BackendAttributes, assertLiteral, backendBlockFromDir, decodedWithoutVariables, findBackendBlock, flattenBlocks, hcl2json, hclParse,
+  isPlainObject, literal, literalAttributes,
+} from './config-files';
+import { dataDirPath, type RecordedBackend, readRecordedBackend } from './data-dir';
 import { CliError, EXIT, io, note, paint } from './output';
 import { backendAttributesFromOutputs } from '../client/backend-outputs';
 import { isConfigValidationError } from '../client/errors';
 import type { StackOutput } from '../client/stack-outputs';
 import type { BackendLockingMode, BackendOutputs } from '../client/types';
+import { backendChangeReason } from '../protocol/backend-change';
 import { convertToAttrType } from '../protocol/config/decode';
 import { type AttrType, SCHEMA } from '../protocol/config/schema';
 import { goQuote } from '../protocol/go-time';
@@ -215,6 +219,29 @@ async function attributesFromStack(stackName: string, region: string | undefined
   return attrs;
 }
 
+/**
+ * Refuses, as Terraform does before any command but `init`, a working directory whose backend block
+ * no longer says what `init` recorded (see protocol/backend-change.ts): tfstate would otherwise read
+ * and write a state that Terraform, run in the same directory, would not.
+ */
+async function assertBlockUnchanged(dir: string, recorded: RecordedBackend): Promise<void> {
+  const found = await findBackendBlock(dir);
+  const block = found && { type: found.type, attributes: decodedWithoutVariables(found.body) };
+  const reason = backendChangeReason(block, recorded.recorded);
+  if (reason === undefined) return;
+  const where = found
+    ? `the block in ${found.file} is not the one "terraform init" recorded in ${recorded.file}`
+    : `no configuration file in ${dir} has a backend block; "terraform init" recorded one in ${recorded.file}`;
+  throw new CliError(
+    'Backend initialization required, please run "terraform init"\n\n' +
+    `Reason: ${reason} (${where}).\n\n` +
+    'Changes to backend configurations require reinitialization. Run "terraform init" (OpenTofu: "tofu init") with either the ' +
+    '"-reconfigure" or "-migrate-state" flag to use the current configuration, or undo the change. Until then Terraform refuses to ' +
+    'work in this directory, and so does tfstate: the recorded configuration may name another state than the block. ' +
+    'Nothing was read or written.',
+  );
+}
+
 /** The configuration options common to all commands. */
 export interface ConfigOptions {
   readonly backendConfig?: string[];
@@ -239,8 +266,11 @@ export async function loadBackendAttributes(opts: ConfigOptions, env: NodeJS.Pro
     attrs = mergeAttributes(attrs, await attributesFromStack(opts.stack, env.AWS_REGION ?? env.AWS_DEFAULT_REGION));
     sources.push(`stack ${opts.stack}`);
   }
-  // Terraform works from the recorded configuration once initialized (the block is part of it).
-  const block = readRecordedBackend(dataDirPath(dir, env)) ?? await backendBlockFromDir(dir);
+  // Terraform works from the recorded configuration once initialized (the block is part of it),
+  // while the block still says what init recorded.
+  const recorded = readRecordedBackend(dataDirPath(dir, env));
+  if (recorded) await assertBlockUnchanged(dir, recorded);
+  const block = recorded ?? await backendBlockFromDir(dir);
   if (block) {
     attrs = mergeAttributes(attrs, block.attributes);
     sources.push(block.file);

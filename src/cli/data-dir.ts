@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT } from './output';
+import type { RecordedBackendBlock } from '../protocol/backend-change';
 import { isValidWorkspaceName } from '../protocol/paths';
 import { workspaceNameError } from '../protocol/workspace-rules';
 
@@ -27,10 +28,13 @@ export function dataDirPath(workingDir: string, env: NodeJS.ProcessEnv = process
   return path.resolve(workingDir, env.TF_DATA_DIR || '.terraform');
 }
 
-/** The backend configuration recorded by `terraform init`, with unset (`null`) attributes left out. */
+/** The backend configuration recorded by `terraform init`. */
 export interface RecordedBackend {
+  /** The attributes, with unset (`null`) ones left out. */
   readonly attributes: Record<string, unknown>;
   readonly file: string;
+  /** As recorded: every attribute of the recording schema, `null` when unset, and the block's hash. */
+  readonly recorded: RecordedBackendBlock;
 }
 
 /**
@@ -70,7 +74,8 @@ export function readRecordedBackend(dataDir: string): RecordedBackend | undefine
     throw fail('the "backend.config" object is missing');
   }
   const attributes = Object.fromEntries(Object.entries(backend.config as Record<string, unknown>).filter(([, v]) => v !== null));
-  return { attributes, file };
+  const hash = typeof backend.hash === 'number' ? backend.hash : undefined;
+  return { attributes, file, recorded: { type: backend.type, config: backend.config, ...(hash !== undefined ? { hash } : {}) } };
 }
 
 /** Where the selected workspace came from, in Terraform's precedence (the `-workspace` flag is tfstate's own, and wins). */

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliBucket, deleteCreated, requireCompiledCli, runCli } from './run-cli';
+import { backendBlockHash } from '../../src/protocol/backend-change';
 import { testServers } from '../support/servers';
 
 /**
@@ -12,30 +13,35 @@ import { testServers } from '../support/servers';
 beforeAll(requireCompiledCli);
 afterAll(deleteCreated);
 
-/** A working directory initialized like `terraform init -backend-config=...` (format of Terraform 1.11.4's BackendStateFile). */
+/** The backend block of the directories below: the key only; init's -backend-config gave the rest. */
+const BLOCK = { key: 'app/terraform.tfstate' };
+
+/**
+ * A working directory initialized like `terraform init -backend-config=...` on a main.tf naming the
+ * key only (format of Terraform 1.11.4's BackendStateFile; the hash is the block's, before the
+ * -backend-config values, as configs.Backend.Hash computes it).
+ */
 async function initialized(dataDir = '.terraform'): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tfstate-init-'));
   const bucket = await cliBucket();
+  writeFileSync(join(dir, 'main.tf'), `terraform {\n  backend "s3" {\n    key = "${BLOCK.key}"\n  }\n}\n`);
   mkdirSync(join(dir, dataDir), { recursive: true });
+  const config = {
+    bucket,
+    ...BLOCK,
+    region: testServers().region,
+    use_lockfile: true,
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    dynamodb_table: null,
+    encrypt: null,
+    endpoints: { dynamodb: null, iam: null, s3: testServers().s3Endpoint, sso: null, sts: null },
+  };
   writeFileSync(join(dir, dataDir, 'terraform.tfstate'), JSON.stringify({
     version: 3,
     terraform_version: '1.11.4',
-    backend: {
-      type: 's3',
-      config: {
-        bucket,
-        key: 'app/terraform.tfstate',
-        region: testServers().region,
-        use_lockfile: true,
-        use_path_style: true,
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        dynamodb_table: null,
-        encrypt: null,
-        endpoints: { dynamodb: null, iam: null, s3: testServers().s3Endpoint, sso: null, sts: null },
-      },
-      hash: 1828605330,
-    },
+    backend: { type: 's3', config, hash: backendBlockHash('s3', BLOCK, config) },
   }, null, 2));
   return dir;
 }
@@ -85,5 +91,17 @@ describe('workspace select / show in an initialized directory', () => {
     expect(fixed.code).toBe(0);
     expect(readFileSync(join(dir, 'data', 'environment'), 'utf8')).toBe('default');
     expect((await runCli(['workspace', 'list'], { cwd: dir, env })).code).toBe(0);
+  });
+
+  // internal/command/meta_backend.go, Meta.backendFromConfig: a changed block stops every command but init.
+  test('a backend block changed since init stops the command, as Terraform does', async () => {
+    const dir = await initialized();
+    expect((await runCli(['pull'], { cwd: dir })).code).toBe(0);
+    writeFileSync(join(dir, 'main.tf'), 'terraform {\n  backend "s3" {\n    key = "moved/terraform.tfstate"\n  }\n}\n');
+    const r = await runCli(['pull'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Error: Backend initialization required, please run "terraform init"');
+    expect(r.stderr).toContain('Reason: Backend configuration block has changed');
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadBackendAttributes } from '../../src/cli/config';
 import { dataDirPath, readRecordedBackend, selectWorkspace, writeSelectedWorkspace } from '../../src/cli/data-dir';
+import { backendBlockHash } from '../../src/protocol/backend-change';
 
 /**
  * Terraform's working-directory data (internal/command/workdir/backend_state.go BackendStateFile,
@@ -10,7 +11,7 @@ import { dataDirPath, readRecordedBackend, selectWorkspace, writeSelectedWorkspa
  */
 
 /** `.terraform/terraform.tfstate` as `terraform init` (v1.11.4) wrote it for a partial block plus -backend-config values. */
-function recordedBackend(config: Record<string, unknown>): string {
+function recordedBackend(config: Record<string, unknown>, hash = 1828605330): string {
   const all: Record<string, unknown> = {
     access_key: null,
     acl: null,
@@ -59,7 +60,7 @@ function recordedBackend(config: Record<string, unknown>): string {
     workspace_key_prefix: null,
     ...config,
   };
-  return JSON.stringify({ version: 3, terraform_version: '1.11.4', backend: { type: 's3', config: all, hash: 1828605330 } }, null, 2);
+  return JSON.stringify({ version: 3, terraform_version: '1.11.4', backend: { type: 's3', config: all, hash } }, null, 2);
 }
 
 function workingDir(opts: { block?: string; recorded?: string; dataDir?: string; environment?: string } = {}): string {
@@ -120,13 +121,17 @@ describe('the backend configuration recorded by terraform init', () => {
 
 describe('loadBackendAttributes in an initialized directory', () => {
   const env = {};
+  /** `init -backend-config=bucket=... -backend-config=region=...` on a block naming the key only: the hash is the block's. */
+  const partial = { key: 'recorded/terraform.tfstate' };
+  const recordedHash = backendBlockHash('s3', partial, JSON.parse(recordedBackend({})).backend.config)!;
+  const initialized = (block: string, dataDir?: string) => workingDir({
+    block,
+    dataDir,
+    recorded: recordedBackend({ ...partial, bucket: 'recorded-bucket', region: 'eu-west-1' }, recordedHash),
+  });
 
-  // The *.tf block is not parsed at all then (its HCL parser is not loaded): a broken block proves it.
   test('the recorded configuration (with init\'s -backend-config values) replaces the *.tf block; -backend-config still wins', async () => {
-    const dir = workingDir({
-      block: '    key = = "not HCL"',
-      recorded: recordedBackend({ bucket: 'recorded-bucket', key: 'recorded/terraform.tfstate', region: 'eu-west-1' }),
-    });
+    const dir = initialized('    key = "recorded/terraform.tfstate"');
     const loaded = await loadBackendAttributes({ chdir: dir }, env);
     expect(loaded.attributes).toEqual({ bucket: 'recorded-bucket', key: 'recorded/terraform.tfstate', region: 'eu-west-1', endpoints: expect.any(Object) });
     expect(loaded.sources).toEqual([join(dir, '.terraform', 'terraform.tfstate')]);
@@ -136,9 +141,50 @@ describe('loadBackendAttributes in an initialized directory', () => {
   });
 
   test('TF_DATA_DIR moves the data directory: the recorded configuration is found there only', async () => {
-    const dir = workingDir({ dataDir: 'custom-data', recorded: recordedBackend({ bucket: 'recorded-bucket' }) });
+    const dir = initialized('    key = "recorded/terraform.tfstate"', 'custom-data');
     expect((await loadBackendAttributes({ chdir: dir }, { TF_DATA_DIR: 'custom-data' })).attributes.bucket).toBe('recorded-bucket');
-    await expect(loadBackendAttributes({ chdir: dir }, {})).rejects.toThrow(/No S3 backend configuration found/);
+    const uninitialized = await loadBackendAttributes({ chdir: dir }, {});
+    expect(uninitialized.attributes).toEqual(partial);
+    expect(uninitialized.sources).toEqual([join(dir, 'main.tf')]);
+  });
+
+  // internal/command/meta_backend.go, Meta.backendFromConfig: any command but init stops with
+  // errBackendInitDiag when the block changed since init (hash and values both differ).
+  test.each([
+    ['the key changed', '    key = "moved/terraform.tfstate"', /Reason: Backend configuration block has changed \(the block in .*main\.tf is not the one "terraform init" recorded in .*terraform\.tfstate\)/],
+    ['an attribute added', '    key = "recorded/terraform.tfstate"\n    kms_key_id = "alias/state"', /Reason: Backend configuration block has changed/],
+  ])('%s: "Backend initialization required", nothing read', async (_why, block, reason) => {
+    const err = await loadBackendAttributes({ chdir: initialized(block) }, env).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^Backend initialization required, please run "terraform init"\n\n/);
+    expect((err as Error).message).toMatch(reason);
+    expect((err as Error).message).toMatch(/"-reconfigure" or "-migrate-state"/);
+  });
+
+  test('the block written another way with the same values is unchanged (backendConfigNeedsMigration compares values)', async () => {
+    const dir = workingDir({
+      block: '    bucket = "recorded-bucket"\n    key = "recorded/terraform.tfstate"\n    region = "eu-west-1"\n    encrypt = "true"',
+      recorded: recordedBackend({ ...partial, bucket: 'recorded-bucket', region: 'eu-west-1', encrypt: true, endpoints: null }, recordedHash),
+    });
+    expect((await loadBackendAttributes({ chdir: dir }, env)).attributes.encrypt).toBe(true);
+  });
+
+  test('no backend block any more (or no configuration at all): "Unsetting the previously set backend"', async () => {
+    const removed = initialized('');
+    writeFileSync(join(removed, 'main.tf'), 'output "x" {\n  value = 1\n}\n');
+    await expect(loadBackendAttributes({ chdir: removed }, env)).rejects.toThrow(/Reason: Unsetting the previously set backend "s3" \(no configuration file in .* has a backend block/);
+    const bare = workingDir({ recorded: recordedBackend({ bucket: 'recorded-bucket' }) });
+    await expect(loadBackendAttributes({ chdir: bare }, env)).rejects.toThrow(/Unsetting the previously set backend "s3"/);
+  });
+
+  test('another backend type: "Backend type changed"', async () => {
+    const dir = initialized('');
+    writeFileSync(join(dir, 'main.tf'), 'terraform {\n  backend "local" {}\n}\n');
+    await expect(loadBackendAttributes({ chdir: dir }, env)).rejects.toThrow(/Reason: Backend type changed from "s3" to "local"/);
+  });
+
+  test('a block that does not parse is reported, as Terraform loads the configuration first', async () => {
+    await expect(loadBackendAttributes({ chdir: initialized('    key = = "not HCL"') }, env)).rejects.toThrow(/Cannot parse .*main\.tf as HCL/);
   });
 });
 
