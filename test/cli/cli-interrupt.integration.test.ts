@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CLI, backendArgs, cliBucket, cliEnv, deleteCreated, requireCompiledCli } from './run-cli';
+import { ACQUIRE_INTERRUPT_NOTE } from '../../src/cli/interrupts';
 import { FaultProxy } from '../support/fault-proxy';
 import { s3Client, testServers } from '../support/servers';
 
@@ -45,9 +46,14 @@ describe('an interrupt while the lock is held', () => {
     }
   }
 
-  /** Starts `push -` through the proxy, waits for the lock file, sends `signals` 100 ms apart; resolves to how it ended. */
-  async function pushInterrupted(signals: NodeJS.Signals[]) {
-    proxy.add({ match: { method: 'PUT', url: new RegExp(`/${KEY}(\\?|$)`) }, action: 'delay', delayMs: 2_000, times: 1 });
+  /**
+   * Starts `push -` through the proxy, waits for the lock file, sends `signals` 100 ms apart; resolves
+   * to how it ended. `held`: the answer to the state PUT comes 2 s late (the lock is held); `requested`:
+   * the answer to the lock file's conditional PUT does (the lock has landed, the CLI does not know yet).
+   */
+  async function pushInterrupted(signals: NodeJS.Signals[], slow: 'held' | 'requested' = 'held') {
+    const url = slow === 'held' ? new RegExp(`/${KEY}(\\?|$)`) : new RegExp(`/${KEY}\\.tflock(\\?|$)`);
+    proxy.add({ match: { method: 'PUT', url }, action: 'delay', delayMs: 2_000, times: 1 });
     const args = ['push', '-', ...backendArgs({ bucket, key: KEY, region: testServers().region, use_lockfile: true })];
     const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv({ AWS_ENDPOINT_URL_S3: proxy.url }), stdio: ['pipe', 'ignore', 'pipe'] });
     const err: Buffer[] = [];
@@ -91,5 +97,15 @@ describe('an interrupt while the lock is held', () => {
     expect(r.signal).toBe('SIGINT');
     expect(r.stderr).toContain('Interrupt again to stop at once (the lock then stays held; release it with tfstate force-unlock).');
     expect(await exists(`${KEY}.tflock`)).toBe(true);
+  });
+
+  // The window Terraform leaves open too: a conditional create in flight at the signal lands after
+  // the process died, and the lock is held by nobody. Now the answer is awaited and the lock released.
+  test('one SIGINT while the lock request is in flight: the lock it took is released, the push does not start', async () => {
+    const r = await pushInterrupted(['SIGINT'], 'requested');
+    expect(r.signal).toBe('SIGINT');
+    expect(r.stderr).toContain(ACQUIRE_INTERRUPT_NOTE);
+    expect(await exists(`${KEY}.tflock`)).toBe(false);
+    expect(await exists(KEY)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { LockReleaseError, isStateLockedError } from '../errors';
 import type { Locker } from '../lockers/locker';
 import type { LockOptions, LockRetryTiming } from '../types';
 import { DoublingLockWait, HandOffLockWait, type LockWait } from './lock-wait';
-import { countedWhileHeld } from './locks-in-process';
+import { countedWhileAcquiring, countedWhileHeld, LOCK_INTERRUPTED, locksInProcess } from './locks-in-process';
 import { sleep } from './timing';
 
 /** What a lock needs from the facade. */
@@ -54,10 +54,7 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
   for (;;) {
     const attemptStarted = performance.now();
     try {
-      await t.locker.lock(info, signal);
-      if (t.locker.kind === 'none') return '';
-      t.held?.add(info);
-      return info.ID;
+      return await attempt(t, info, signal);
     } catch (e) {
       if (!isStateLockedError(e) || !e.lockInfo?.ID) throw e;
       const left = deadline - Date.now();
@@ -76,6 +73,25 @@ export async function acquireLock(t: LockTarget, options: LockRequest): Promise<
       info = newLockInfo({ ...fields, id: info.ID });
     }
   }
+}
+
+/**
+ * One conditional create, counted while in flight (locks-in-process.ts): a program stopping on a
+ * signal waits for it rather than leave a lock that lands after its death, and a lock it takes then
+ * is released at once. `signal` is the caller's, passed to the locker as before.
+ */
+async function attempt(t: LockTarget, info: LockInfo, signal: AbortSignal | undefined): Promise<string> {
+  if (locksInProcess().stopping) throw new Error(LOCK_INTERRUPTED);
+  return countedWhileAcquiring(async () => {
+    await t.locker.lock(info, signal);
+    if (t.locker.kind === 'none') return '';
+    if (locksInProcess().stopping) {
+      await releaseLock(t.locker, info.ID, undefined);
+      throw new Error(LOCK_INTERRUPTED);
+    }
+    t.held?.add(info);
+    return info.ID;
+  });
 }
 
 /**
