@@ -1,5 +1,6 @@
 /**
- * Differences between two Terraform v4 states, by resource instance address, for `tfstate diff`.
+ * Differences between two Terraform states (format 4, as the state reader gives every format), by
+ * resource instance address, for `tfstate diff`.
  */
 import { formatInstanceKey } from '../protocol/state';
 
@@ -42,14 +43,17 @@ export function resourceInstances(state: DiffableState): Map<string, string> {
   for (const r of (state.resources ?? []) as V4Resource[]) {
     const base = `${r.module ? r.module + '.' : ''}${r.mode === 'data' ? 'data.' : ''}${r.type}.${r.name}`;
     for (const inst of r.instances ?? []) {
-      const addr = base + formatInstanceKey(inst.index_key);
-      out.set(addr, stableJson(inst));
+      // A deposed object (create_before_destroy) is its own entry, named as Terraform's plan names it.
+      const deposed = typeof inst.deposed === 'string' && inst.deposed !== '' ? ` (deposed object ${inst.deposed})` : '';
+      out.set(base + formatInstanceKey(inst.index_key) + deposed, stableJson(inst));
     }
   }
   return out;
 }
 
 function stableJson(v: unknown): string {
+  // Integers beyond 2^53 are kept exact by the state reader (bigint).
+  if (typeof v === 'bigint') return v.toString();
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`).join(',')}}`;

@@ -177,6 +177,46 @@ describe('diff of two files (no backend needed)', () => {
     expect(d.lineage.same).toBe(true);
   });
 
+  // Each side is read as Terraform reads a state file (internal/states/statefile/read.go: formats 1-3 upgraded).
+  test('an older format (3) is upgraded first: its instances compare by address; an empty file is no state', async () => {
+    const dir = tmpDir();
+    const v3 = path.join(dir, 'v3.tfstate');
+    writeFileSync(v3, JSON.stringify({
+      version: 3,
+      terraform_version: '0.11.14',
+      serial: 2,
+      lineage: 'old',
+      modules: [{
+        path: ['root'],
+        outputs: { ids: { sensitive: false, type: 'string', value: '0' } },
+        resources: { 'null_resource.bar': { type: 'null_resource', primary: { id: '1', attributes: { id: '1' } }, provider: 'provider.null' } },
+        depends_on: [],
+      }],
+    }));
+    const r = await runCli(['diff', v3, `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`, '-json'], { noServers: true });
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d.removed).not.toContain('null_resource.bar');
+    expect(d.changed).toContain('null_resource.bar');
+    expect(d.outputsChanged).toEqual(['ids']);
+    const empty = path.join(dir, 'empty.tfstate');
+    writeFileSync(empty, '');
+    const fromNothing = JSON.parse((await runCli(['diff', empty, v3, '-json'], { noServers: true })).stdout);
+    expect([fromNothing.added, fromNothing.outputsAdded]).toEqual([['null_resource.bar'], ['ids']]);
+  });
+
+  test.each([
+    ['JSON that is not a state', '{"a":1}', /diff: "[^"]+" is not a Terraform state: Unsupported state file format/],
+    ['an OpenTofu-encrypted state', JSON.stringify({ serial: 1, lineage: 'l', meta: {}, encrypted_data: 'AAAA', encryption_version: 'v0' }),
+      /diff: "[^"]+" is an OpenTofu-encrypted state\. Diff the backend's versions instead/],
+  ])('%s is refused with what to do, exit 1', async (_what, text, message) => {
+    const file = path.join(tmpDir(), 'x.tfstate');
+    writeFileSync(file, text);
+    const r = await runCli(['diff', file, `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`], { noServers: true });
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(message);
+  });
+
   test('a directory given as a state file is a usage error naming it, for diff and push, before any request', async () => {
     const dir = tmpDir();
     const diff = await runCli(['diff', dir, `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`], { noServers: true });
@@ -235,6 +275,15 @@ describe('pure helpers', () => {
     expect(d.changed).toEqual(['t.n']);
     expect(d.outputsChanged).toEqual(['o']);
     expect(d.serial).toEqual({ from: 1, to: 3 });
+  });
+
+  test('diffStates: a deposed object is its own entry (Terraform\'s plan names it so); integers beyond 2^53 compare exactly', () => {
+    const inst = (deposed?: string, id = 9007199254740993n) => ({ ...(deposed ? { deposed } : {}), attributes: { id } });
+    const a = { resources: [{ mode: 'managed', type: 't', name: 'n', instances: [inst()] }] };
+    const b = { resources: [{ mode: 'managed', type: 't', name: 'n', instances: [inst(), inst('00000001')] }] };
+    expect(diffStates(a, b).added).toEqual(['t.n (deposed object 00000001)']);
+    const c = { resources: [{ mode: 'managed', type: 't', name: 'n', instances: [inst(undefined, 9007199254740995n)] }] };
+    expect(diffStates(a, c).changed).toEqual(['t.n']);
   });
 });
 

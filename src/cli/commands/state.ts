@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Transform, type Writable } from 'node:stream';
 import { isEncryptedStateError, isStateVersionNotFoundError } from '../../client';
+import { readStateOrEnvelope } from '../../protocol/state';
 import type { LockOptions } from '../argv';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, progress } from '../output';
 import { GlobalOptions, openSession, Session } from '../session';
@@ -191,29 +192,39 @@ export async function restoreCommand(versionId: string, opts: GlobalOptions & Lo
   }
 }
 
+/**
+ * One side of `diff`: read as Terraform reads a state file (formats 1 to 3 upgraded, as the client
+ * reads the backend's versions), so that an older file and a newer version compare by address.
+ * `{}` stands for "no state" (an empty file, no current state).
+ */
 async function loadForDiff(s: Session, spec: string, stdin: { used: boolean }): Promise<DiffableState> {
-  let text: string;
+  let bytes: Buffer;
   if (spec === '-') {
     if (stdin.used) throw new CliError('diff: - (stdin) can be used for only one side.', EXIT.USAGE);
     stdin.used = true;
-    text = (await readStdin()).toString('utf8');
+    bytes = await readStdin();
   } else if (spec === 'current') {
-    const r = await s.client.readState();
-    if (!r) return {};
-    text = r.bytes.toString('utf8');
+    return (await s.client.readState())?.state ?? {};
   } else if (existsSync(spec)) {
     if (statSync(spec).isDirectory()) throw new CliError(`diff: "${spec}" is a directory. Pass a state file, "-", "current" or a version ID.`, EXIT.USAGE);
-    text = readFileSync(spec, 'utf8');
+    bytes = readFileSync(spec);
   } else {
     const r = await s.client.readState({ versionId: spec });
     if (!r) throw new CliError(`diff: "${spec}" is not a file, "-", "current" or an existing version ID. List versions with "tfstate history".`);
-    text = r.bytes.toString('utf8');
+    return r.state;
   }
+  const name = spec === '-' ? 'stdin' : `"${spec}"`;
+  let read;
   try {
-    return JSON.parse(text);
+    read = readStateOrEnvelope(bytes);
   } catch (e) {
-    throw new CliError(`diff: "${spec}" is not a Terraform state (invalid JSON: ${(e as Error).message}).`);
+    throw new CliError(`diff: ${name} is not a Terraform state: ${(e as Error).message}`);
   }
+  if (read.envelope) {
+    throw new CliError(`diff: ${name} is an OpenTofu-encrypted state. Diff the backend's versions instead (a version ID or "current": `
+      + 'they are decrypted with the configured encryption), or a decrypted copy (tfstate pull with the encryption configured).');
+  }
+  return read.state ?? {};
 }
 
 /** `diff A B`: resources and outputs added, removed, changed; serial jump. */
