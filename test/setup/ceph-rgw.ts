@@ -211,5 +211,10 @@ rgw data = ${d}/rgw
 rgw crypt s3 kms backend = testing
 rgw crypt s3 kms encryption keys = ${KMS_KEY_ID}=${o.kmsKey}
 rgw crypt require ssl = false
+# Tails of deleted and overwritten objects (multipart parts, bodies over 4 MiB) are collected after a minute,
+# not two hours: otherwise a long-lived \`npm run servers\` fills the memstore OSD within a few full test runs
+# (OSD_FULL, and every write hangs).
+rgw gc obj min wait = 60
+rgw gc processor period = 30
 `;
 }
