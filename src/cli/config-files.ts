@@ -126,9 +126,15 @@ export function configFiles(dir: string): { readonly primary: string[]; readonly
   return { primary: kept.filter((n) => !isOverride(n)).map(full), override: kept.filter(isOverride).map(full) };
 }
 
-/** The backend blocks of one configuration file, HCL or JSON syntax: type and body. */
+/**
+ * The backend blocks of one configuration file, HCL or JSON syntax: type and body. An HCL file that
+ * never says `backend` has none and is not parsed: the WebAssembly parser takes about 0.3 s per MB of
+ * configuration, and a root module of thousands of resources would pay it on every command (a syntax
+ * error there is Terraform's to report, as one in a resource block always was).
+ */
 async function backendsOf(file: string): Promise<{ type: string; body: BackendAttributes }[]> {
   const text = readFileSync(file, 'utf8');
+  if (!file.endsWith('.json') && !/\bbackend\b/.test(text)) return [];
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined || x === null ? [] : [x]);
   if (file.endsWith('.json')) {
     let doc: unknown;

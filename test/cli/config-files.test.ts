@@ -71,6 +71,13 @@ test('with .tofu files, OpenTofu\'s view: x.tofu replaces x.tf, x.tofu.json repl
   expect((await backendBlockFromDir(dir))?.attributes.bucket).toBe('for-tofu');
 });
 
+test('an HCL file that never says "backend" is not parsed: a big or broken resource file costs nothing', async () => {
+  const dir = project({ 'main.tf': hcl('found'), 'resources.tf': 'resource "x" "y" {\n  a = = 1\n' });
+  expect((await backendBlockFromDir(dir))?.attributes.bucket).toBe('found');
+  await expect(backendBlockFromDir(project({ 'main.tf': hcl('found'), 'other.tf': '# the backend\nresource "x" "y" {' })))
+    .rejects.toThrow(/Cannot parse .*other\.tf as HCL/);
+});
+
 test('a JSON file that does not parse names itself', async () => {
   await expect(backendBlockFromDir(project({ 'main.tf.json': '{"terraform": ' }))).rejects.toThrow(/^Cannot parse .*main\.tf\.json as JSON: .*\nFix the syntax error in the file\.$/);
 });
