@@ -121,7 +121,7 @@ function hashTyped(v: Value, type: AttrType): string | undefined {
   if (type === 'number') return hashNumber(v as number);
   if (type === 'string') return hashString(v as string);
   if (type === 'set') {
-    const parts = [...new Set((v as readonly string[]).map((s) => s.normalize('NFC')))].sort(byBytes).map(hashString);
+    const parts = ctySetOrder(v as readonly string[]).map(hashString);
     return parts.includes(undefined) ? undefined : `[${parts.map((p) => p + ';').join('')}]`;
   }
   if (type === 'map') {
@@ -157,6 +157,11 @@ function containsUnknown(v: unknown): boolean {
   return false;
 }
 
+/** A set of strings as cty holds and iterates it: NFC, without duplicates, in lexicographic order. */
+function ctySetOrder(values: readonly string[]): string[] {
+  return [...new Set(values.map((s) => s.normalize('NFC')))].sort(byBytes);
+}
+
 /** Go's string order (bytes of UTF-8), which is JavaScript's for the BMP below the surrogates. */
 function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -190,8 +195,8 @@ function equalTyped(a: Value, b: Value, type: AttrType): boolean {
   if (type === 'string') return (a as string).normalize('NFC') === (b as string).normalize('NFC');
   if (type === 'bool' || type === 'number') return a === b;
   if (type === 'set') {
-    const norm = (x: Value) => [...new Set((x as readonly string[]).map((s) => s.normalize('NFC')))].sort(byBytes).join('\u0000');
-    return norm(a) === norm(b);
+    const [sa, sb] = [ctySetOrder(a as readonly string[]), ctySetOrder(b as readonly string[])];
+    return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
   }
   if (type === 'map') {
     const am = a as Record<string, string>;
