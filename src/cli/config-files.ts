@@ -127,15 +127,38 @@ export function configFiles(dir: string): { readonly primary: string[]; readonly
 }
 
 /**
- * The backend blocks of one configuration file, HCL or JSON syntax: type and body. An HCL file that
- * never says `backend` has none and is not parsed: the WebAssembly parser takes about 0.3 s per MB of
+ * Where a configuration stores its state: a `backend "TYPE"` block, a `cloud` block (HCP Terraform or
+ * Terraform Enterprise; OpenTofu's cloud backend), or Terraform's `state_store "TYPE"` block
+ * (pluggable state storage). A module has at most one of them (internal/configs/module.go).
+ */
+export type StorageKind = 'backend' | 'cloud' | 'state_store';
+
+interface StorageBlock {
+  readonly kind: StorageKind;
+  /** The backend's or state store's type; `cloud` for a cloud block. */
+  readonly type: string;
+  readonly body: BackendAttributes;
+}
+
+/** What may declare state storage: the three block names, a cloud block as HCL writes it (`cloud {`). */
+const MAY_DECLARE_STORAGE = /\bbackend\b|\bstate_store\b|\bcloud[ \t]*\{/;
+
+/**
+ * The state storage blocks of one configuration file, HCL or JSON syntax, in the order Terraform's
+ * override merge applies them (backends, state stores, cloud blocks: module.go mergeFile). An HCL
+ * file that declares none of them is not parsed: the WebAssembly parser takes about 0.3 s per MB of
  * configuration, and a root module of thousands of resources would pay it on every command (a syntax
  * error there is Terraform's to report, as one in a resource block always was).
  */
-async function backendsOf(file: string): Promise<{ type: string; body: BackendAttributes }[]> {
+async function storageBlocksOf(file: string): Promise<StorageBlock[]> {
   const text = readFileSync(file, 'utf8');
-  if (!file.endsWith('.json') && !/\bbackend\b/.test(text)) return [];
+  if (!file.endsWith('.json') && !MAY_DECLARE_STORAGE.test(text)) return [];
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : x === undefined || x === null ? [] : [x]);
+  const body = (x: unknown): BackendAttributes => {
+    const first = list(x)[0];
+    return isPlainObject(first) ? flattenBlocks(first) : {};
+  };
+  let terraformBlocks: unknown[];
   if (file.endsWith('.json')) {
     let doc: unknown;
     try {
@@ -143,67 +166,102 @@ async function backendsOf(file: string): Promise<{ type: string; body: BackendAt
     } catch (e) {
       throw new CliError(`Cannot parse ${file} as JSON: ${(e as Error).message}\nFix the syntax error in the file.`);
     }
-    const out: { type: string; body: BackendAttributes }[] = [];
-    for (const tf of list(isPlainObject(doc) ? doc.terraform : undefined)) {
-      for (const backend of list(isPlainObject(tf) ? tf.backend : undefined)) {
-        if (!isPlainObject(backend)) continue;
-        for (const [type, bodies] of Object.entries(backend)) {
-          const body = list(bodies)[0];
-          out.push({ type, body: isPlainObject(body) ? flattenBlocks(body) : {} });
-        }
-      }
-    }
-    return out;
+    terraformBlocks = list(isPlainObject(doc) ? doc.terraform : undefined);
+  } else {
+    terraformBlocks = list((await hclParse(file, text)).terraform);
   }
-  const parsed = await hclParse(file, text);
-  return (parsed.terraform ?? []).flatMap((tf: any) => Object.entries(tf.backend ?? {}).map(([type, blocks]) => (
-    { type, body: flattenBlocks((blocks as any[])[0] ?? {}) })));
+  const labelled = (kind: 'backend' | 'state_store'): StorageBlock[] => terraformBlocks.flatMap((tf) =>
+    list(isPlainObject(tf) ? tf[kind] : undefined).flatMap((byType) =>
+      (isPlainObject(byType) ? Object.entries(byType) : []).flatMap(([type, bodies]) => list(bodies).map((b) => ({ kind, type, body: body(b) })))));
+  const clouds: StorageBlock[] = terraformBlocks.flatMap((tf) =>
+    list(isPlainObject(tf) ? tf.cloud : undefined).map((c) => ({ kind: 'cloud' as const, type: 'cloud', body: body(c) })));
+  return [...labelled('backend'), ...labelled('state_store'), ...clouds];
 }
 
-/** The backend block of a directory, whatever its type: the body's values as HCL gives them. */
+/** The state storage block of a directory, whatever its kind and type: the body's values as HCL gives them. */
 export interface FoundBackendBlock {
+  readonly kind: StorageKind;
   readonly type: string;
   readonly body: BackendAttributes;
   readonly file: string;
 }
 
+const DUPLICATE: Record<StorageKind, (first: string, second: string) => string> = {
+  backend: (a, b) => `Duplicate 'backend' configuration block: a module may have only one; ${a} and ${b} both declare one. Keep one.`,
+  state_store: (a, b) => `Duplicate 'state_store' configuration block: a module may have only one; ${a} and ${b} both declare one. Keep one.`,
+  cloud: (a, b) => `Duplicate HCP Terraform configurations: a module may have only one 'cloud' block; ${a} and ${b} both declare one. Keep one.`,
+};
+
+const DUPLICATE_IN_OVERRIDE: Record<StorageKind, string> = {
+  backend: 'Duplicate backend configuration',
+  state_store: 'Duplicate state storage configuration',
+  cloud: 'Duplicate HCP Terraform configurations',
+};
+
 /**
- * Finds the backend block of `dir` as Terraform does (internal/configs/module.go): at most one in the
- * primary files ("Duplicate 'backend' configuration block"), then each override file's, which
- * replaces it whole (mergeFile). `undefined` when no file declares a backend.
+ * Finds the state storage block of `dir` as Terraform does (internal/configs/module.go): among the
+ * primary files at most one of each kind (appendFile: "Duplicate 'backend' configuration block")
+ * and not two kinds ("Conflicting 'cloud' and 'backend' configuration blocks are present"); then
+ * each override file's, which replaces it whole, whatever its kind (mergeFile: a backend block
+ * unsets a cloud block and the other way round). `undefined` when no file declares one.
  */
 export async function findBackendBlock(dir: string): Promise<FoundBackendBlock | undefined> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new CliError(`-chdir: "${dir}" is not a directory. Pass the directory holding your Terraform configuration.`, EXIT.USAGE);
   }
   const { primary, override } = configFiles(dir);
-  let found: FoundBackendBlock | undefined;
+  const byKind = new Map<StorageKind, FoundBackendBlock>();
   for (const file of primary) {
-    for (const b of await backendsOf(file)) {
-      if (found) {
-        throw new CliError(`Duplicate 'backend' configuration block: a module may have only one; ${found.file} and ${file} both declare one. Keep one.`);
-      }
-      found = { ...b, file };
+    for (const b of await storageBlocksOf(file)) {
+      const before = byKind.get(b.kind);
+      if (before) throw new CliError(DUPLICATE[b.kind](before.file, file));
+      byKind.set(b.kind, { ...b, file });
     }
   }
+  if (byKind.size > 1) {
+    // Terraform's summaries name the kinds in this order.
+    const found = (['cloud', 'state_store', 'backend'] as const).flatMap((k) => byKind.get(k) ?? []);
+    const names = found.map((f) => `'${f.kind}'`);
+    const summary = found.length === 3
+      ? `Only one of ${names[0]}, ${names[1]}, or ${names[2]} configuration blocks are allowed`
+      : `Conflicting ${names.join(' and ')} configuration blocks are present`;
+    const what = (f: FoundBackendBlock) => `${f.file} declares ${f.kind === 'cloud' ? 'a cloud block' : `${f.kind} "${f.type}"`}`;
+    throw new CliError(`${summary}: a module stores its state in one place; ${found.map(what).join(', ')}. Keep one.`);
+  }
+  let found = [...byKind.values()][0];
   for (const file of override) {
-    const backends = await backendsOf(file);
-    if (backends.length > 1) throw new CliError(`Duplicate backend configuration: ${file} declares ${backends.length}; each override file may have only one.`);
-    if (backends.length === 1) found = { ...backends[0], file };
+    const blocks = await storageBlocksOf(file);
+    for (const kind of ['backend', 'state_store', 'cloud'] as const) {
+      const of = blocks.filter((b) => b.kind === kind);
+      if (of.length > 1) throw new CliError(`${DUPLICATE_IN_OVERRIDE[kind]}: ${file} declares ${of.length}; each override file may have only one.`);
+      if (of.length === 1) found = { ...of[0], file };
+    }
   }
   return found;
 }
 
+/** Why `found` is not an S3 backend tfstate can use, with what to do; `undefined` when it is one. */
+export function notS3Backend(found: FoundBackendBlock): CliError | undefined {
+  if (found.kind === 'backend' && found.type === 's3') return undefined;
+  const what = found.kind === 'cloud'
+    ? 'stores its state in HCP Terraform or Terraform Enterprise (a "cloud" block)'
+    : found.kind === 'state_store'
+      ? `stores its state with a state_store "${found.type}" block (a provider's state storage)`
+      : `uses a "${found.type}" backend`;
+  return new CliError(`${found.file}: the configuration ${what}; tfstate only works with the "s3" backend.\n` +
+    'Run tfstate in (or -chdir to) a directory whose configuration has a backend "s3" block, or none (then pass -backend-config or --stack).');
+}
+
 /**
  * The `backend "s3"` block of `dir` ({@link findBackendBlock}), its expressions kept until a later
- * source replaces them. Returns `undefined` when no file declares a backend; fails when it is not `s3`.
+ * source replaces them. Returns `undefined` when no file declares state storage; fails when it is not
+ * an `s3` backend.
  */
 export async function backendBlockFromDir(dir: string): Promise<{ attributes: BackendAttributes; file: string } | undefined> {
   const found = await findBackendBlock(dir);
   if (!found) return undefined;
-  if (found.type !== 's3') {
-    throw new CliError(`${found.file}: the configuration uses a "${found.type}" backend; tfstate only works with the "s3" backend.`);
-  }
+  const refused = notS3Backend(found);
+  if (refused) throw refused;
   return { attributes: literalAttributes(found.body, found.file), file: found.file };
 }
 

@@ -226,19 +226,31 @@ async function attributesFromStack(stackName: string, region: string | undefined
  */
 async function assertBlockUnchanged(dir: string, recorded: RecordedBackend): Promise<void> {
   const found = await findBackendBlock(dir);
+  const nothingDone = 'Until then Terraform refuses to work in this directory, and so does tfstate: the recorded configuration may name ' +
+    'another state than the configuration. Nothing was read or written.';
+  const where = found
+    ? `the ${found.kind === 'backend' ? '' : `${found.kind} `}block in ${found.file} is not the one "terraform init" recorded in ${recorded.file}`
+    : `no configuration file in ${dir} has a backend block; "terraform init" recorded one in ${recorded.file}`;
+  // The other kinds of state storage, as Terraform's Meta.backendFromConfig words them (a cloud block
+  // is a backend of type "cloud" there: determineInitReason, cloud.ConfigMigrationIn).
+  if (found?.kind === 'cloud') {
+    throw new CliError('HCP Terraform or Terraform Enterprise initialization required: please run "terraform init"\n\n' +
+      `Reason: Changed from backend ${goQuote(recorded.recorded.type)} to HCP Terraform (${where}).\n\n` +
+      `Run "terraform init" to move to HCP Terraform, or undo the change. ${nothingDone}`);
+  }
+  if (found?.kind === 'state_store') {
+    throw new CliError('Backend initialization required, please run "terraform state migrate" or "terraform init -reconfigure"\n\n' +
+      `Reason: Migrating from backend ${goQuote(recorded.recorded.type)} to state store ${goQuote(found.type)} (${where}).\n\n` +
+      `Run "terraform state migrate" to move the state to the state store, or "terraform init -reconfigure" to use it without the state, or undo the change. ${nothingDone}`);
+  }
   const block = found && { type: found.type, attributes: decodedWithoutVariables(found.body) };
   const reason = backendChangeReason(block, recorded.recorded);
   if (reason === undefined) return;
-  const where = found
-    ? `the block in ${found.file} is not the one "terraform init" recorded in ${recorded.file}`
-    : `no configuration file in ${dir} has a backend block; "terraform init" recorded one in ${recorded.file}`;
   throw new CliError(
     'Backend initialization required, please run "terraform init"\n\n' +
     `Reason: ${reason} (${where}).\n\n` +
     'Changes to backend configurations require reinitialization. Run "terraform init" (OpenTofu: "tofu init") with either the ' +
-    '"-reconfigure" or "-migrate-state" flag to use the current configuration, or undo the change. Until then Terraform refuses to ' +
-    'work in this directory, and so does tfstate: the recorded configuration may name another state than the block. ' +
-    'Nothing was read or written.',
+    `"-reconfigure" or "-migrate-state" flag to use the current configuration, or undo the change. ${nothingDone}`,
   );
 }
 

@@ -81,3 +81,43 @@ test('an HCL file that never says "backend" is not parsed: a big or broken resou
 test('a JSON file that does not parse names itself', async () => {
   await expect(backendBlockFromDir(project({ 'main.tf.json': '{"terraform": ' }))).rejects.toThrow(/^Cannot parse .*main\.tf\.json as JSON: .*\nFix the syntax error in the file\.$/);
 });
+
+// internal/configs/module.go: a module stores its state in one place, a `backend`, a `cloud` or a
+// `state_store` block (appendFile's "Conflicting ..." errors), and an override file's block of any
+// kind replaces the module's (mergeFile unsets the other kinds).
+describe('cloud and state_store blocks', () => {
+  const cloud = 'terraform {\n  cloud {\n    organization = "acme"\n    workspaces {\n      name = "w"\n    }\n  }\n}\n';
+  const store = 'terraform {\n  state_store "fs" {\n    provider "local" {}\n    path = "x"\n  }\n}\n';
+
+  test('refused with what to do: the state is not in an S3 backend, flags or not', async () => {
+    await expect(backendBlockFromDir(project({ 'main.tf': cloud }))).rejects.toThrow(
+      /main\.tf: the configuration stores its state in HCP Terraform or Terraform Enterprise \(a "cloud" block\); tfstate only works with the "s3" backend\.\nRun tfstate in \(or -chdir to\) a directory/);
+    await expect(backendBlockFromDir(project({ 'main.tf': store }))).rejects.toThrow(/main\.tf: the configuration stores its state with a state_store "fs" block/);
+    await expect(backendBlockFromDir(project({ 'main.tf.json': JSON.stringify({ terraform: { cloud: { organization: 'acme' } } }) }))).rejects.toThrow(/"cloud" block/);
+    await expect(backendBlockFromDir(project({ 'main.tf.json': JSON.stringify({ terraform: [{ state_store: { fs: { path: 'x' } } }] }) }))).rejects.toThrow(/state_store "fs"/);
+  });
+
+  test('two kinds among the primary files are Terraform\'s conflict; two of one kind its duplicate', async () => {
+    await expect(backendBlockFromDir(project({ 'a.tf': hcl('a'), 'b.tf': cloud }))).rejects.toThrow(
+      /^Conflicting 'cloud' and 'backend' configuration blocks are present: .*b\.tf declares a cloud block, .*a\.tf declares backend "s3"\. Keep one\./);
+    await expect(backendBlockFromDir(project({ 'a.tf': hcl('a'), 'b.tf': store }))).rejects.toThrow(/^Conflicting 'state_store' and 'backend' configuration blocks/);
+    await expect(backendBlockFromDir(project({ 'a.tf': store, 'b.tf': cloud }))).rejects.toThrow(/^Conflicting 'cloud' and 'state_store' configuration blocks/);
+    await expect(backendBlockFromDir(project({ 'a.tf': hcl('a'), 'b.tf': store, 'c.tf': cloud }))).rejects.toThrow(/^Only one of 'cloud', 'state_store', or 'backend' configuration blocks are allowed/);
+    await expect(backendBlockFromDir(project({ 'a.tf': cloud, 'b.tf': cloud }))).rejects.toThrow(/^Duplicate HCP Terraform configurations: /);
+    await expect(backendBlockFromDir(project({ 'a.tf': store, 'b.tf': store }))).rejects.toThrow(/^Duplicate 'state_store' configuration block: /);
+    // Two blocks of one type in one terraform block are two blocks.
+    await expect(backendBlockFromDir(project({ 'a.tf': 'terraform {\n  backend "s3" {}\n  backend "s3" {}\n}\n' }))).rejects.toThrow(/^Duplicate 'backend' configuration block/);
+  });
+
+  test('an override file\'s block replaces one of another kind, both ways', async () => {
+    await expect(backendBlockFromDir(project({ 'main.tf': hcl('primary'), 'override.tf': cloud }))).rejects.toThrow(/override\.tf: .*"cloud" block/);
+    expect((await backendBlockFromDir(project({ 'main.tf': cloud, 'override.tf': hcl('from-override') })))?.attributes.bucket).toBe('from-override');
+    expect((await backendBlockFromDir(project({ 'main.tf': store, 'x_override.tf.json': json('from-json') })))?.attributes.bucket).toBe('from-json');
+    await expect(backendBlockFromDir(project({ 'main.tf': hcl('a'), 'override.tf': cloud + cloud }))).rejects.toThrow(/^Duplicate HCP Terraform configurations: .*override\.tf declares 2/);
+  });
+
+  test('a file that mentions the cloud in a comment or a name only is not parsed', async () => {
+    const dir = project({ 'main.tf': hcl('found'), 'notes.tf': '# runs in the cloud\nresource "google_cloud_run_service" "x" {\n  a = = 1\n' });
+    expect((await backendBlockFromDir(dir))?.attributes.bucket).toBe('found');
+  });
+});

@@ -183,6 +183,21 @@ describe('loadBackendAttributes in an initialized directory', () => {
     await expect(loadBackendAttributes({ chdir: dir }, env)).rejects.toThrow(/Reason: Backend type changed from "s3" to "local"/);
   });
 
+  // Meta.backendFromConfig: a cloud block is a backend of type "cloud" (determineInitReason,
+  // cloud.ConfigMigrationIn, errBackendInitCloudDiag); a state_store block is the case "Migration from
+  // backend to state store" (errBackendToStateStoreInitDiag).
+  test('a cloud or state_store block where init recorded the s3 backend: Terraform\'s headings and reasons', async () => {
+    const toCloud = initialized('');
+    writeFileSync(join(toCloud, 'main.tf'), 'terraform {\n  cloud {\n    organization = "acme"\n  }\n}\n');
+    const cloudErr = await loadBackendAttributes({ chdir: toCloud }, env).catch((e: Error) => e);
+    expect((cloudErr as Error).message).toMatch(/^HCP Terraform or Terraform Enterprise initialization required: please run "terraform init"\n\nReason: Changed from backend "s3" to HCP Terraform \(the cloud block in .*main\.tf is not/);
+    const toStore = initialized('');
+    writeFileSync(join(toStore, 'main.tf'), 'terraform {\n  state_store "fs" {\n    provider "local" {}\n  }\n}\n');
+    const storeErr = await loadBackendAttributes({ chdir: toStore }, env).catch((e: Error) => e);
+    expect((storeErr as Error).message).toMatch(/^Backend initialization required, please run "terraform state migrate" or "terraform init -reconfigure"\n\nReason: Migrating from backend "s3" to state store "fs" \(the state_store block in/);
+    expect((storeErr as Error).message).toMatch(/Nothing was read or written\.$/);
+  });
+
   test('a block that does not parse is reported, as Terraform loads the configuration first', async () => {
     await expect(loadBackendAttributes({ chdir: initialized('    key = = "not HCL"') }, env)).rejects.toThrow(/Cannot parse .*main\.tf as HCL/);
   });
