@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { backendArgs, CLI, cliBucket, cliTable, deleteCreated, requireCompiledCli, runCli, serverEnv } from './run-cli';
+import { backendArgs, CLI, cliBucket, cliTable, deleteCreated, requireCompiledCli, runCli, runCliOnTerminal, serverEnv } from './run-cli';
 import { dynamoClient, s3Client, testServers } from '../support/servers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'states');
@@ -144,6 +144,14 @@ describe('pull, push and outputs', () => {
     expect(r.stderr).toMatch(/the given state is not a usable state: .*does not have a "version" attribute.* Nothing was written\./);
     const missing = await runCli(['push', '/no/such/file.tfstate', ...args]);
     expect(missing.code).toBe(2);
+  });
+
+  test('push - on a terminal says it reads stdin; an empty input is refused and nothing is written', async () => {
+    const ws = ['-workspace', 'terminal', ...args];
+    const r = await runCliOnTerminal(['push', '-', ...ws]);
+    expect(r.output).toContain('push: reading the state from stdin (a terminal): paste it, then press Ctrl-D; Ctrl-C to cancel.');
+    expect(r.code).not.toBe(0);
+    expect((await runCli(['pull', ...ws])).stdout).toBe('');
   });
 
   test('outputs: all, one by name, -raw, -json, unknown name, -raw without a name', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { CLI, requireCompiledCli, runCli } from './run-cli';
+import { CLI, requireCompiledCli, runCli, runCliOnTerminal } from './run-cli';
 import { normaliseArgs, parseDuration } from '../../src/cli/argv';
 import { attributesFromStackOutputs } from '../../src/cli/config';
 import { diffStates } from '../../src/cli/state-diff';
@@ -175,6 +175,19 @@ describe('diff of two files (no backend needed)', () => {
     expect(d.added).toEqual([]);
     expect(d.removed).toEqual([]);
     expect(d.lineage.same).toBe(true);
+  });
+
+  test('stdin on a terminal: a hint on stderr says where the state is awaited; none when stdin is piped', async () => {
+    const file = `${FIXTURES}/states_statefile__roundtrip_v4-simple.tfstate`;
+    const hint = 'diff: reading the state from stdin (a terminal): paste it, then press Ctrl-D; Ctrl-C to cancel.';
+    const tty = await runCliOnTerminal(['diff', '-', file], { noServers: true });
+    expect(tty.code).toBe(0);
+    const out = tty.output;
+    expect(out).toContain(hint);
+    expect(out).toMatch(/added, 0 removed, 0 changed/);
+    const piped = await runCli(['diff', '-', file], { noServers: true, input: readFileSync(file) });
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toContain('reading the state from stdin');
   });
 
   // Each side is read as Terraform reads a state file (internal/states/statefile/read.go: formats 1-3 upgraded).

@@ -70,6 +70,22 @@ export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promi
   });
 }
 
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`, Debian's bsdutils) whose input ends at
+ * once: what a user at a terminal sees, stdout and stderr together, as `output`.
+ */
+export function runCliOnTerminal(args: readonly string[], opts: Pick<RunCliOptions, 'noServers'> = {}): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv({}, opts.noServers), stdio: ['ignore', 'pipe', 'inherit'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(out).toString('utf8') }));
+  });
+}
+
 /** `-backend-config` arguments for a bucket on the local servers (no STS there). */
 export function backendArgs(attrs: Record<string, string | boolean>): string[] {
   const all: Record<string, string | boolean> = { use_path_style: true, skip_credentials_validation: true, ...attrs };

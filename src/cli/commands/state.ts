@@ -17,8 +17,14 @@ export const ENCRYPTED_PULL_WARNING = 'The state is encrypted with OpenTofu stat
   + 'the output is the encrypted envelope as stored, not the state. To pull the decrypted state, configure the key provider and '
   + 'method in TF_ENCRYPTION or in the terraform { encryption { ... } } block of -chdir.';
 
+/** When stdin is a terminal, says that the command waits for the state there (Terraform waits silently). */
+function hintIfTerminal(command: string): void {
+  if (process.stdin.isTTY) note(`${command}: reading the state from stdin (a terminal): paste it, then press Ctrl-D; Ctrl-C to cancel.`);
+}
+
 /** Reads all of stdin (for `diff ... -`). */
 async function readStdin(): Promise<Buffer> {
+  hintIfTerminal('diff');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
@@ -93,6 +99,7 @@ export async function pushCommand(file: string, opts: GlobalOptions & LockOption
     const options = { force: opts.force, ...locking };
     let md5: string;
     if (size === undefined) {
+      hintIfTerminal('push');
       // stdin is read once: the markers are looked for as it flows to the client.
       const scanner = new RedactionMarkerScanner();
       const watched = process.stdin.pipe(new Transform({ transform: (chunk, _enc, cb) => cb(null, (scanner.feed(chunk), chunk)) }));
