@@ -182,19 +182,28 @@ function trimFraction(n: number, div: number): string {
   return `${whole}.${String(frac).padStart(digits, '0').replace(/0+$/, '')}`;
 }
 
-/** Go's `strconv.Quote` for printable text (what `%q` prints in error messages). */
+/** Go's `unicode.IsPrint` beyond ASCII: letters, marks, numbers, punctuation and symbols. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+const GO_ESCAPES: Readonly<Record<number, string>> = { 0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v' };
+
+/**
+ * Go's `strconv.Quote` (what `%q` prints): printable runes as they are, `\a \b \f \n \r \t \v`,
+ * other control bytes `\xHH`, other non-printable runes `\uHHHH` / `\UHHHHHHHH`. A lone surrogate
+ * (invalid UTF-8 once encoded) is `\ufffd`.
+ */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0d) out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c >= 0x20 && c < 0x7f) out += ch;
     else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
-    else out += ch;
+    else if (c > 0x7f && GO_PRINTABLE.test(ch)) out += ch;
+    else if (GO_ESCAPES[c] !== undefined) out += GO_ESCAPES[c];
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += '\\U' + c.toString(16).padStart(8, '0');
   }
   return out + '"';
 }

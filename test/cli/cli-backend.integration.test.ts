@@ -169,6 +169,25 @@ describe('pull, push and outputs', () => {
     expect((await runCli(['outputs', '-raw', ...ws, ...args])).code).toBe(2);
   });
 
+  // protocol/output-format.ts has the renderings' rules; here the command end to end, on a state with
+  // an integer beyond 2^53 (which once failed -json and showed as {}) and a list.
+  test('outputs are printed as terraform output prints them: big integers exact, lists as tolist(...), -json indented', async () => {
+    const ws = ['-workspace', 'outs-terraform'];
+    const raw = '{"version":4,"terraform_version":"1.10.0","serial":1,"lineage":"LT","outputs":{'
+      + '"big":{"value":98765432109876543210,"type":"number"},"ids":{"value":["a","b"],"type":["list","string"]}},"resources":[]}\n';
+    expect((await runCli(['push', '-', ...ws, ...args], { input: raw })).code).toBe(0);
+    expect((await runCli(['outputs', ...ws, ...args])).stdout).toBe('big = 98765432109876543210\nids = tolist([\n  "a",\n  "b",\n])\n');
+    expect((await runCli(['outputs', 'big', '-raw', ...ws, ...args])).stdout).toBe('98765432109876543210');
+    expect((await runCli(['outputs', 'ids', '-json', ...ws, ...args])).stdout).toBe('["a","b"]\n');
+    expect((await runCli(['outputs', '-json', ...ws, ...args])).stdout).toBe(
+      '{\n  "big": {\n    "sensitive": false,\n    "type": "number",\n    "value": 98765432109876543210\n  },\n'
+      + '  "ids": {\n    "sensitive": false,\n    "type": [\n      "list",\n      "string"\n    ],\n    "value": [\n      "a",\n      "b"\n    ]\n  }\n}\n');
+    const list = await runCli(['outputs', 'ids', '-raw', ...ws, ...args]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain('Unsupported value for raw output: The -raw option only supports strings, numbers, and boolean values, but output value "ids" is list of string.');
+    expect(list.stdout).toBe('');
+  });
+
   test('a bucket that does not exist gives Terraform\'s text and exit 1', async () => {
     const r = await runCli(['pull', ...backendArgs({ bucket: 'tfstate-no-such-bucket-xyz', key: 'k' })]);
     expect(r.code).toBe(1);

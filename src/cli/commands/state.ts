@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { Transform, type Writable } from 'node:stream';
 import { isEncryptedStateError, isStateVersionNotFoundError } from '../../client';
+import { formatOutputsHuman, formatOutputValue, outputJson, outputsJson, RawOutputError, rawOutput } from '../../protocol/output-format';
 import { readStateOrEnvelope } from '../../protocol/state';
 import type { LockOptions } from '../argv';
 import { CliError, EXIT, formatSize, io, note, out, paint, printJson, progress } from '../output';
@@ -124,22 +125,10 @@ export async function pushCommand(file: string, opts: GlobalOptions & LockOption
   }
 }
 
-/** Terraform's console rendering of a value (strings quoted, collections indented). */
-export function formatValue(v: unknown, indent = ''): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const inner = indent + '  ';
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]';
-    return `[\n${v.map((x) => `${inner}${formatValue(x, inner)},`).join('\n')}\n${indent}]`;
-  }
-  const entries = Object.entries(v as Record<string, unknown>);
-  if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)} = ${formatValue(x, inner)}`).join('\n')}\n${indent}}`;
-}
-
-/** `outputs [NAME] [-raw|-json]`, like `terraform output`. */
+/**
+ * `outputs [NAME] [-raw|-json]`, like `terraform output` (protocol/output-format.ts): the human form,
+ * `-json` and `-raw` are Terraform's renderings.
+ */
 export async function outputsCommand(name: string | undefined, opts: GlobalOptions & { raw?: boolean }): Promise<void> {
   if (opts.raw && opts.json) throw new CliError('outputs: -raw and -json cannot be used together. Pick one.', EXIT.USAGE);
   if (opts.raw && !name) throw new CliError('outputs: the -raw option requires a single output name: tfstate outputs -raw NAME.', EXIT.USAGE);
@@ -148,15 +137,14 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
     const outputs = await s.client.readOutputs();
     if (name === undefined) {
       if (opts.json) {
-        printJson(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { sensitive: o.sensitive, type: o.type, value: o.value }])));
+        out(outputsJson(outputs));
         return;
       }
-      const names = Object.keys(outputs).sort();
-      if (names.length === 0) {
+      if (Object.keys(outputs).length === 0) {
         note(`No outputs found in the state of workspace "${s.workspace}".`);
         return;
       }
-      for (const k of names) out(`${k} = ${outputs[k].sensitive ? '<sensitive>' : formatValue(outputs[k].value)}`);
+      out(formatOutputsHuman(outputs));
       return;
     }
     const o = outputs[name];
@@ -164,14 +152,18 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
       throw new CliError(`Output "${name}" not found. The state of workspace "${s.workspace}" has: ${Object.keys(outputs).sort().join(', ') || 'no outputs'}.`);
     }
     if (opts.json) {
-      printJson(o.value);
+      out(outputJson(o));
     } else if (opts.raw) {
-      if (o.value === null || typeof o.value === 'object') {
-        throw new CliError(`Output "${name}" is not a string, number or bool, so -raw cannot print it. Use -json instead.`);
+      let text: string;
+      try {
+        text = rawOutput(name, o);
+      } catch (e) {
+        if (e instanceof RawOutputError) throw new CliError(e.message);
+        throw e;
       }
-      io.stdout.write(String(o.value));
+      io.stdout.write(text);
     } else {
-      out(formatValue(o.value));
+      out(formatOutputValue(o.value, o.type));
     }
   } finally {
     s.close();
