@@ -1,6 +1,6 @@
 import { type GoJsonValue, parseGoJson } from '../../src/protocol/go-json';
-import { formatOutputsHuman, formatOutputValue, friendlyTypeName, outputJson, outputsJson, RawOutputError, rawOutput } from '../../src/protocol/output-format';
 import { goQuote } from '../../src/protocol/go-time';
+import { formatOutputsHuman, formatOutputValue, friendlyTypeName, outputJson, outputsJson, RawOutputError, rawOutput } from '../../src/protocol/output-format';
 
 /**
  * `terraform output`'s renderings: hashicorp/terraform internal/repl/format.go (`FormatValue`,
