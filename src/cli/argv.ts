@@ -22,7 +22,7 @@ export const LONG_OPTIONS = new Set([
   'json',
   'format',
   'or-create',
-  'redact', 'lockfile-only', 'dry-run',
+  'redact', 'lockfile-only', 'dry-run', 'show-sensitive',
   'all-workspaces',
   'writers',
   'help',

@@ -178,6 +178,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[NAME]', 'one output')
     .addOption(new Option('--raw', 'print a string, number or bool output without quotes').conflicts('json'))
     .option('--json', 'print JSON')
+    .option('--show-sensitive', 'show sensitive outputs\' values in the list, as tofu output -show-sensitive')
     .action(run(async (name: string | undefined, _o, cmd: Command) => state().outputsCommand(name, g(cmd))));
 
   program.command('history').description('list versions of the state object with serial, lineage, size, time and who wrote each')

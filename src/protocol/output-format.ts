@@ -19,6 +19,8 @@ export interface OutputForDisplay {
   readonly value: GoJsonValue;
   readonly type: GoJsonValue;
   readonly sensitive: boolean;
+  /** OpenTofu's deprecation message (`deprecated` in its state). */
+  readonly deprecated?: string;
 }
 
 /** A cty type in its JSON form, narrowed. */
@@ -108,36 +110,76 @@ export function formatOutputValue(value: GoJsonValue, type: TypeJson, indent = 0
   return kind === 'map' ? `tomap(${mapping})` : mapping;
 }
 
-/** `terraform output` without a name: `name = value` lines in name order, `<sensitive>` for sensitive ones. */
-export function formatOutputsHuman(outputs: Readonly<Record<string, OutputForDisplay>>): string {
+/**
+ * `terraform output` without a name: `name = value` lines in name order, `<sensitive>` for sensitive
+ * ones unless `showSensitive` (OpenTofu's `-show-sensitive`).
+ */
+export function formatOutputsHuman(outputs: Readonly<Record<string, OutputForDisplay>>, showSensitive = false): string {
   return sortedKeys(outputs)
-    .map((k) => `${k} = ${outputs[k].sensitive ? '<sensitive>' : formatOutputValue(outputs[k].value, outputs[k].type)}`).join('\n');
+    .map((k) => `${k} = ${outputs[k].sensitive && !showSensitive ? '<sensitive>' : formatOutputValue(outputs[k].value, outputs[k].type)}`).join('\n');
 }
 
-/** Go's `json.Marshal` (or `MarshalIndent` with `indent`) of cty JSON: keys in Go's order, numbers never in exponent form. */
-function ctyJson(v: GoJsonValue, indent: string | undefined, depth = 0): string {
+/** Go's `json.Marshal` of cty JSON: keys in Go's order, HTML escaped, numbers never in exponent form. */
+function ctyJson(v: GoJsonValue): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return quoteGoString(v);
   if (typeof v === 'number' || typeof v === 'bigint') return formatCtyNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
-  const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[${v.map((x) => nl + ctyJson(x, indent, depth + 1)).join(',')}${close}]`;
-  const keys = sortedKeys(v);
-  const sep = indent === undefined ? ':' : ': ';
-  return keys.length === 0 ? '{}' : `{${keys.map((k) => nl + quoteGoString(k) + sep + ctyJson(v[k], indent, depth + 1)).join(',')}${close}}`;
+  if (Array.isArray(v)) return `[${v.map(ctyJson).join(',')}]`;
+  return `{${sortedKeys(v).map((k) => `${quoteGoString(k)}:${ctyJson(v[k])}`).join(',')}}`;
 }
 
 /** `terraform output -json NAME`: the value as cty's compact JSON. */
 export function outputJson(output: OutputForDisplay): string {
-  return ctyJson(output.value, undefined);
+  return ctyJson(output.value);
 }
 
-/** `terraform output -json`: every output's `sensitive`, `type` and `value`, indented by two spaces. */
+/**
+ * `terraform output -json`: every output's `sensitive`, `type` and `value`, indented by two spaces;
+ * `tofu output -json` adds `deprecated` (between `sensitive` and `type`) to an output that has one.
+ */
 export function outputsJson(outputs: Readonly<Record<string, OutputForDisplay>>): string {
-  const all: { [key: string]: GoJsonValue } = {};
-  for (const [k, o] of Object.entries(outputs)) all[k] = { sensitive: o.sensitive, type: o.type, value: o.value };
-  return ctyJson(all, '  ');
+  const meta = (o: OutputForDisplay): string[] => [
+    `"sensitive":${o.sensitive ? 'true' : 'false'}`,
+    ...(o.deprecated ? [`"deprecated":${quoteGoString(o.deprecated)}`] : []),
+    `"type":${ctyJson(o.type)}`,
+    `"value":${ctyJson(o.value)}`,
+  ];
+  // Go's json.MarshalIndent of a map of structs: struct fields in declaration order, then indented whole.
+  const compact = `{${sortedKeys(outputs).map((k) => `${quoteGoString(k)}:{${meta(outputs[k]).join(',')}}`).join(',')}}`;
+  return indentGoJson(compact, '  ');
+}
+
+/** Go's `json.Indent(dst, src, "", indent)` of compact JSON: a newline and indentation inside every non-empty object and array. */
+function indentGoJson(src: string, indent: string): string {
+  let out = '';
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') out += src[++i];
+      else if (c === '"') inString = false;
+      continue;
+    }
+    switch (c) {
+      case '"': inString = true; out += c; break;
+      case '{': case '[':
+        if (src[i + 1] === (c === '{' ? '}' : ']')) {
+          out += c + src[++i];
+        } else {
+          depth++;
+          out += c + '\n' + indent.repeat(depth);
+        }
+        break;
+      case '}': case ']': depth--; out += '\n' + indent.repeat(depth) + c; break;
+      case ',': out += ',\n' + indent.repeat(depth); break;
+      case ':': out += ': '; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 /** Why `-raw` cannot print an output: Terraform's diagnostic, summary and detail. */

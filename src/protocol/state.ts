@@ -76,6 +76,8 @@ export interface OutputValue {
   readonly value: GoJsonValue;
   readonly type: GoJsonValue;
   readonly sensitive: boolean;
+  /** OpenTofu's deprecation message of the output (`deprecated` in its state), when it has one. */
+  readonly deprecated?: string;
 }
 
 /** The root module outputs: `{ name: { value, type, sensitive } }`, names in Go's sorted order. */
@@ -83,7 +85,7 @@ export function readOutputs(state: StateFile): Record<string, OutputValue> {
   const out: Record<string, OutputValue> = {};
   for (const [name, o] of Object.entries(sortGoMapKeys(state.outputs))) {
     Object.defineProperty(out, name, {
-      value: { value: o.value, type: o.type, sensitive: o.sensitive === true },
+      value: { value: o.value, type: o.type, sensitive: o.sensitive === true, ...(o.deprecated ? { deprecated: o.deprecated } : {}) },
       enumerable: true,
       writable: true,
       configurable: true,

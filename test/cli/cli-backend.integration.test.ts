@@ -182,6 +182,14 @@ describe('pull, push and outputs', () => {
     expect((await runCli(['outputs', '-json', ...ws, ...args])).stdout).toBe(
       '{\n  "big": {\n    "sensitive": false,\n    "type": "number",\n    "value": 98765432109876543210\n  },\n'
       + '  "ids": {\n    "sensitive": false,\n    "type": [\n      "list",\n      "string"\n    ],\n    "value": [\n      "a",\n      "b"\n    ]\n  }\n}\n');
+    // An OpenTofu state: a deprecated output (tofu output -json names it) and -show-sensitive.
+    const tofu = ['-workspace', 'outs-tofu'];
+    const tofuState = '{"version":4,"terraform_version":"1.10.0","serial":1,"lineage":"LO","outputs":{'
+      + '"key":{"value":"k1","type":"string","sensitive":true,"deprecated":"use key2"}},"resources":[],"check_results":null}\n';
+    expect((await runCli(['push', '-', ...tofu, ...args], { input: tofuState })).code).toBe(0);
+    expect((await runCli(['outputs', ...tofu, ...args])).stdout).toBe('key = <sensitive>\n');
+    expect((await runCli(['outputs', '-show-sensitive', ...tofu, ...args])).stdout).toBe('key = "k1"\n');
+    expect(JSON.parse((await runCli(['outputs', '-json', ...tofu, ...args])).stdout).key).toEqual({ sensitive: true, deprecated: 'use key2', type: 'string', value: 'k1' });
     const list = await runCli(['outputs', 'ids', '-raw', ...ws, ...args]);
     expect(list.code).toBe(1);
     expect(list.stderr).toContain('Unsupported value for raw output: The -raw option only supports strings, numbers, and boolean values, but output value "ids" is list of string.');

@@ -84,6 +84,10 @@ describe('FormatValue (the human form)', () => {
     })).toBe('alpha = tolist([\n  1,\n])\nsecret = <sensitive>\nzeta = "z"');
   });
 
+  test('OpenTofu\'s -show-sensitive shows sensitive values in the list', () => {
+    expect(formatOutputsHuman({ secret: out('"hunter2"', '"string"', true) }, true)).toBe('secret = "hunter2"');
+  });
+
   test('friendly type names as cty gives them', () => {
     expect(['"string"', '["list",["set","number"]]', '["map","bool"]', '["object",{}]', '["tuple",[]]', '"dynamic"'].map((t) => friendlyTypeName(v(t))))
       .toEqual(['string', 'list of set of number', 'map of bool', 'object', 'tuple', 'dynamic']);
@@ -120,6 +124,9 @@ describe('-json', () => {
       '}',
     ].join('\n'));
     expect(outputsJson({})).toBe('{}');
+    // OpenTofu (internal/command/views/output.go, OutputMeta): "deprecated" after "sensitive", when set.
+    expect(outputsJson({ old: { ...out('"v"', '"string"'), deprecated: 'use "new" <now>' } })).toBe(
+      '{\n  "old": {\n    "sensitive": false,\n    "deprecated": "use \\"new\\" \\u003cnow\\u003e",\n    "type": "string",\n    "value": "v"\n  }\n}');
   });
 });
 

@@ -129,7 +129,7 @@ export async function pushCommand(file: string, opts: GlobalOptions & LockOption
  * `outputs [NAME] [-raw|-json]`, like `terraform output` (protocol/output-format.ts): the human form,
  * `-json` and `-raw` are Terraform's renderings.
  */
-export async function outputsCommand(name: string | undefined, opts: GlobalOptions & { raw?: boolean }): Promise<void> {
+export async function outputsCommand(name: string | undefined, opts: GlobalOptions & { raw?: boolean; showSensitive?: boolean }): Promise<void> {
   if (opts.raw && opts.json) throw new CliError('outputs: -raw and -json cannot be used together. Pick one.', EXIT.USAGE);
   if (opts.raw && !name) throw new CliError('outputs: the -raw option requires a single output name: tfstate outputs -raw NAME.', EXIT.USAGE);
   const s = await openSession(opts);
@@ -144,7 +144,7 @@ export async function outputsCommand(name: string | undefined, opts: GlobalOptio
         note(`No outputs found in the state of workspace "${s.workspace}".`);
         return;
       }
-      out(formatOutputsHuman(outputs));
+      out(formatOutputsHuman(outputs, opts.showSensitive === true));
       return;
     }
     const o = outputs[name];
