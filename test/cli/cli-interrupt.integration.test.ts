@@ -47,12 +47,15 @@ describe('an interrupt while the lock is held', () => {
   }
 
   /**
-   * Starts `push -` through the proxy, waits for the lock file, sends `signals` 100 ms apart; resolves
-   * to how it ended. `held`: the answer to the state PUT comes 2 s late (the lock is held); `requested`:
-   * the answer to the lock file's conditional PUT does (the lock has landed, the CLI does not know yet).
+   * Starts `push -` through the proxy, waits, sends `signals` 100 ms apart; resolves to how it ended.
+   * `held`: the answer to the state PUT comes 2 s late, and the signals wait for that PUT to reach the
+   * proxy (the CLI holds the lock: the lock file alone exists a moment before the CLI has the answer to
+   * its create, when a signal takes the "in flight" path); `requested`: the answer to the lock file's
+   * conditional PUT comes late, and the signals wait for the lock file (landed, the CLI does not know yet).
    */
   async function pushInterrupted(signals: NodeJS.Signals[], slow: 'held' | 'requested' = 'held') {
     const url = slow === 'held' ? new RegExp(`/${KEY}(\\?|$)`) : new RegExp(`/${KEY}\\.tflock(\\?|$)`);
+    const faultedBefore = proxy.faulted.length;
     proxy.add({ match: { method: 'PUT', url }, action: 'delay', delayMs: 2_000, times: 1 });
     const args = ['push', '-', ...backendArgs({ bucket, key: KEY, region: testServers().region, use_lockfile: true })];
     const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv({ AWS_ENDPOINT_URL_S3: proxy.url }), stdio: ['pipe', 'ignore', 'pipe'] });
@@ -61,12 +64,14 @@ describe('an interrupt while the lock is held', () => {
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
     child.stdin.end(state(1));
     try {
-      let locked = false;
-      for (let i = 0; i < 100 && !locked; i++) {
-        locked = await exists(`${KEY}.tflock`);
-        if (!locked) await new Promise((r) => setTimeout(r, 50));
+      const ready = async () => (slow === 'held' ? proxy.faulted.length > faultedBefore : exists(`${KEY}.tflock`));
+      let waited = false;
+      for (let i = 0; i < 100 && !waited; i++) {
+        waited = await ready();
+        if (!waited) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(locked).toBe(true);
+      expect(waited).toBe(true);
+      expect(await exists(`${KEY}.tflock`)).toBe(true);
       for (const s of signals) {
         child.kill(s);
         await new Promise((r) => setTimeout(r, 100));
