@@ -8,6 +8,7 @@
 
 import { type Diagnostic, errorDiag, formatDiagnosticPlain } from '../protocol/diagnostics';
 import { LockInfo, formatLockInfoHuman, lockAcquireErrorDetail, lockReleaseErrorDetail } from '../protocol/lock-info';
+import { describeError } from './private/aws-errors';
 
 const BRAND = Symbol.for('cdk-tfstate-backend/client/error-codes');
 
@@ -155,7 +156,9 @@ export class BucketNotFoundError extends StateBackendError {
   public readonly bucket: string;
 
   constructor(bucket: string, options: StateBackendErrorOptions = {}) {
-    const err = options.cause instanceof Error ? options.cause.message : String(options.cause ?? '');
+    // The SDK error's name and message ("NoSuchBucket: The specified bucket does not exist"), as
+    // Terraform ends the text with the SDK's error.
+    const err = options.cause === undefined ? '' : describeError(options.cause);
     super(
       `S3 bucket "${bucket}" does not exist.\n\n` +
       'The referenced S3 bucket must have been previously created. If the S3 bucket\n' +

@@ -1,4 +1,4 @@
-import { LockReleaseError, StateLockedError, WorkspaceError } from '../../src/client';
+import { BucketNotFoundError, LockReleaseError, StateLockedError, WorkspaceError } from '../../src/client';
 import { parseLockInfo, parseLockInfoLenient } from '../../src/protocol/lock-info';
 import { parseState } from '../../src/protocol/state';
 import { workspaceNameError, workspaceNotEmptyDiagnostic } from '../../src/protocol/workspace-rules';
@@ -89,5 +89,17 @@ describe('LockInfo written by another tool is always readable and releasable', (
     expect(() => parseLockInfo(text)).toThrow(/parsing time "yesterday"|cannot unmarshal number/);
     expect(parseLockInfoLenient(text)).toEqual({ ID: 'X-1', Operation: '', Info: '', Who: 'bot', Version: '', Created: '0001-01-01T00:00:00Z', Path: '' });
     expect(() => parseLockInfoLenient('[1]')).toThrow(/cannot unmarshal array/);
+  });
+});
+
+describe('a missing bucket ends with the SDK error as Terraform ends it', () => {
+  /** The shape of an AWS SDK v3 service error: `name` from the error code, `message` from the response. */
+  const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 404 } });
+
+  test('the error code and message; the SDK\'s placeholder for a response without a message is left out', () => {
+    expect(new BucketNotFoundError('b', { cause: sdkError('NoSuchBucket', 'The specified bucket does not exist') }).message)
+      .toMatch(/^S3 bucket "b" does not exist\.\n\n[^]*\n\nError: NoSuchBucket: The specified bucket does not exist$/);
+    // Ceph RGW answers NoSuchBucket without a <Message>; the SDK then says "UnknownError".
+    expect(new BucketNotFoundError('b', { cause: sdkError('NoSuchBucket', 'UnknownError') }).message).toMatch(/\n\nError: NoSuchBucket$/);
   });
 });

@@ -279,6 +279,8 @@ describe('listing workspaces (vectors 3-6)', () => {
     const err = await client.listWorkspaces().catch((e) => e);
     expect(isBucketNotFoundError(err)).toBe(true);
     expect(err.message).toMatch(new RegExp(`^S3 bucket "${be.bucket}-missing" does not exist\\.\\n\\nThe referenced S3 bucket must have been previously created\\.`));
+    // The SDK error closes the text: its code, and its message when the server sent one.
+    expect(err.message).toMatch(/\n\nError: NoSuchBucket(: .+)?$/);
     expect(isBucketNotFoundError(await client.readState().catch((e) => e))).toBe(true);
   });
 });

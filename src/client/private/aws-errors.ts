@@ -64,7 +64,12 @@ export function describeError(e: unknown): string {
     const name = errorName(e);
     const status = httpStatus(e);
     const head = name || (status ? `HTTP ${status}` : 'Error');
-    return e.message && e.message !== name ? `${head}: ${e.message}` : head;
+    // The SDK's message for a response that carries none (a HEAD, or Ceph RGW's NoSuchBucket) says nothing.
+    const message = e.message === SDK_NO_MESSAGE ? '' : e.message;
+    return message && message !== name ? `${head}: ${message}` : head;
   }
   return String(e);
 }
+
+/** What the AWS SDK puts in `message` when the error response had no message of its own. */
+const SDK_NO_MESSAGE = 'UnknownError';
