@@ -49,7 +49,7 @@ describe('SSE-C blocked', () => {
   test('a configuration without BlockedEncryptionTypes (an S3 compatible) is "unknown: not reported by this server"', () => {
     const r = sseCCheck(encryption({}), noPolicy);
     expect(r.status).toBe('warn');
-    expect(r.detail).toMatch(/^unknown: BlockedEncryptionTypes is not reported by this server, so SSE-C may be accepted\. .*PutBucketEncryption/);
+    expect(r.detail).toMatch(/^unknown: BlockedEncryptionTypes is not reported by this server, so SSE-C may be accepted; the bucket does not block SSE-C .*PutBucketEncryption/);
   });
 
   test('no encryption configuration: SSE-C is not blocked (WARN); GetBucketEncryption not implemented: unknown', () => {

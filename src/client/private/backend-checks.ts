@@ -173,7 +173,7 @@ export function sseCCheck(encryption: EncryptionRead, policy: PolicyRead): Omit<
   const result = probeSseCBlocked(config, policy.ok ? policy.value.Policy : undefined);
   if (result.status === 'FAIL' && config && !(config.Rules ?? []).some((r) => r.BlockedEncryptionTypes !== undefined)) {
     // Without the element the answer cannot tell "not blocked" from "not implemented" (Ceph RGW has no SSE-C block).
-    return { status: 'warn', detail: `unknown: BlockedEncryptionTypes is not reported by this server, so SSE-C may be accepted. ${result.detail}` };
+    return { status: 'warn', detail: `unknown: BlockedEncryptionTypes is not reported by this server, so SSE-C may be accepted; ${result.detail}` };
   }
   return probe(result);
 }
