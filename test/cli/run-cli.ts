@@ -78,9 +78,11 @@ export function runCliOnTerminal(args: readonly string[], opts: Pick<RunCliOptio
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv({}, opts.noServers), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv({}, opts.noServers), stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
+    // script(1) writes what the terminal shows on stdout; its own stderr (a failure of script itself) is kept too.
     child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => out.push(c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output: Buffer.concat(out).toString('utf8') }));
   });
