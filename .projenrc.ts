@@ -77,6 +77,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 120_000,
       maxWorkers: 2,
+      // A worker whose heap has grown past this after a test file is replaced by a fresh one. The files
+      // that synthesize CDK apps leave a worker at ~1 GB RSS, and such a worker, told to stop at the
+      // end of the run, could take longer than jest-worker's 500 ms to be gone (measured: its 'exit'
+      // event 1 ms after jest's END, nothing left open, the process still there at 500 ms), which jest
+      // reports as "failed to exit gracefully" and .ci/run fails on as a leak. Workers recycled at
+      // 400 MB end the run at 250-370 MB of heap and stop in time (and the unit project runs faster).
+      workerIdleMemoryLimit: '400MB',
       // Three projects: `unit` needs no server and no tool, and runs in under a minute; `checks` (files
       // named `*.checks.test.ts`) needs no server but runs tools over whole artefacts (cfn-guard over
       // synthesized templates, the TypeScript compiler over every documented example, npm pack and
