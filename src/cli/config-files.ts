@@ -186,11 +186,13 @@ export interface FoundBackendBlock {
   readonly file: string;
 }
 
-const DUPLICATE: Record<StorageKind, (first: string, second: string) => string> = {
-  backend: (a, b) => `Duplicate 'backend' configuration block: a module may have only one; ${a} and ${b} both declare one. Keep one.`,
-  state_store: (a, b) => `Duplicate 'state_store' configuration block: a module may have only one; ${a} and ${b} both declare one. Keep one.`,
-  cloud: (a, b) => `Duplicate HCP Terraform configurations: a module may have only one 'cloud' block; ${a} and ${b} both declare one. Keep one.`,
-};
+/** Terraform's summary for a second block of `kind` among the primary files, with both files. */
+function duplicateInModule(kind: StorageKind, first: string, second: string): string {
+  const summary = kind === 'cloud'
+    ? 'Duplicate HCP Terraform configurations: a module may have only one \'cloud\' block'
+    : `Duplicate '${kind}' configuration block: a module may have only one`;
+  return `${summary}; ${first} and ${second} both declare one. Keep one.`;
+}
 
 const DUPLICATE_IN_OVERRIDE: Record<StorageKind, string> = {
   backend: 'Duplicate backend configuration',
@@ -214,7 +216,7 @@ export async function findBackendBlock(dir: string): Promise<FoundBackendBlock |
   for (const file of primary) {
     for (const b of await storageBlocksOf(file)) {
       const before = byKind.get(b.kind);
-      if (before) throw new CliError(DUPLICATE[b.kind](before.file, file));
+      if (before) throw new CliError(duplicateInModule(b.kind, before.file, file));
       byKind.set(b.kind, { ...b, file });
     }
   }

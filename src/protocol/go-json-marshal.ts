@@ -21,6 +21,11 @@ export interface GoMarshalOptions {
   readonly indent?: string;
   /** @default 'float64' */
   readonly numberStyle?: GoNumberStyle;
+  /**
+   * Every object's keys in Go's string order, as Go writes a map (cty's JSON of objects and maps); JS
+   * would put integer-like keys first otherwise. @default false - each object's own key order
+   */
+  readonly sortKeys?: boolean;
 }
 
 /**
@@ -113,7 +118,9 @@ export function marshalGoJson(value: unknown, options: GoMarshalOptions = {}): s
       if (v.length === 0) return '[]';
       return '[' + v.map((x) => nl + enc(x === undefined ? null : x, depth + 1)).join(',') + close + ']';
     }
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    const obj = v as Record<string, unknown>;
+    const all = options.sortKeys ? Object.keys(obj).sort(compareGoStrings).map((k): [string, unknown] => [k, obj[k]]) : Object.entries(obj);
+    const entries = all.filter(([, x]) => x !== undefined);
     if (entries.length === 0) return '{}';
     return '{' + entries.map(([k, x]) => nl + quoteGoString(k) + sep + enc(x, depth + 1)).join(',') + close + '}';
   };

@@ -1,4 +1,4 @@
-import { type GoJsonValue, compareGoStrings, formatCtyNumber, quoteGoString } from './go-json';
+import { type GoJsonValue, compareGoStrings, formatCtyNumber, marshalGoJson, quoteGoString } from './go-json';
 import { goQuote } from './go-time';
 
 /**
@@ -121,12 +121,7 @@ export function formatOutputsHuman(outputs: Readonly<Record<string, OutputForDis
 
 /** Go's `json.Marshal` of cty JSON: keys in Go's order, HTML escaped, numbers never in exponent form. */
 function ctyJson(v: GoJsonValue): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return quoteGoString(v);
-  if (typeof v === 'number' || typeof v === 'bigint') return formatCtyNumber(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (Array.isArray(v)) return `[${v.map(ctyJson).join(',')}]`;
-  return `{${sortedKeys(v).map((k) => `${quoteGoString(k)}:${ctyJson(v[k])}`).join(',')}}`;
+  return marshalGoJson(v, { numberStyle: 'cty', sortKeys: true });
 }
 
 /** `terraform output -json NAME`: the value as cty's compact JSON. */
